@@ -1,0 +1,1 @@
+"""Sanshi (三事): the GraphQL service and its domain contexts."""

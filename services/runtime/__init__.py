@@ -1,0 +1,1 @@
+"""Running the platform: embedded servers for the two-command start, process supervision."""

@@ -1,0 +1,1 @@
+"""Community tenancy: registry, placement, the tenant transaction helper, migrations."""

@@ -1,0 +1,103 @@
+"""The one way to touch community data: ``async with tenant_tx(slug) as tx: ...``.
+
+Each block is ONE transaction on a pooled connection whose first statement is
+``SELECT set_config('search_path', 'c_<slug>', true)`` — transaction-local, so it ends
+with the transaction and can never leak to the next borrower of the connection,
+whatever the pool does (asyncpg's RESET ALL, PgBouncer transaction mode, RDS Proxy).
+This module is the only place that touches search_path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from services.errors import CommunityNotFound
+from tenants import db
+from tenants.db import CURRENT_TX, ENGINE, IsolationError, SanshiTransaction
+from tenants.slugs import PLATFORM_SCHEMA, schema_for, validate_slug
+
+
+class TenantSwitchError(IsolationError):
+    """Asked for community B while inside community A's transaction (a programming error)."""
+
+
+@asynccontextmanager
+async def _transaction(
+    pool_name: str, search_path: str, *, kind: str, slug: str | None
+) -> AsyncIterator[SanshiTransaction]:
+    pool = db.current().pool(pool_name)
+    async with pool.acquire() as raw:
+        async with raw.transaction():
+            await raw.execute("SELECT set_config('search_path', $1, true)", search_path)
+            tx = SanshiTransaction(ENGINE, raw, kind=kind, slug=slug, placement=pool_name)
+            token = CURRENT_TX.set(tx)
+            try:
+                yield tx
+            finally:
+                CURRENT_TX.reset(token)
+
+
+@asynccontextmanager
+async def tenant_tx(slug: str, *, include_archived: bool = True) -> AsyncIterator[SanshiTransaction]:
+    """Run the block in one transaction scoped to community ``slug``.
+
+    - the slug is validated before any SQL (InvalidSlug);
+    - an unknown community raises CommunityNotFound;
+    - inside ``tenant_tx(slug)`` the same slug re-enters the same transaction, any
+      other slug (or platform_tx) raises TenantSwitchError instead of silently
+      re-pointing the outer transaction;
+    - platform tables stay reachable through their schema-qualified names, so a
+      change and its outbox row / registry update commit together.
+    """
+    validate_slug(slug)
+    outer = CURRENT_TX.get()
+    if outer is not None:
+        if outer.kind == "tenant" and outer.slug == slug:
+            yield outer
+            return
+        raise TenantSwitchError(
+            f"tenant_tx({slug!r}) inside {outer.kind} transaction for {outer.slug!r}"
+        )
+    entry = await db.current().lookup(slug)
+    if (
+        entry is None
+        or entry.status == "provisioning"
+        or (entry.status == "archived" and not include_archived)
+    ):
+        raise CommunityNotFound()
+    async with _transaction(entry.placement, schema_for(slug), kind="tenant", slug=slug) as tx:
+        yield tx
+
+
+@asynccontextmanager
+async def platform_tx() -> AsyncIterator[SanshiTransaction]:
+    """One transaction on the platform schema (registry, departments, outbox, rollups)."""
+    outer = CURRENT_TX.get()
+    if outer is not None:
+        if outer.kind == "platform":
+            yield outer
+            return
+        raise TenantSwitchError(f"platform_tx() inside tenant transaction for {outer.slug!r}")
+    async with _transaction(
+        db.DEFAULT_PLACEMENT, PLATFORM_SCHEMA, kind="platform", slug=None
+    ) as tx:
+        yield tx
+
+
+@asynccontextmanager
+async def schema_tx(placement: str, schema: str) -> AsyncIterator[SanshiTransaction]:
+    """A transaction on a schema that may not be registered yet (provisioning, migrator).
+
+    Only tenants.provisioning and tenants.migrate use this; ``schema`` must come from
+    ``schema_for()`` or be the platform schema.
+    """
+    if CURRENT_TX.get() is not None:
+        raise TenantSwitchError("schema_tx() inside another transaction")
+    if schema != PLATFORM_SCHEMA and not schema.startswith("c_"):
+        raise IsolationError(f"schema_tx() on {schema!r}")
+    slug = schema[2:] if schema.startswith("c_") else None
+    if slug is not None:
+        validate_slug(slug)
+    async with _transaction(placement, schema, kind="tenant" if slug else "platform", slug=slug) as tx:
+        yield tx

@@ -1,0 +1,19 @@
+"""Core smoke: two communities provisioned, each sees only its own grids."""
+
+from tenants.registry import Community
+from tenants.tx import platform_tx, tenant_tx
+
+
+async def test_each_community_sees_only_its_own_rows(communities):
+    """A grid written in alpha is invisible in beta."""
+    a, b = communities
+    async with tenant_tx(a) as tx:
+        await tx.connection.execute("INSERT INTO grids (code, name) VALUES ('g_smoke', '一网格')")
+    async with tenant_tx(b) as tx:
+        assert await tx.connection.fetchval("SELECT count(*) FROM grids WHERE code='g_smoke'") == 0
+    async with tenant_tx(a) as tx:
+        assert await tx.connection.fetchval("SELECT count(*) FROM grids WHERE code='g_smoke'") == 1
+        await tx.connection.execute("DELETE FROM grids WHERE code='g_smoke'")
+    async with platform_tx():
+        rows = await Community.select(Community.slug).where(Community.slug.is_in([a, b])).run()
+    assert sorted(r["slug"] for r in rows) == [a, b]
