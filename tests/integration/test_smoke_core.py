@@ -17,3 +17,14 @@ async def test_each_community_sees_only_its_own_rows(communities):
     async with platform_tx():
         rows = await Community.select(Community.slug).where(Community.slug.is_in([a, b])).run()
     assert sorted(r["slug"] for r in rows) == [a, b]
+
+
+async def test_grid_handlers_through_piccolo(communities):
+    """create_grid/list_grids go through Piccolo inside tenant_tx and stay per community."""
+    from services.auth.model import SYSTEM
+    from services.grids.handlers import create_grid, list_grids
+
+    a, b = communities
+    await create_grid(SYSTEM, a, "g_piccolo", "测试网格")
+    assert "g_piccolo" in [g["code"] for g in await list_grids(a)]
+    assert "g_piccolo" not in [g["code"] for g in await list_grids(b)]

@@ -1,0 +1,1 @@
+"""Who is asking: principals, roles, scopes, and the access rules over them."""

@@ -1,0 +1,1 @@
+"""Communities context: the registry use cases (create, list, archive) with access and audit."""
