@@ -45,7 +45,7 @@ def servers() -> Iterator[dict[str, str]]:
         pg = embedded.start_postgres(ROOT / "var" / "test")
         pg_url = pg.admin_url
     if not redis_url:
-        r = embedded.start_redis(ROOT / "var" / "test" / "redis", persist=False)
+        r = embedded.start_redis(ROOT / "var" / "test" / f"redis-{RUN_ID}", persist=False)
         started.append(r)
         redis_url = r.url
     yield {"admin_url": pg_url, "redis_url": redis_url}
