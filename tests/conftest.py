@@ -78,7 +78,7 @@ def settings(test_database: str, servers: dict[str, str]) -> Settings:
         database_url=test_database,
         redis_url=servers["redis_url"],
         redis_namespace=f"sanshi_test_{RUN_ID}",
-        jwt_secret="test-secret-" + RUN_ID,
+        jwt_secret="test-secret-" + RUN_ID * 8,
         db_pool_max=4,
     )
 
