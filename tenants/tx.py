@@ -27,19 +27,20 @@ async def _transaction(
     pool_name: str, search_path: str, *, kind: str, slug: str | None
 ) -> AsyncIterator[SanshiTransaction]:
     pool = db.current().pool(pool_name)
-    async with pool.acquire() as raw:
-        async with raw.transaction():
-            await raw.execute("SELECT set_config('search_path', $1, true)", search_path)
-            tx = SanshiTransaction(ENGINE, raw, kind=kind, slug=slug, placement=pool_name)
-            token = CURRENT_TX.set(tx)
-            try:
-                yield tx
-            finally:
-                CURRENT_TX.reset(token)
+    async with pool.acquire() as raw, raw.transaction():
+        await raw.execute("SELECT set_config('search_path', $1, true)", search_path)
+        tx = SanshiTransaction(ENGINE, raw, kind=kind, slug=slug, placement=pool_name)
+        token = CURRENT_TX.set(tx)
+        try:
+            yield tx
+        finally:
+            CURRENT_TX.reset(token)
 
 
 @asynccontextmanager
-async def tenant_tx(slug: str, *, include_archived: bool = True) -> AsyncIterator[SanshiTransaction]:
+async def tenant_tx(
+    slug: str, *, include_archived: bool = True
+) -> AsyncIterator[SanshiTransaction]:
     """Run the block in one transaction scoped to community ``slug``.
 
     - the slug is validated before any SQL (InvalidSlug);
@@ -99,5 +100,7 @@ async def schema_tx(placement: str, schema: str) -> AsyncIterator[SanshiTransact
     slug = schema[2:] if schema.startswith("c_") else None
     if slug is not None:
         validate_slug(slug)
-    async with _transaction(placement, schema, kind="tenant" if slug else "platform", slug=slug) as tx:
+    async with _transaction(
+        placement, schema, kind="tenant" if slug else "platform", slug=slug
+    ) as tx:
         yield tx

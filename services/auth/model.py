@@ -109,9 +109,7 @@ def can_read_community(principal: Principal, slug: str, county: str) -> bool:
     if scope.kind is ScopeKind.COMMUNITY:
         return scope.id == slug
     if scope.kind is ScopeKind.COUNTY:
-        return in_county(principal, county) and principal.has(
-            Role.COUNTY_ADMIN, Role.COUNTY_LEADER
-        )
+        return in_county(principal, county) and principal.has(Role.COUNTY_ADMIN, Role.COUNTY_LEADER)
     return False
 
 

@@ -34,14 +34,18 @@ async def create_grid(actor: Principal, slug: str, code: str, name: str) -> dict
         raise CommunityArchived(slug=slug)
     code, name = code.strip(), name.strip()
     if not code or not name:
-        raise InvalidInput(field_zh="网格编号和名称不能为空", field_en="grid code and name are required")
+        raise InvalidInput(
+            field_zh="网格编号和名称不能为空", field_en="grid code and name are required"
+        )
     if len(code) > 40:
         raise TextTooLong(field="code", limit=40)
     if len(name) > 100:
         raise TextTooLong(field="name", limit=100)
     async with tenant_tx(slug) as tx:
         try:
-            rows = await Grid.insert(Grid(code=code, name=name)).returning(*Grid.all_columns()).run()
+            rows = (
+                await Grid.insert(Grid(code=code, name=name)).returning(*Grid.all_columns()).run()
+            )
         except asyncpg.UniqueViolationError:
             raise GridExists(grid_code=code) from None
         grid = rows[0]

@@ -28,7 +28,9 @@ def with_embedded_database(settings: Settings) -> Settings:
 
 
 @asynccontextmanager
-async def platform_ready(settings: Settings, **pool_overrides: object) -> AsyncIterator[db.Databases]:
+async def platform_ready(
+    settings: Settings, **pool_overrides: object
+) -> AsyncIterator[db.Databases]:
     """Pools started and installed, platform schema migrated, for the block."""
     async with db.running(settings, **pool_overrides) as dbs:
         await migrate_platform()
