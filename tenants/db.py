@@ -143,7 +143,7 @@ class SanshiEngine(PostgresEngine):
         self.engine_type = "postgres"
         self.min_version_number = 15
         self.query_id = 0
-        self.current_transaction = CURRENT_TX
+        self.current_transaction = CURRENT_TX  # type: ignore[assignment]  # a subclass
 
     def _require_tx(self) -> SanshiTransaction:
         tx = CURRENT_TX.get()
