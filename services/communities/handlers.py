@@ -13,6 +13,7 @@ from services.auth.model import (
 )
 from services.errors import CommunityNotFound, ConfirmationRequired, Forbidden
 from tenants import provisioning
+from tenants.db import DEFAULT_PLACEMENT
 from tenants.provisioning import CommunityInfo
 from tenants.slugs import is_valid_slug
 from tenants.tx import platform_tx
@@ -44,12 +45,20 @@ async def list_communities(
 
 
 async def create_community(
-    actor: Principal, slug: str, name_zh: str, county_code: str, *, name_en: str = ""
+    actor: Principal,
+    slug: str,
+    name_zh: str,
+    county_code: str,
+    *,
+    name_en: str = "",
+    placement: str = DEFAULT_PLACEMENT,
 ) -> CommunityInfo:
     """Provision a community (schema + migrations) and record who did it."""
     if not can_manage_communities(actor, county_code):
         raise Forbidden()
-    info = await provisioning.create_community(slug, name_zh, county_code, name_en=name_en)
+    info = await provisioning.create_community(
+        slug, name_zh, county_code, name_en=name_en, placement=placement
+    )
     async with platform_tx() as tx:
         await audit.record(
             tx, actor, "community.create", f"community:{slug}", after=asdict(info), platform=True

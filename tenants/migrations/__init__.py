@@ -1,1 +1,1 @@
-"""Migrations: platform/NNNN_name.sql for the platform schema, tenant/NNNN_name.sql for each community."""
+"""Migrations: platform/NNNN_name.sql (platform schema), tenant/NNNN_name.sql (each community)."""
