@@ -1,0 +1,1 @@
+"""The GraphQL transport (Strawberry federation subgraph): thin adapters over the handlers."""

@@ -1,0 +1,72 @@
+"""The one root schema: every context's queries and mutations merged into a federation
+subgraph, with the caches, limits and error masking the service runs with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql.error import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.printer import print_schema
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from services.api.auth import AuthQuery, RoleType
+from services.api.communities import CommunityMutation, CommunityQuery
+from services.api.errors import ERROR_TYPES
+from services.api.extensions import MaskUnexpectedErrors, log_errors
+from services.api.grids import GridMutation
+from services.settings import Settings
+
+Query = merge_types("Query", (AuthQuery, CommunityQuery))
+Mutation = merge_types("Mutation", (CommunityMutation, GridMutation))
+
+
+class SanshiSchema(strawberry.federation.Schema):
+    """The federation schema, logging errors with the request id before they are masked."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors, execution_context.context if execution_context else None)
+
+
+def build_schema(settings: Settings | None = None) -> SanshiSchema:
+    """The schema with limits from ``settings`` (the SDL does not depend on them)."""
+    settings = settings or Settings()
+    # Built once, not per request: ValidationCache keys on the rule classes, and the
+    # limiters create new classes on every construction, which would make every request
+    # a cache miss.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
+    max_tokens = settings.graphql_max_tokens
+    extensions: list[Any] = [
+        MaskUnexpectedErrors,
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        ParserCache,
+        lambda: AddValidationRules(limit_rules),
+        ValidationCache,
+    ]
+    return SanshiSchema(
+        query=Query,
+        mutation=Mutation,
+        # Every error type is listed so the Error interface's implementations are all in
+        # the SDL even if no union names one yet; Role is part of the published vocabulary.
+        types=[*ERROR_TYPES.values(), RoleType],
+        extensions=extensions,
+    )
+
+
+def sdl() -> str:
+    """The subgraph SDL exactly as `graphql/schema.graphql` holds it."""
+    return print_schema(build_schema()) + "\n"

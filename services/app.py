@@ -1,0 +1,208 @@
+"""The Litestar application: GraphQL at /graphql, health probes, request ids, bearer auth.
+
+``create_app`` does no I/O; servers, pools and migrations start in the lifespan, so
+``uvicorn --factory services.app:create_app`` and tests can build apps freely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.asyncio import Redis
+from strawberry.litestar import make_graphql_controller
+
+from services.api.context import SanshiContext
+from services.api.loaders import Loaders
+from services.api.schema import build_schema
+from services.auth.model import Principal
+from services.auth.tokens import verify_token
+from services.errors import Unauthenticated
+from services.runtime import embedded
+from services.runtime.bootstrap import platform_ready, with_embedded_database
+from services.settings import Settings, get_settings
+from tenants.tx import platform_tx
+
+logger = logging.getLogger("sanshi.app")
+
+REQUEST_ID_HEADER = b"x-request-id"
+# A client-supplied id is echoed into logs and headers: accept only short, plain tokens
+# (no newlines or spaces that could forge log lines), otherwise make our own.
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+READY_TIMEOUT_S = 2.0
+
+
+def request_id_of(scope: Scope) -> str:
+    return scope["state"].get("request_id", "-")
+
+
+class RequestIdMiddleware(ASGIMiddleware):
+    """Give every request an id (the caller's X-Request-ID if sane) and echo it back."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        given = ""
+        for name, value in scope.get("headers", []):
+            if name.lower() == REQUEST_ID_HEADER:
+                given = value.decode("latin-1")
+                break
+        request_id = given if _REQUEST_ID_RE.fullmatch(given) else secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != REQUEST_ID_HEADER]
+                headers.append((REQUEST_ID_HEADER, request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await next_app(scope, receive, send_with_id)
+
+
+def authenticate(settings: Settings, authorization: str | None) -> Principal | None:
+    """The caller from an ``Authorization: Bearer`` header; None when there is no header.
+
+    A header that is present but not a valid bearer token is an error, never "anonymous":
+    silently downgrading would hide an expired session behind empty results.
+    """
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated()
+    return verify_token(settings, token.strip())
+
+
+def unauthenticated_response(request: Request, exc: Unauthenticated) -> Response[Any]:
+    """401 in GraphQL-over-HTTP shape; nothing was executed."""
+    logger.info("request_id=%s rejected token: %s", request_id_of(request.scope), exc.code)
+    return Response(
+        {
+            "errors": [
+                {
+                    "message": exc.message_zh,
+                    "extensions": {"code": exc.code, "messageEn": exc.message_en},
+                }
+            ]
+        },
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        media_type="application/json",
+    )
+
+
+@dataclass
+class Runtime:
+    """What the lifespan started: the effective settings and the Redis client."""
+
+    settings: Settings
+    redis: Redis
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+@get("/healthz", sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    """The process is up (no dependency is checked: that is /readyz)."""
+    return {"status": "ok"}
+
+
+async def _check_database() -> None:
+    async with platform_tx() as tx:
+        await tx.connection.fetchval("SELECT 1")
+
+
+@get("/readyz")
+async def readyz(request: Request) -> Response[dict[str, Any]]:
+    """200 when the database and Redis both answer, else 503 naming what failed."""
+    runtime = _runtime(request)
+    checks: dict[str, str] = {}
+    for name, probe in (("database", _check_database), ("redis", runtime.redis.ping)):
+        try:
+            await asyncio.wait_for(probe(), READY_TIMEOUT_S)
+            checks[name] = "ok"
+        except Exception as exc:  # any failure at all means "not ready"
+            logger.warning("readyz: %s unavailable: %r", name, exc)
+            checks[name] = "unavailable"
+    ok = all(v == "ok" for v in checks.values())
+    return Response(
+        {"status": "ok" if ok else "unavailable", "checks": checks},
+        status_code=200 if ok else 503,
+    )
+
+
+def _configure_logging() -> None:
+    """Send our loggers to stderr once (uvicorn only configures its own)."""
+    root = logging.getLogger("sanshi")
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the ASGI app (no I/O here; see the lifespan)."""
+    configured = settings or get_settings()
+    _configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            effective = configured
+            if not effective.database_url:
+                # with_embedded_database runs its own event loop: keep it off ours.
+                effective = await asyncio.to_thread(with_embedded_database, effective)
+            if not effective.redis_url:
+                server = await asyncio.to_thread(
+                    embedded.start_redis, Path(effective.data_dir) / "redis"
+                )
+                stack.callback(server.stop)
+                effective = effective.with_overrides(redis_url=server.url)
+            await stack.enter_async_context(platform_ready(effective))
+            redis = Redis.from_url(effective.redis_url or "", socket_timeout=READY_TIMEOUT_S)
+            stack.push_async_callback(redis.aclose)
+            app.state.runtime = Runtime(settings=effective, redis=redis)
+            logger.info("ready: database and Redis connected, platform schema migrated")
+            yield
+
+    async def graphql_context(request: Request) -> SanshiContext:
+        runtime = _runtime(request)
+        principal = authenticate(runtime.settings, request.headers.get("authorization"))
+        return SanshiContext(
+            settings=runtime.settings,
+            request_id=request_id_of(request.scope),
+            principal=principal,
+            loaders=Loaders(),
+        )
+
+    graphql = make_graphql_controller(
+        build_schema(configured),
+        path="/graphql",
+        graphql_ide="graphiql" if configured.graphiql else None,
+        context_getter=graphql_context,
+    )
+    return Litestar(
+        route_handlers=[graphql, healthz, readyz],
+        middleware=[RequestIdMiddleware()],
+        exception_handlers={Unauthenticated: unauthenticated_response},
+        lifespan=[lifespan],
+        debug=False,
+    )
