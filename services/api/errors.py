@@ -12,7 +12,6 @@ from typing import Any, get_args
 import strawberry
 
 from services import errors as e
-from services.grids.handlers import GridExists
 
 
 @strawberry.interface(
@@ -26,84 +25,59 @@ class ErrorType:
     message_en: str = strawberry.field(description="英文说明 / Message in English")
 
 
-@strawberry.type(name="UnauthenticatedError", description="未登录 / Not signed in")
-class UnauthenticatedErrorType(ErrorType):
-    pass
+# The one mapping from domain errors to GraphQL types, filled by ``error_type`` below as
+# each context's API module declares its errors. Lookup walks the exception's MRO, so a
+# subclass without its own entry (e.g. TokenExpired) maps to its parent's type.
+ERROR_TYPES: dict[type[e.SanshiError], type[ErrorType]] = {}
 
 
-@strawberry.type(name="ForbiddenError", description="角色无权操作 / The role may not do this")
-class ForbiddenErrorType(ErrorType):
-    pass
+def error_type(domain: type[e.SanshiError], name: str, description: str) -> type[ErrorType]:
+    """Declare the GraphQL type ``name`` for domain error ``domain`` and register it.
+
+    Every context's API module declares its own errors this way, next to the mutations
+    that return them; the schema lists every registered type.
+    """
+    if domain in ERROR_TYPES:
+        raise ValueError(f"{domain.__name__} already has a GraphQL type")
+    cls = type(f"{name}Type", (ErrorType,), {"__doc__": description})
+    gql = strawberry.type(cls, name=name, description=description)
+    ERROR_TYPES[domain] = gql
+    return gql
 
 
-@strawberry.type(name="InvalidSlugError", description="社区标识格式无效 / Malformed slug")
-class InvalidSlugErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(
-    name="CommunityNotFoundError",
-    description="社区不存在或不可见 / No such community (or not visible to you)",
+UnauthenticatedErrorType = error_type(
+    e.Unauthenticated, "UnauthenticatedError", "未登录 / Not signed in"
 )
-class CommunityNotFoundErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(name="CountyNotFoundError", description="县不存在 / No such county")
-class CountyNotFoundErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(name="CommunityExistsError", description="社区标识已被占用 / Slug taken")
-class CommunityExistsErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(
-    name="CommunityArchivedError", description="社区已归档，只读 / Archived, read-only"
+ForbiddenErrorType = error_type(
+    e.Forbidden, "ForbiddenError", "角色无权操作 / The role may not do this"
 )
-class CommunityArchivedErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(
-    name="ConfirmationRequiredError",
-    description="危险操作须再次输入社区标识 / Confirm by repeating the slug",
+InvalidSlugErrorType = error_type(
+    e.InvalidSlug, "InvalidSlugError", "社区标识格式无效 / Malformed slug"
 )
-class ConfirmationRequiredErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(name="InvalidInputError", description="输入无效 / Invalid input")
-class InvalidInputErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(name="TextTooLongError", description="文本过长 / Text too long")
-class TextTooLongErrorType(ErrorType):
-    pass
-
-
-@strawberry.type(name="GridExistsError", description="网格编号已存在 / Grid code taken")
-class GridExistsErrorType(ErrorType):
-    pass
-
-
-# The one mapping from domain errors to GraphQL types. Lookup walks the exception's
-# MRO, so a subclass without its own entry (e.g. TokenExpired) maps to its parent's type.
-ERROR_TYPES: dict[type[e.SanshiError], type[ErrorType]] = {
-    e.Unauthenticated: UnauthenticatedErrorType,
-    e.Forbidden: ForbiddenErrorType,
-    e.InvalidSlug: InvalidSlugErrorType,
-    e.CommunityNotFound: CommunityNotFoundErrorType,
-    e.CountyNotFound: CountyNotFoundErrorType,
-    e.CommunityExists: CommunityExistsErrorType,
-    e.CommunityArchived: CommunityArchivedErrorType,
-    e.ConfirmationRequired: ConfirmationRequiredErrorType,
-    e.InvalidInput: InvalidInputErrorType,
-    e.TextTooLong: TextTooLongErrorType,
-    GridExists: GridExistsErrorType,
-}
+CommunityNotFoundErrorType = error_type(
+    e.CommunityNotFound,
+    "CommunityNotFoundError",
+    "社区不存在或不可见 / No such community (or not visible to you)",
+)
+CountyNotFoundErrorType = error_type(
+    e.CountyNotFound, "CountyNotFoundError", "县不存在 / No such county"
+)
+CommunityExistsErrorType = error_type(
+    e.CommunityExists, "CommunityExistsError", "社区标识已被占用 / Slug taken"
+)
+CommunityArchivedErrorType = error_type(
+    e.CommunityArchived, "CommunityArchivedError", "社区已归档，只读 / Archived, read-only"
+)
+ConfirmationRequiredErrorType = error_type(
+    e.ConfirmationRequired,
+    "ConfirmationRequiredError",
+    "危险操作须再次输入社区标识 / Confirm by repeating the slug",
+)
+InvalidInputErrorType = error_type(e.InvalidInput, "InvalidInputError", "输入无效 / Invalid input")
+TextTooLongErrorType = error_type(e.TextTooLong, "TextTooLongError", "文本过长 / Text too long")
+NotFoundErrorType = error_type(
+    e.NotFound, "NotFoundError", "对象不存在或不可见 / Not found (or not visible to you)"
+)
 
 
 def error_type_for(err: e.SanshiError) -> type[ErrorType] | None:

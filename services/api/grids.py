@@ -12,15 +12,19 @@ from services.api.errors import (
     CommunityArchivedErrorType,
     CommunityNotFoundErrorType,
     ForbiddenErrorType,
-    GridExistsErrorType,
     InvalidInputErrorType,
     TextTooLongErrorType,
     UnauthenticatedErrorType,
     as_error,
     error_members,
+    error_type,
 )
 from services.errors import SanshiError
 from services.grids import handlers
+
+GridExistsErrorType = error_type(
+    handlers.GridExists, "GridExistsError", "网格编号已存在 / Grid code taken"
+)
 
 
 @strawberry.type(name="Grid", description="网格：社区划分的管理单元 / A grid of a community")
