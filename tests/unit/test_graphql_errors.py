@@ -67,8 +67,8 @@ def test_error_outside_the_union_is_reraised():
 def test_result_unions_expose_their_error_members():
     """The error tuples used by resolvers are read from the unions themselves (no drift)."""
     from services.api.communities import ARCHIVE_COMMUNITY_ERRORS, CREATE_COMMUNITY_ERRORS
-    from services.api.errors import ConfirmationRequiredErrorType, GridExistsErrorType
-    from services.api.grids import CREATE_GRID_ERRORS
+    from services.api.errors import ConfirmationRequiredErrorType
+    from services.api.grids import CREATE_GRID_ERRORS, GridExistsErrorType
 
     assert GridExistsErrorType in CREATE_GRID_ERRORS
     assert ConfirmationRequiredErrorType in ARCHIVE_COMMUNITY_ERRORS
