@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,31 @@ NO_TENANT_SEARCH_PATH = "sanshi_no_tenant"
 
 class IsolationError(RuntimeError):
     """A programming error that would break tenant isolation (never a user error)."""
+
+
+# When a test sets a list here, every statement run through a transaction is appended to
+# it (the list is shared by reference with tasks spawned inside, e.g. GraphQL resolvers).
+STATEMENT_LOG: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "sanshi_statement_log", default=None
+)
+
+
+def log_statement(query: str) -> None:
+    """Record ``query`` in the active statement log, if a test opened one."""
+    log = STATEMENT_LOG.get()
+    if log is not None:
+        log.append(query)
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block (for query-count tests)."""
+    log: list[str] = []
+    token = STATEMENT_LOG.set(log)
+    try:
+        yield log
+    finally:
+        STATEMENT_LOG.reset(token)
 
 
 class SerializedConnection:
@@ -52,22 +77,27 @@ class SerializedConnection:
         return self._lock
 
     async def fetch(self, query: str, *args: Any, **kw: Any) -> list[asyncpg.Record]:
+        log_statement(query)
         async with self._lock:
             return await self.raw.fetch(query, *args, **kw)
 
     async def fetchrow(self, query: str, *args: Any, **kw: Any) -> asyncpg.Record | None:
+        log_statement(query)
         async with self._lock:
             return await self.raw.fetchrow(query, *args, **kw)
 
     async def fetchval(self, query: str, *args: Any, **kw: Any) -> Any:
+        log_statement(query)
         async with self._lock:
             return await self.raw.fetchval(query, *args, **kw)
 
     async def execute(self, query: str, *args: Any, **kw: Any) -> str:
+        log_statement(query)
         async with self._lock:
             return await self.raw.execute(query, *args, **kw)
 
     async def executemany(self, query: str, args: Any, **kw: Any) -> None:
+        log_statement(query)
         async with self._lock:
             await self.raw.executemany(query, args, **kw)
 
@@ -112,6 +142,7 @@ class SanshiTransaction(PostgresTransaction):
         own and so would run outside the community's search_path.
         """
         sql, args = query.querystrings[0].compile_string(engine_type="postgres")
+        log_statement(sql)
         async with self.connection.lock:
             cursor = await self.raw.cursor(sql, *args)
         while True:

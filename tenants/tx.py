@@ -17,6 +17,8 @@ from tenants import db
 from tenants.db import CURRENT_TX, ENGINE, IsolationError, SanshiTransaction
 from tenants.slugs import PLATFORM_SCHEMA, schema_for, validate_slug
 
+SET_PATH = "SELECT set_config('search_path', $1, true)"
+
 
 class TenantSwitchError(IsolationError):
     """Asked for community B while inside community A's transaction (a programming error)."""
@@ -28,7 +30,9 @@ async def _transaction(
 ) -> AsyncIterator[SanshiTransaction]:
     pool = db.current().pool(pool_name)
     async with pool.acquire() as raw, raw.transaction():
-        await raw.execute("SELECT set_config('search_path', $1, true)", search_path)
+        # Logged too: a query-count test should see what each transaction costs.
+        db.log_statement(SET_PATH)
+        await raw.execute(SET_PATH, search_path)
         tx = SanshiTransaction(ENGINE, raw, kind=kind, slug=slug, placement=pool_name)
         token = CURRENT_TX.set(tx)
         try:

@@ -28,3 +28,22 @@ async def test_grid_handlers_through_piccolo(communities):
     await create_grid(SYSTEM, a, "g_piccolo", "测试网格")
     assert "g_piccolo" in [g["code"] for g in await list_grids(a)]
     assert "g_piccolo" not in [g["code"] for g in await list_grids(b)]
+
+
+async def test_statement_log_counts_what_runs_in_transactions(communities):
+    """db.statements() sees every statement, including those of tasks spawned inside."""
+    import asyncio
+
+    from services.grids.tables import Grid
+    from tenants import db
+
+    a, b = communities
+    with db.statements() as log:
+
+        async def read(slug: str) -> int:
+            async with tenant_tx(slug):
+                return await Grid.count().run()
+
+        await asyncio.gather(read(a), read(b))
+    assert len([q for q in log if "grids" in q]) == 2
+    assert sum("set_config" in q for q in log) == 2  # one per transaction, counted too

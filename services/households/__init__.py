@@ -1,0 +1,1 @@
+"""Households context (户): households with their circumstances, residents, community staff."""
