@@ -93,6 +93,9 @@ class Settings:
 
     # Text limits (characters).
     max_name_length: int = 100
+    max_title_length: int = 100
+    max_text_length: int = 2_000
+    max_note_length: int = 1_000
 
     # Migrations.
     migrate_workers: int = 2
@@ -140,6 +143,9 @@ class Settings:
             graphql_max_aliases=_int(e, "SANSHI_GRAPHQL_MAX_ALIASES", 30),
             graphiql=_bool(e, "SANSHI_GRAPHIQL", environment != "production"),
             max_name_length=_int(e, "SANSHI_MAX_NAME_LENGTH", 100),
+            max_title_length=_int(e, "SANSHI_MAX_TITLE_LENGTH", 100),
+            max_text_length=_int(e, "SANSHI_MAX_TEXT_LENGTH", 2_000),
+            max_note_length=_int(e, "SANSHI_MAX_NOTE_LENGTH", 1_000),
             migrate_workers=_int(e, "SANSHI_MIGRATE_WORKERS", 2),
             broker=e.get("SANSHI_BROKER", "redis"),
             redis_namespace=e.get("SANSHI_REDIS_NAMESPACE", "sanshi"),

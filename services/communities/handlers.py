@@ -11,7 +11,8 @@ from services.auth.model import (
     can_read_community,
     visible_counties,
 )
-from services.errors import CommunityNotFound, ConfirmationRequired, Forbidden
+from services.auth.permissions import Op, allowed
+from services.errors import CommunityArchived, CommunityNotFound, ConfirmationRequired, Forbidden
 from tenants import provisioning
 from tenants.db import DEFAULT_PLACEMENT
 from tenants.provisioning import CommunityInfo
@@ -30,6 +31,22 @@ async def access_community_by_slug(actor: Principal, slug: str) -> CommunityInfo
     info = await provisioning.get_community(slug)
     if not can_read_community(actor, info.slug, info.county_code):
         raise CommunityNotFound()
+    return info
+
+
+async def community_for(
+    actor: Principal, slug: str, op: Op, *, write: bool = True
+) -> CommunityInfo:
+    """The community, if ``actor`` may perform ``op`` in it.
+
+    Not visible -> CommunityNotFound (the same as missing); visible but the role may not
+    do ``op`` -> Forbidden; a write on an archived community -> CommunityArchived.
+    """
+    info = await access_community_by_slug(actor, slug)
+    if not allowed(actor, op, info.slug, info.county_code):
+        raise Forbidden()
+    if write and info.status == "archived":
+        raise CommunityArchived(slug=slug)
     return info
 
 
