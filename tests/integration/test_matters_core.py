@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -16,6 +17,9 @@ from services.matters.tables import ClassificationSheet, MatterTransition
 from tenants.tx import tenant_tx
 
 
+_grid_codes = itertools.count(1)
+
+
 def cadre(slug: str) -> Principal:
     return Principal(
         f"cadre@{slug}", frozenset({Role.COMMUNITY_CADRE}), Scope(ScopeKind.COMMUNITY, slug)
@@ -25,9 +29,7 @@ def cadre(slug: str) -> Principal:
 async def _household(slug: str, **circumstances: bool) -> int:
     async with tenant_tx(slug):
         grid = (
-            await Grid.insert(
-                Grid(code=f"core{len(circumstances)}{id(circumstances)}", name="核心")
-            )
+            await Grid.insert(Grid(code=f"core{next(_grid_codes)}", name="核心"))
             .returning(Grid.id)
             .run()
         )[0]
