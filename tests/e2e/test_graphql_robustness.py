@@ -39,7 +39,7 @@ async def test_unexpected_error_is_masked_and_logged(gql, server):
     slug = f"broken_{secrets.token_hex(3)}"
     await create_community(slug, "坏社区", "testcounty")
     async with tenant_tx(slug) as tx:
-        await tx.connection.execute("DROP TABLE grids")
+        await tx.connection.execute("DROP TABLE grids CASCADE")
     request_id = f"e2e-mask-{secrets.token_hex(4)}"
     r = await gql(
         "query($s: String!) { community(slug: $s) { slug grids { code } } }",
@@ -73,7 +73,7 @@ async def test_one_broken_tenant_does_not_break_its_neighbour(gql):
     slug = f"broken_{secrets.token_hex(3)}"
     await create_community(slug, "坏社区", "testcounty")
     async with tenant_tx(slug) as tx:
-        await tx.connection.execute("DROP TABLE grids")
+        await tx.connection.execute("DROP TABLE grids CASCADE")
     r = await gql(
         'query($s: String!) { a: community(slug: "alpha") { grids { code } } '
         "b: community(slug: $s) { grids { code } } }",

@@ -1,0 +1,106 @@
+"""CLI commands of the runtime: `sanshi run`, `sanshi seed-demo`, `sanshi embedded ...`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from services.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    """Settings from the environment; a bad value is a clear bilingual message, exit 2."""
+    try:
+        return Settings.from_env()
+    except SettingsError as err:
+        click.echo(f"配置错误 Configuration error: {err}", err=True)
+        sys.exit(2)
+
+
+@click.command("run")
+@click.option(
+    "--seed/--no-seed",
+    default=None,
+    help="在空数据库中播种演示县（开发环境默认开启）。Seed the demo county into an empty "
+    "database (default: on, except with SANSHI_ENV=production).",
+)
+def run(seed: bool | None) -> None:
+    """启动全部：内置数据库（如需）、迁移、API 与 worker。Start everything: embedded servers
+    unless DATABASE_URL/REDIS_URL are set, migrations, the API and one worker; Ctrl-C stops all.
+    """
+    from services.runtime.run import run_platform
+
+    settings = _settings()
+    sys.exit(run_platform(settings, seed=not settings.is_production if seed is None else seed))
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """播种演示县嵊泗县（可重复执行）。Seed the demo county Shengsi (idempotent)."""
+    from services.demo import seed_demo as do_seed
+    from services.runtime.bootstrap import platform_ready, with_embedded_database
+
+    settings = with_embedded_database(_settings())
+
+    async def main() -> None:
+        async with platform_ready(settings):
+            report = await do_seed()
+        if not report.changed:
+            click.echo("演示数据已齐全，无需改动。  Demo data already complete; nothing changed.")
+            return
+        click.echo(
+            f"已播种 Seeded: 县 county {'shengsi' if report.county_created else '-'}; "
+            f"社区 communities {', '.join(report.communities_created) or '-'}; "
+            f"网格 grids {len(report.grids_created)}"
+        )
+        for slug in report.skipped:
+            click.echo(
+                f"跳过 {slug}：该标识已被其他县的社区使用。  "
+                f"Skipped {slug}: the slug belongs to a community of another county."
+            )
+
+    asyncio.run(main())
+
+
+@click.group("embedded")
+def embedded() -> None:
+    """内置 PostgreSQL/Redis（开发用）。The embedded PostgreSQL and Redis (development)."""
+
+
+@embedded.command("status")
+def embedded_status() -> None:
+    """显示数据目录下内置服务器是否在运行。Show whether embedded servers run under the data dir."""
+    from services.runtime import embedded as emb
+
+    data_dir = _settings().data_dir.resolve()
+    pg = emb.postgres_pid(data_dir / "pg")
+    rd = emb.redis_pid(data_dir / "redis")
+    click.echo(
+        f"PostgreSQL {data_dir / 'pg'}: {f'运行中 running (pid {pg})' if pg else '未运行 stopped'}"
+    )
+    click.echo(
+        f"Redis {data_dir / 'redis'}: {f'运行中 running (pid {rd})' if rd else '未运行 stopped'}"
+    )
+
+
+@embedded.command("stop")
+def embedded_stop() -> None:
+    """停止数据目录下遗留的内置服务器。Stop embedded servers left running under the data dir.
+
+    CLI commands run without DATABASE_URL start the embedded PostgreSQL and leave it
+    running (so the next command is quick); this stops it.
+    """
+    from services.runtime import embedded as emb
+
+    data_dir = _settings().data_dir.resolve()
+    stopped_pg = emb.stop_postgres(data_dir / "pg")
+    stopped_redis = emb.stop_redis(data_dir / "redis")
+    click.echo(
+        f"PostgreSQL: {'已停止 stopped' if stopped_pg else '未在运行 was not running'}; "
+        f"Redis: {'已停止 stopped' if stopped_redis else '未在运行 was not running'}"
+    )
+
+
+COMMANDS = [run, seed_demo, embedded]
