@@ -57,7 +57,7 @@ def _check(
     tx: SanshiTransaction, topic: str, payload: dict[str, Any], community: str | None
 ) -> str:
     registry.load_actor_modules()
-    registry.actor_for_topic(topic)  # UnknownTopic now, not when the relay sends it
+    registry.check_topic(topic)  # UnknownTopic now, not when the relay sends it
     if not isinstance(payload, dict) or not all(isinstance(k, str) for k in payload):
         raise InvalidMessage("payload must be a dict with str keys")
     if COMMUNITY_ARG in payload:

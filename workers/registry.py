@@ -99,6 +99,21 @@ def actor_for_topic(name: str) -> ActorSpec:
     return spec
 
 
+def check_topic(name: str) -> None:
+    """UnknownTopic unless ``name`` is a declared topic (its actor may not be built yet)."""
+    if name not in _topics:
+        raise UnknownTopic(topic=name)
+
+
+def routable_topics() -> list[str]:
+    """Topics whose actor is declared in this process: the relay publishes only these.
+
+    A topic may be declared before its consumer exists (a producer deployed first, e.g.
+    ``matter.major`` before routing): its rows wait, unsent and unharmed, in the outbox.
+    """
+    return sorted(t for t, a in _topics.items() if a in _actors)
+
+
 def specs() -> list[ActorSpec]:
     """Every declared actor."""
     return list(_actors.values())

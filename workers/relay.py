@@ -74,7 +74,9 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.max_backoff_s = max_backoff_s
-        # A relay may be limited to some topics (a dedicated relay for a busy topic).
+        # A relay may be limited to some topics (a dedicated relay for a busy topic); by
+        # default it takes every topic whose actor exists here, so messages of a topic
+        # whose consumer is not deployed yet wait in the outbox instead of failing.
         self.topics = sorted(topics) if topics is not None else None
 
     @classmethod
@@ -113,7 +115,8 @@ class Relay:
         failed: list[tuple[OutboxRow, str, float | None]] = []
         broker_down = False
         async with platform_tx() as tx:
-            records = await tx.connection.fetch(_SELECT, self.batch_size, self.topics)
+            topics = self.topics if self.topics is not None else registry.routable_topics()
+            records = await tx.connection.fetch(_SELECT, self.batch_size, topics)
             for row in map(OutboxRow.from_record, records):
                 try:
                     message = self.message_for(row)

@@ -9,6 +9,7 @@ same transaction that records the tally).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from services import audit
 from services.auth.model import Principal
 from services.auth.permissions import Op, allowed
 from services.communities.handlers import community_for
+from services.errors import InvalidInput, NotFound, SanshiError
 from services.households.tables import Household, Resident
 from services.matters import model
 from services.matters.errors import HouseholdNotFound, MatterNotFound
@@ -30,17 +32,25 @@ from services.matters.model import (
 from services.matters.tables import (
     Category,
     ClassificationSheet,
+    Commitment,
     CommunitySettings,
+    Feedback,
     Matter,
     MatterTransition,
+    Negotiation,
+    Referral,
     SuggestionRuleRow,
 )
 from services.settings import Settings
 from tenants.db import SanshiTransaction
 from tenants.tx import tenant_tx
-from workers import outbox
+from workers import outbox, registry
 
 MAJOR_TOPIC = "matter.major"
+# Routing major matters to county departments is the routing context's actor (issue 4).
+# The topic is declared here, by its producer, so classification can write it now; the
+# relay publishes its rows once the routing actor is deployed (docs/queues.md).
+registry.topic(MAJOR_TOPIC, "routing.route_major_matter")
 # Explicit column list for raw SQL on matters (never SELECT *: see docs/tenancy.md, trap 7).
 MATTER_COLUMNS = ", ".join(c._meta.db_column_name for c in Matter.all_columns())
 
@@ -324,3 +334,729 @@ async def classify_in_tx(
     )
     updated.update(kind=kind.value, responsible=responsible.value)
     return sheet
+
+
+# ==========================================================================================
+# Follow-up: from a decided matter to a solved one (直至问题解决)
+# ==========================================================================================
+
+
+class WrongKind(SanshiError):
+    """The act belongs to matters of other kinds (e.g. a negotiation on a private matter)."""
+
+    code = "WRONG_KIND"
+    zh = "此操作只适用于{kinds_zh}（本事项是{kind_zh}）"
+    en = "This applies to {kinds_en} only (this matter is {kind_en})"
+
+    @classmethod
+    def expected(cls, kinds: tuple[MatterKind, ...], actual: MatterKind | None) -> WrongKind:
+        """The error naming the kinds the act needs and the matter's own."""
+        return cls(
+            kinds=[k.value for k in kinds],
+            kinds_zh="、".join(k.label_zh for k in kinds),
+            kinds_en=" or ".join(k.label_en.lower() for k in kinds),
+            kind=actual.value if actual else None,
+            kind_zh=actual.label_zh if actual else "未归类",
+            kind_en=actual.label_en.lower() if actual else "not classified yet",
+        )
+
+
+class MatterNotOpen(SanshiError):
+    """A follow-up record on a matter that is finished (closed, withdrawn) or not yet decided."""
+
+    code = "MATTER_NOT_OPEN"
+    zh = "「{status_zh}」的事项不能再记录办理情况"
+    en = "Nothing more can be recorded on a matter that is '{status_en}'"
+
+
+class CommitmentNotFound(NotFound):
+    """No such commitment in this community (or on a matter the caller may not see)."""
+
+    code = "COMMITMENT_NOT_FOUND"
+    zh = "承诺事项不存在"
+    en = "Commitment not found"
+
+
+# Follow-up records (explanations, referrals, negotiations, commitments) belong to a matter
+# the council has decided and that is still being handled: resolved is open too (the
+# feedback may reopen it), closed and withdrawn are final.
+FOLLOW_UP_STATUSES = frozenset(
+    {
+        MatterStatus.CLASSIFIED,
+        MatterStatus.IN_PROGRESS,
+        MatterStatus.RESOLVED,
+        MatterStatus.REOPENED,
+    }
+)
+# Referral to a volunteer team or resident group: the private matter that may still get
+# help (DOMAIN.md), and minor matters, where volunteer teams are the backbone too.
+REFERABLE_KINDS = (MatterKind.PRIVATE, MatterKind.MINOR)
+COMMITMENT_PARTIES = frozenset({"resident", "community", "other"})
+
+
+def _check_open(matter: dict[str, Any]) -> None:
+    status = MatterStatus(matter["status"])
+    if status not in FOLLOW_UP_STATUSES:
+        raise MatterNotOpen(
+            status=status.value, status_zh=status.label_zh, status_en=status.label_en
+        )
+
+
+def _check_kind(matter: dict[str, Any], kinds: tuple[MatterKind, ...]) -> MatterKind:
+    kind = MatterKind(matter["kind"]) if matter["kind"] else None
+    if kind is None or kind not in kinds:
+        raise WrongKind.expected(kinds, kind)
+    return kind
+
+
+def _required(field_zh: str, field_en: str, value: str | None) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise InvalidInput(field_zh=f"{field_zh}不能为空", field_en=f"{field_en} is required")
+    return cleaned
+
+
+async def _matter_act(
+    actor: Principal,
+    slug: str,
+    op: Op,
+    matter_id: int,
+    target: MatterStatus,
+    *,
+    reason: str | None,
+    responsible_note: str | None = None,
+) -> dict[str, Any]:
+    """One status change as its own transaction (the shape of start/resolve/close/withdraw)."""
+    info = await community_for(actor, slug, op)
+    async with tenant_tx(slug) as tx:
+        matter = await access_matter_in_tx(
+            actor, slug, info.county_code, matter_id, for_update=True
+        )
+        updated = await transition_in_tx(tx, actor, matter, target, reason=reason)
+        if responsible_note is not None and responsible_note.strip():
+            updated = dict(
+                await tx.connection.fetchrow(
+                    f"UPDATE matters SET responsible_note = $2 WHERE id = $1 "
+                    f"RETURNING {MATTER_COLUMNS}",
+                    matter_id,
+                    responsible_note.strip(),
+                )
+            )
+    return updated
+
+
+async def start_matter(
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    settings: Settings,
+    *,
+    responsible_note: str = "",
+) -> dict[str, Any]:
+    """Start handling a classified (or reopened) matter: → in progress (办理中).
+
+    ``responsible_note`` names who does it (the household member, the community worker,
+    the department contact); it is kept on the matter and in the history.
+    """
+    model.check_text("note", responsible_note, settings.max_note_length)
+    return await _matter_act(
+        actor,
+        slug,
+        Op.FOLLOW_UP,
+        matter_id,
+        MatterStatus.IN_PROGRESS,
+        reason=responsible_note,
+        responsible_note=responsible_note,
+    )
+
+
+async def resolve_matter(
+    actor: Principal, slug: str, matter_id: int, settings: Settings, *, note: str = ""
+) -> dict[str, Any]:
+    """Record that a matter in progress is solved: → resolved (已解决), awaiting feedback."""
+    model.check_text("note", note, settings.max_note_length)
+    return await _matter_act(
+        actor, slug, Op.FOLLOW_UP, matter_id, MatterStatus.RESOLVED, reason=note
+    )
+
+
+async def close_matter(
+    actor: Principal, slug: str, matter_id: int, settings: Settings, *, note: str = ""
+) -> dict[str, Any]:
+    """Close a resolved matter (已办结) without waiting for feedback (e.g. none will come)."""
+    model.check_text("note", note, settings.max_note_length)
+    return await _matter_act(actor, slug, Op.FOLLOW_UP, matter_id, MatterStatus.CLOSED, reason=note)
+
+
+async def withdraw_matter(
+    actor: Principal, slug: str, matter_id: int, settings: Settings, *, reason: str
+) -> dict[str, Any]:
+    """Withdraw a matter that is still open (已撤回); the reason is required.
+
+    A resident may withdraw their own household's request; anyone else's looks missing.
+    """
+    model.check_text("reason", reason, settings.max_note_length)
+    return await _matter_act(
+        actor, slug, Op.WITHDRAW, matter_id, MatterStatus.WITHDRAWN, reason=reason
+    )
+
+
+async def explain_private_matter(
+    actor: Principal, slug: str, matter_id: int, explanation: str, settings: Settings
+) -> dict[str, Any]:
+    """Record the council's explanation of why a private matter is the household's own.
+
+    Kept on the current classification sheet (the sheet is what the resident is shown)
+    and in the audit log with the text it replaced. Returns the sheet.
+    """
+    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    model.check_text("explanation", explanation, settings.max_text_length)
+    text = _required("说明", "the explanation", explanation)
+    async with tenant_tx(slug) as tx:
+        matter = await access_matter_in_tx(
+            actor, slug, info.county_code, matter_id, for_update=True
+        )
+        _check_open(matter)
+        _check_kind(matter, (MatterKind.PRIVATE,))
+        current = await tx.connection.fetchrow(
+            "SELECT version, explanation FROM classification_sheets WHERE matter_id = $1 "
+            "ORDER BY version DESC LIMIT 1",
+            matter_id,
+        )
+        if current is None:  # a classified matter always has a sheet; this would be a bug
+            raise LookupError(f"matter {matter_id} has a kind but no classification sheet")
+        sheet = (
+            await ClassificationSheet.update({ClassificationSheet.explanation: text})
+            .where(
+                (ClassificationSheet.matter_id == matter_id)
+                & (ClassificationSheet.version == current["version"])
+            )
+            .returning(*ClassificationSheet.all_columns())
+            .run()
+        )[0]
+        await audit.record(
+            tx,
+            actor,
+            "matter.explain_private",
+            f"matter:{matter_id}",
+            before={"explanation": current["explanation"], "sheet": current["version"]},
+            after={"explanation": text, "sheet": current["version"]},
+        )
+    return sheet
+
+
+async def refer_matter(
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    settings: Settings,
+    *,
+    group_ref: str,
+    group_name: str,
+    note: str = "",
+) -> dict[str, Any]:
+    """Refer a private (or minor) matter to a volunteer team or other resident group.
+
+    The groups themselves come in a later issue: a group is named by the community's own
+    reference (``group_ref``, e.g. "golden_harbour") and its name (金色港湾义工队).
+    """
+    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    model.check_text("group_ref", group_ref, settings.max_name_length)
+    model.check_text("group_name", group_name, settings.max_name_length)
+    model.check_text("note", note, settings.max_note_length)
+    ref = _required("转介对象编号", "the group reference", group_ref)
+    name = _required("转介对象名称", "the group name", group_name)
+    async with tenant_tx(slug) as tx:
+        matter = await access_matter_in_tx(
+            actor, slug, info.county_code, matter_id, for_update=True
+        )
+        _check_open(matter)
+        _check_kind(matter, REFERABLE_KINDS)
+        row = (
+            await Referral.insert(
+                Referral(
+                    matter_id=matter_id,
+                    group_ref=ref,
+                    group_name=name,
+                    note=note.strip(),
+                    referred_by=actor.subject,
+                )
+            )
+            .returning(*Referral.all_columns())
+            .run()
+        )[0]
+        await audit.record(tx, actor, "matter.refer", f"matter:{matter_id}", after=row)
+    return row
+
+
+@dataclass(frozen=True)
+class CommitmentInput:
+    """One party's commitment in a negotiation (e.g. the resident mounts a light)."""
+
+    party: str  # resident | community | other
+    party_name: str
+    description: str
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class NegotiationInput:
+    """A negotiation meeting (协商) on a minor matter and what was agreed."""
+
+    held_on: date
+    agreement: str
+    participants: tuple[str, ...] = ()
+    place: str = ""
+    commitments: tuple[CommitmentInput, ...] = ()
+
+
+def _check_negotiation(data: NegotiationInput, settings: Settings) -> None:
+    model.check_text("agreement", data.agreement, settings.max_text_length)
+    model.check_text("place", data.place, settings.max_title_length)
+    _required("协商结果", "the agreement", data.agreement)
+    for p in data.participants:
+        model.check_text("participants", p, settings.max_name_length)
+    if not [p for p in data.participants if p.strip()]:
+        raise InvalidInput(
+            field_zh="协商须有参加人", field_en="a negotiation needs its participants"
+        )
+    for c in data.commitments:
+        if c.party not in COMMITMENT_PARTIES:
+            raise InvalidInput(
+                field_zh=f"承诺方类型须为 {'/'.join(sorted(COMMITMENT_PARTIES))}",
+                field_en=f"party must be one of {', '.join(sorted(COMMITMENT_PARTIES))}",
+            )
+        model.check_text("party_name", c.party_name, settings.max_name_length)
+        model.check_text("description", c.description, settings.max_note_length)
+        _required("承诺方", "the committing party", c.party_name)
+        _required("承诺内容", "the commitment", c.description)
+
+
+async def record_negotiation(
+    actor: Principal, slug: str, matter_id: int, data: NegotiationInput, settings: Settings
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Record a negotiation on a minor matter with each party's commitment (one transaction).
+
+    Returns the negotiation row and its commitment rows.
+    """
+    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    _check_negotiation(data, settings)
+    async with tenant_tx(slug) as tx:
+        matter = await access_matter_in_tx(
+            actor, slug, info.county_code, matter_id, for_update=True
+        )
+        _check_open(matter)
+        _check_kind(matter, (MatterKind.MINOR,))
+        negotiation = (
+            await Negotiation.insert(
+                Negotiation(
+                    matter_id=matter_id,
+                    held_on=data.held_on,
+                    place=data.place.strip(),
+                    participants=json.dumps(
+                        [p.strip() for p in data.participants if p.strip()], ensure_ascii=False
+                    ),
+                    agreement=data.agreement.strip(),
+                    recorded_by=actor.subject,
+                )
+            )
+            .returning(*Negotiation.all_columns())
+            .run()
+        )[0]
+        commitments = []
+        for c in data.commitments:
+            commitments.append(
+                (
+                    await Commitment.insert(
+                        Commitment(
+                            negotiation_id=negotiation["id"],
+                            matter_id=matter_id,
+                            party=c.party,
+                            party_name=c.party_name.strip(),
+                            description=c.description.strip(),
+                            due_on=c.due_on,
+                        )
+                    )
+                    .returning(*Commitment.all_columns())
+                    .run()
+                )[0]
+            )
+        await audit.record(
+            tx,
+            actor,
+            "matter.negotiate",
+            f"matter:{matter_id}",
+            after={"negotiation": negotiation, "commitments": commitments},
+        )
+    return negotiation, commitments
+
+
+async def mark_commitment(
+    actor: Principal, slug: str, commitment_id: int, kept: bool
+) -> dict[str, Any]:
+    """Record whether a party kept its commitment (who checked, when)."""
+    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    async with tenant_tx(slug) as tx:
+        found = (
+            await Commitment.select()
+            .where(Commitment.id == commitment_id)
+            .lock_rows("UPDATE")
+            .run()
+        )
+        if not found:
+            raise CommitmentNotFound()
+        before = found[0]
+        try:
+            matter = await access_matter_in_tx(actor, slug, info.county_code, before["matter_id"])
+        except MatterNotFound:
+            raise CommitmentNotFound() from None
+        _check_open(matter)
+        row = dict(
+            await tx.connection.fetchrow(
+                "UPDATE commitments SET kept = $2, checked_by = $3, checked_at = now() "
+                "WHERE id = $1 RETURNING id, negotiation_id, matter_id, party, party_name, "
+                "description, due_on, kept, checked_by, checked_at",
+                commitment_id,
+                kept,
+                actor.subject,
+            )
+        )
+        await audit.record(
+            tx,
+            actor,
+            "matter.commitment",
+            f"commitment:{commitment_id}",
+            before={"kept": before["kept"]},
+            after={"kept": kept},
+        )
+    return row
+
+
+# -- reclassification / escalation (升格) ---------------------------------------------------
+async def reclassify_matter(
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    new_kind: MatterKind,
+    settings: Settings,
+    *,
+    reason: str,
+    evidence: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Change a matter's kind with reason and evidence (escalation 升格 when it moves up).
+
+    Writes a new version of the classification sheet (previous kind kept), moves the
+    matter's kind and responsible party to the new kind, and — when the new kind is
+    major — writes the ``matter.major`` outbox message in the same transaction, so every
+    classification as major is routed exactly once. Returns the updated matter.
+    """
+    info = await community_for(actor, slug, Op.RECLASSIFY)
+    model.check_text("reason", reason, settings.max_text_length)
+    for item in evidence:
+        model.check_text("evidence", item, settings.max_note_length)
+    async with tenant_tx(slug) as tx:
+        matter = await access_matter_in_tx(
+            actor, slug, info.county_code, matter_id, for_update=True
+        )
+        status = MatterStatus(matter["status"])
+        model.check_reclassifiable(status)
+        if matter["kind"] is None:  # reclassifiable statuses always have a kind
+            raise model.CannotReclassify(
+                status=status.value, status_zh=status.label_zh, status_en=status.label_en
+            )
+        change = model.check_reclassification(
+            MatterKind(matter["kind"]), new_kind, reason, evidence
+        )
+        version = await tx.connection.fetchval(
+            "SELECT coalesce(max(version), 0) + 1 FROM classification_sheets WHERE matter_id = $1",
+            matter_id,
+        )
+        suggested = matter["suggested_kind"]
+        sheet = (
+            await ClassificationSheet.insert(
+                ClassificationSheet(
+                    matter_id=matter_id,
+                    version=version,
+                    kind=new_kind.value,
+                    previous_kind=change.old_kind.value,
+                    responsible=change.responsible.value,
+                    reasoning=change.reason,
+                    # One item per line: evidence items are short notes or photo references.
+                    evidence="\n".join(" ".join(e.split()) for e in change.evidence),
+                    suggested_kind=suggested,
+                    suggestion_followed=None if suggested is None else suggested == new_kind.value,
+                    decided_by=actor.subject,
+                    decided_by_role=actor.primary_role.value,
+                )
+            )
+            .returning(*ClassificationSheet.all_columns())
+            .run()
+        )[0]
+        updated = dict(
+            await tx.connection.fetchrow(
+                "UPDATE matters SET kind = $2, responsible = $3, updated_at = now() "
+                f"WHERE id = $1 RETURNING {MATTER_COLUMNS}",
+                matter_id,
+                new_kind.value,
+                change.responsible.value,
+            )
+        )
+        if new_kind is MatterKind.MAJOR:
+            await outbox.enqueue(
+                tx, MAJOR_TOPIC, {"matter_id": matter_id, "sheet_version": version}, community=slug
+            )
+        await audit.record(
+            tx,
+            actor,
+            "matter.escalate" if change.escalation else "matter.reclassify",
+            f"matter:{matter_id}",
+            before={"kind": change.old_kind.value, "responsible": matter["responsible"]},
+            after={
+                "kind": new_kind.value,
+                "responsible": change.responsible.value,
+                "sheet": sheet["version"],
+                "reason": change.reason,
+                "evidence": list(change.evidence),
+            },
+        )
+    return updated
+
+
+# -- resident feedback ----------------------------------------------------------------------
+async def give_feedback(
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    rating: model.Satisfaction,
+    settings: Settings,
+    *,
+    comment: str = "",
+    reopen_reason: str | None = None,
+) -> dict[str, Any]:
+    """A resident's rating of a resolved matter (or a grid worker's on their behalf).
+
+    Satisfied / basically satisfied closes the matter; unsatisfied reopens it for
+    re-handling once the reason is recorded. Returns the updated matter.
+    """
+    info = await community_for(actor, slug, Op.GIVE_FEEDBACK)
+    model.check_text("comment", comment, settings.max_note_length)
+    model.check_text("reopen_reason", reopen_reason, settings.max_note_length)
+    async with tenant_tx(slug) as tx:
+        matter = await access_matter_in_tx(
+            actor, slug, info.county_code, matter_id, for_update=True
+        )
+        target = model.check_feedback(
+            MatterStatus(matter["status"]), rating, comment, reopen_reason
+        )
+        # A resident speaks for their own household; anyone else allowed here records
+        # the rating on the resident's behalf (a grid worker on a home visit).
+        on_behalf = not allowed(actor, Op.VIEW_OWN_MATTERS, slug, info.county_code)
+        await Feedback.insert(
+            Feedback(
+                matter_id=matter_id,
+                rating=rating.value,
+                comment=comment.strip(),
+                reopen_reason=(reopen_reason or "").strip() or None,
+                given_by=actor.subject,
+                given_by_role=actor.primary_role.value,
+                on_behalf=on_behalf,
+            )
+        ).run()
+        if target is MatterStatus.REOPENED:
+            reason = reopen_reason
+        else:
+            reason = f"居民评价：{rating.label_zh} / Rated: {rating.label_en}"
+        updated = await transition_in_tx(tx, actor, matter, target, reason=reason)
+    return updated
+
+
+# ==========================================================================================
+# Categories, suggestion rules and settings (the community's own triage data)
+# ==========================================================================================
+
+_CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_RULE_ID = re.compile(r"^[a-z][a-z0-9_.-]{1,60}$")
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,9}$")
+
+
+async def set_category(
+    actor: Principal,
+    slug: str,
+    code: str,
+    settings: Settings,
+    *,
+    name_zh: str,
+    name_en: str,
+    active: bool = True,
+    sort: int = 0,
+) -> dict[str, Any]:
+    """Add or change a request category of the community (deactivate, never delete).
+
+    A category still used by an active suggestion rule cannot be deactivated: the rule
+    would silently stop matching (deactivate or move the rule first).
+    """
+    await community_for(actor, slug, Op.MANAGE_CATEGORIES)
+    if not _CATEGORY_CODE.fullmatch(code):
+        raise InvalidInput(
+            field_zh="类别代码须以小写字母开头，只含小写字母、数字和下划线",
+            field_en="a category code is lowercase letters, digits and underscores",
+        )
+    model.check_text("name_zh", name_zh, settings.max_name_length)
+    model.check_text("name_en", name_en, settings.max_name_length)
+    zh = _required("类别中文名称", "the Chinese name", name_zh)
+    en = _required("类别英文名称", "the English name", name_en)
+    async with tenant_tx(slug) as tx:
+        before = await Category.select().where(Category.code == code).run()
+        if not active:
+            users = (
+                await SuggestionRuleRow.select(SuggestionRuleRow.id)
+                .where(SuggestionRuleRow.category == code)
+                .where(SuggestionRuleRow.active.eq(True))
+                .run()
+            )
+            if users:
+                ids = ", ".join(r["id"] for r in users)
+                raise InvalidInput(
+                    field_zh=f"建议规则仍在使用该类别（{ids}）",
+                    field_en=f"active suggestion rules still use this category ({ids})",
+                )
+        row = dict(
+            await tx.connection.fetchrow(
+                "INSERT INTO categories (code, name_zh, name_en, active, sort) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET "
+                "name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, "
+                "active = EXCLUDED.active, sort = EXCLUDED.sort "
+                "RETURNING code, name_zh, name_en, active, sort",
+                code,
+                zh,
+                en,
+                active,
+                sort,
+            )
+        )
+        await audit.record(
+            tx,
+            actor,
+            "category.set",
+            f"category:{code}",
+            before=before[0] if before else None,
+            after=row,
+        )
+    return row
+
+
+@dataclass(frozen=True)
+class SuggestionRuleInput:
+    """A suggestion rule as a cadre edits it (see model.SuggestionRule)."""
+
+    id: str
+    category: str
+    kind: MatterKind
+    reason_zh: str
+    reason_en: str
+    priority: int = 0
+    any_of: tuple[model.Circumstance, ...] = ()
+    all_of: tuple[model.Circumstance, ...] = ()
+    referable: bool = False
+    active: bool = True
+
+
+async def set_suggestion_rule(
+    actor: Principal, slug: str, data: SuggestionRuleInput, settings: Settings
+) -> dict[str, Any]:
+    """Add or change a suggestion rule; the community's whole active set must stay valid.
+
+    ``model.validate_rules`` runs over the set as it would be after the change (unknown
+    or inactive category, two rules of one category with one priority, empty reasons).
+    """
+    await community_for(actor, slug, Op.MANAGE_CATEGORIES)
+    if not _RULE_ID.fullmatch(data.id):
+        raise InvalidInput(
+            field_zh="规则编号须以小写字母开头，只含小写字母、数字和 . _ -",
+            field_en="a rule id is lowercase letters, digits and . _ -",
+        )
+    model.check_text("reason_zh", data.reason_zh, settings.max_note_length)
+    model.check_text("reason_en", data.reason_en, settings.max_note_length)
+    rule = SuggestionRule(
+        id=data.id,
+        category=data.category,
+        kind=data.kind,
+        reason_zh=data.reason_zh.strip(),
+        reason_en=data.reason_en.strip(),
+        priority=data.priority,
+        any_of=frozenset(data.any_of),
+        all_of=frozenset(data.all_of),
+        referable=data.referable,
+    )
+    conditions = {
+        "any_of": sorted(c.value for c in rule.any_of),
+        "all_of": sorted(c.value for c in rule.all_of),
+        "referable": rule.referable,
+    }
+    async with tenant_tx(slug) as tx:
+        categories = await Category.select(Category.code, Category.active).run()
+        # Its category must exist at all (foreign key); an active rule's must be active.
+        model.check_category(rule.category, {c["code"] for c in categories})
+        active_codes = {c["code"] for c in categories if c["active"]}
+        others = [r for r in await _active_rules() if r.id != rule.id]
+        if data.active:
+            model.validate_rules([*others, rule], active_codes)
+        else:
+            model.validate_rules([rule], {rule.category})
+        before = await SuggestionRuleRow.select().where(SuggestionRuleRow.id == rule.id).run()
+        row = dict(
+            await tx.connection.fetchrow(
+                "INSERT INTO suggestion_rules "
+                "(id, category, conditions, kind, reason_zh, reason_en, priority, active) "
+                "VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET "
+                "category = EXCLUDED.category, conditions = EXCLUDED.conditions, "
+                "kind = EXCLUDED.kind, reason_zh = EXCLUDED.reason_zh, "
+                "reason_en = EXCLUDED.reason_en, priority = EXCLUDED.priority, "
+                "active = EXCLUDED.active "
+                "RETURNING id, category, conditions, kind, reason_zh, reason_en, priority, active",
+                rule.id,
+                rule.category,
+                json.dumps(conditions),
+                rule.kind.value,
+                rule.reason_zh,
+                rule.reason_en,
+                rule.priority,
+                data.active,
+            )
+        )
+        await audit.record(
+            tx,
+            actor,
+            "suggestion_rule.set",
+            f"suggestion_rule:{rule.id}",
+            before=before[0] if before else None,
+            after=row,
+        )
+    return row
+
+
+async def set_matter_prefix(actor: Principal, slug: str, prefix: str) -> dict[str, Any]:
+    """Set the prefix of new matter numbers (e.g. "DH" → DH2026-000123); old numbers stay."""
+    await community_for(actor, slug, Op.MANAGE_CATEGORIES)
+    if not _PREFIX.fullmatch(prefix):
+        raise InvalidInput(
+            field_zh="编号前缀为 1–10 个字母、数字或连字符，以字母开头",
+            field_en="a number prefix is 1-10 letters, digits or hyphens, starting with a letter",
+        )
+    async with tenant_tx(slug) as tx:
+        before = await tx.connection.fetchval(
+            "SELECT matter_prefix FROM community_settings WHERE id = 1 FOR UPDATE"
+        )
+        await tx.connection.execute(
+            "UPDATE community_settings SET matter_prefix = $1, updated_at = now() WHERE id = 1",
+            prefix,
+        )
+        await audit.record(
+            tx,
+            actor,
+            "community_settings.set",
+            "community_settings",
+            before={"matter_prefix": before},
+            after={"matter_prefix": prefix},
+        )
+    return {"matter_prefix": prefix}
