@@ -10,7 +10,6 @@ import pytest
 import services
 import tenants
 import workers
-
 from services import errors as e
 from services.api.errors import (
     ERROR_TYPES,
@@ -20,7 +19,6 @@ from services.api.errors import (
     error_type_for,
 )
 from services.grids.handlers import GridExists
-
 from workers.errors import RabbitmqUnavailable, RedisUrlRequired
 
 # Not shown through GraphQL, each for a reason: the abstract parent, the migrator's lock
