@@ -66,6 +66,8 @@ class Settings:
     data_dir: Path = Path("var")
     database_url: str | None = None
     redis_url: str | None = None
+    # Only with broker = "rabbitmq" (the scale-out path; needs the `rabbitmq` extra).
+    rabbitmq_url: str | None = None
     # Extra databases communities can be placed in (placement name -> URL); the
     # platform schema always lives in the default database (placement "default").
     placements: dict[str, str] = field(default_factory=dict)
@@ -129,6 +131,7 @@ class Settings:
             data_dir=Path(e.get("SANSHI_DATA_DIR", "var")),
             database_url=e.get("DATABASE_URL") or None,
             redis_url=e.get("REDIS_URL") or None,
+            rabbitmq_url=e.get("RABBITMQ_URL") or None,
             placements=_placements(e.get("SANSHI_PLACEMENTS", "")),
             host=e.get("SANSHI_HOST", "127.0.0.1"),
             port=_int(e, "SANSHI_PORT", 8000),

@@ -142,9 +142,7 @@ def _rabbitmq_broker(settings: Settings) -> dramatiq.Broker:
             reason_zh="未安装 pika（pip install 'dramatiq[rabbitmq]'）",
             reason_en="pika is not installed (pip install 'dramatiq[rabbitmq]')",
         ) from None
-    # Settings has no rabbitmq_url field yet (requested from its owner); until then the
-    # RabbitMQ path reports clearly that it is not configured.
-    url = getattr(settings, "rabbitmq_url", None)
+    url = settings.rabbitmq_url
     if not url:
         raise RabbitmqUnavailable(
             reason_zh="未配置 RabbitMQ 地址（RABBITMQ_URL）",
