@@ -1,0 +1,141 @@
+"""Read side of the households context: plain selects run inside the caller's tenant_tx.
+
+Nothing here checks who is asking: the handlers (``services.households.handlers``) decide
+access, and the adapters mask what they show (``services.households.masking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.grids.tables import Grid
+from services.households.tables import Household, Resident, Staff
+from services.matters.model import Circumstance
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """How a household list is narrowed. Circumstance filters are sensitive (see handlers)."""
+
+    grid_id: int | None = None
+    address_contains: str | None = None
+    # Households where ALL of these hold (独居 and 低保 = both).
+    circumstances: frozenset[Circumstance] = field(default_factory=frozenset)
+
+
+def _like_pattern(text: str) -> str:
+    """A substring ILIKE pattern: the user's %, _ and \\ match themselves, not anything."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(flt: HouseholdFilter, only_id: int | None) -> list[Any]:
+    conds: list[Any] = []
+    if only_id is not None:
+        conds.append(Household.id == only_id)
+    if flt.grid_id is not None:
+        conds.append(Household.grid_id == flt.grid_id)
+    if flt.address_contains and flt.address_contains.strip():
+        conds.append(Household.address.ilike(_like_pattern(flt.address_contains.strip())))
+    for c in sorted(flt.circumstances):
+        conds.append(getattr(Household, c.value).eq(True))
+    return conds
+
+
+async def households_page(
+    flt: HouseholdFilter, *, first: int, after_id: int | None, only_id: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Up to ``first + 1`` households after ``after_id`` (by id), and how many match in all.
+
+    The extra row tells the caller whether there is a next page without a second count.
+    ``only_id`` narrows to one household (a resident's own).
+    """
+    conds = _conditions(flt, only_id)
+    page = Household.select().order_by(Household.id).limit(first + 1)
+    count = Household.count()
+    if conds:
+        page = page.where(*conds)
+        count = count.where(*conds)
+    if after_id is not None:
+        page = page.where(Household.id > after_id)
+    rows = await page.run()
+    total = await count.run()
+    return rows, total
+
+
+async def household_by_id(household_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+    """One household row, or None; ``for_update`` locks it until the transaction ends."""
+    query = Household.select().where(Household.id == household_id)
+    if for_update:
+        query = query.lock_rows("UPDATE")
+    rows = await query.run()
+    return rows[0] if rows else None
+
+
+async def households_by_ids(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Households by id in one statement (what the DataLoader batches into)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await Household.select().where(Household.id.is_in(wanted)).run()
+    return {r["id"]: r for r in rows}
+
+
+async def residents_of(household_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Residents of each household (by id, oldest first) in one statement."""
+    out: dict[int, list[dict[str, Any]]] = {h: [] for h in household_ids}
+    if not household_ids:
+        return out
+    rows = (
+        await Resident.select()
+        .where(Resident.household_id.is_in(sorted(set(household_ids))))
+        .order_by(Resident.id)
+        .run()
+    )
+    for r in rows:
+        out[r["household_id"]].append(r)
+    return out
+
+
+async def resident_by_id(resident_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+    """One resident row, or None."""
+    query = Resident.select().where(Resident.id == resident_id)
+    if for_update:
+        query = query.lock_rows("UPDATE")
+    rows = await query.run()
+    return rows[0] if rows else None
+
+
+async def own_household_id(subject: str) -> int | None:
+    """The household a resident's login ``subject`` is linked to, or None."""
+    rows = await Resident.select(Resident.household_id).where(Resident.subject == subject).run()
+    return rows[0]["household_id"] if rows else None
+
+
+async def grid_ids() -> set[int]:
+    """Ids of the community's grids (a few dozen at most)."""
+    return {r["id"] for r in await Grid.select(Grid.id).run()}
+
+
+async def grid_exists(grid_id: int) -> bool:
+    """Is ``grid_id`` a grid of this community?"""
+    return bool(await Grid.exists().where(Grid.id == grid_id).run())
+
+
+async def staff_rows(*, include_inactive: bool) -> list[dict[str, Any]]:
+    """The community's staff, by role then name."""
+    query = Staff.select().order_by(Staff.role).order_by(Staff.name).order_by(Staff.id)
+    if not include_inactive:
+        query = query.where(Staff.active.eq(True))
+    return await query.run()
+
+
+async def staff_by_id(staff_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+    """One staff row, or None."""
+    query = Staff.select().where(Staff.id == staff_id)
+    if for_update:
+        query = query.lock_rows("UPDATE")
+    rows = await query.run()
+    return rows[0] if rows else None
