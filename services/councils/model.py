@@ -348,3 +348,85 @@ def tally(
         majority_required=majority_required,
         tie_broken_by_chair=tie_broken,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Decision rules as stored (community_settings.decision_rules, jsonb)
+# --------------------------------------------------------------------------------------
+# {"quorum": {"share": "1/2", "inclusive": false} | {"members": 11},
+#  "majority": {"share": "2/3", "inclusive": true}}; a missing key (or {}) is the default,
+# so a community that never edited its rules follows DEFAULT_DECISION_RULES as it evolves.
+
+
+def _share_to_json(t: Threshold) -> dict[str, object]:
+    return {"share": f"{t.fraction.numerator}/{t.fraction.denominator}", "inclusive": t.inclusive}
+
+
+def _share_from_json(data: object, name_zh: str, name_en: str) -> Threshold:
+    try:
+        assert isinstance(data, Mapping)
+        fraction = Fraction(str(data["share"]))
+        inclusive = data.get("inclusive", False)
+        assert isinstance(inclusive, bool)
+    except (AssertionError, KeyError, ValueError, ZeroDivisionError):
+        raise InvalidDecisionRules(
+            problem_zh=f"{name_zh}的格式有误", problem_en=f"{name_en} is malformed"
+        ) from None
+    return Threshold(fraction, inclusive)
+
+
+def rules_to_json(rules: DecisionRules) -> dict[str, object]:
+    """``rules`` as the community stores them (the inverse of ``rules_from_json``)."""
+    quorum: dict[str, object] = (
+        {"members": rules.quorum} if isinstance(rules.quorum, int) else _share_to_json(rules.quorum)
+    )
+    return {"quorum": quorum, "majority": _share_to_json(rules.majority)}
+
+
+def rules_from_json(data: Mapping[str, object] | None) -> DecisionRules:
+    """The community's stored rules as ``DecisionRules``; missing parts take the defaults.
+
+    Malformed or impossible rules raise ``InvalidDecisionRules`` (they are validated again
+    here, not trusted, because the column can be edited by hand).
+    """
+    data = data or {}
+    quorum: Threshold | int = DEFAULT_DECISION_RULES.quorum
+    majority = DEFAULT_DECISION_RULES.majority
+    if "quorum" in data:
+        q = data["quorum"]
+        if isinstance(q, Mapping) and "members" in q:
+            members = q["members"]
+            if not isinstance(members, int) or isinstance(members, bool):
+                raise InvalidDecisionRules(
+                    problem_zh="法定人数须为整数", problem_en="the quorum must be a whole number"
+                )
+            quorum = members
+        else:
+            quorum = _share_from_json(q, "法定人数", "the quorum")
+    if "majority" in data:
+        majority = _share_from_json(data["majority"], "多数", "the majority")
+    return DecisionRules(quorum=quorum, majority=majority)
+
+
+def threshold_text(t: Threshold) -> tuple[str, str]:
+    """How people say a threshold: 过半数 / more than half, 不少于 2/3 / at least 2/3."""
+    if t == MORE_THAN_HALF:
+        return "过半数", "more than half"
+    share = f"{t.fraction.numerator}/{t.fraction.denominator}"
+    if t.inclusive:
+        return f"不少于 {share}", f"at least {share}"
+    return f"超过 {share}", f"more than {share}"
+
+
+def rules_text(rules: DecisionRules) -> tuple[str, str]:
+    """One line for people: 法定人数：在任成员过半数出席；表决：过半数 / its English twin."""
+    if isinstance(rules.quorum, int):
+        q_zh, q_en = f"至少 {rules.quorum} 名成员出席", f"at least {rules.quorum} members present"
+    else:
+        zh, en = threshold_text(rules.quorum)
+        q_zh, q_en = f"在任成员{zh}出席", f"{en} of seated members present"
+    m_zh, m_en = threshold_text(rules.majority)
+    return (
+        f"法定人数：{q_zh}；表决：获投票数{m_zh}",
+        f"Quorum: {q_en}; decision: {m_en} of the votes cast",
+    )

@@ -366,3 +366,58 @@ def test_decision_is_independent_of_vote_order():
 def test_domain_cases_decided(kinds, kind):
     """DOMAIN.md's cases, decided by the council with a clear majority."""
     assert tally(votes(*kinds), 21, 15).kind is kind
+
+
+# -- decision rules as stored ----------------------------------------------------------------
+def test_rules_json_round_trip():
+    """Stored rules read back as the same DecisionRules, for shares and absolute quorums."""
+    from services.councils.model import rules_from_json, rules_to_json
+
+    for rules in (
+        DEFAULT_DECISION_RULES,
+        DecisionRules(quorum=AT_LEAST_TWO_THIRDS, majority=AT_LEAST_TWO_THIRDS),
+        DecisionRules(quorum=11, majority=MORE_THAN_HALF),
+    ):
+        assert rules_from_json(rules_to_json(rules)) == rules
+
+
+def test_empty_stored_rules_are_the_defaults():
+    """A community that never edited its rules ({} or a missing key) gets the defaults."""
+    from services.councils.model import rules_from_json
+
+    assert rules_from_json({}) == DEFAULT_DECISION_RULES
+    assert rules_from_json(None) == DEFAULT_DECISION_RULES
+    only_majority = rules_from_json({"majority": {"share": "2/3", "inclusive": True}})
+    assert only_majority == DecisionRules(majority=AT_LEAST_TWO_THIRDS)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"quorum": {"share": "abc"}},
+        {"quorum": {"share": "1/0"}},
+        {"quorum": {"members": "11"}},
+        {"quorum": {"members": True}},
+        {"quorum": {"members": 0}},
+        {"majority": {"share": "3/2", "inclusive": True}},
+        {"majority": {"share": "1/1", "inclusive": False}},
+        {"majority": {"share": "1/2", "inclusive": "yes"}},
+        {"majority": "half"},
+    ],
+)
+def test_malformed_or_impossible_stored_rules_are_refused(stored):
+    """Bad shapes and impossible shares are InvalidDecisionRules, never a crash."""
+    from services.councils.model import rules_from_json
+
+    with pytest.raises(InvalidDecisionRules):
+        rules_from_json(stored)
+
+
+def test_rules_text_reads_like_people_say_it():
+    """The defaults read 过半数 / more than half; two-thirds and absolute quorums too."""
+    from services.councils.model import rules_text, threshold_text
+
+    zh, en = rules_text(DEFAULT_DECISION_RULES)
+    assert "过半数" in zh and "more than half" in en
+    assert threshold_text(AT_LEAST_TWO_THIRDS) == ("不少于 2/3", "at least 2/3")
+    assert "至少 11 名" in rules_text(DecisionRules(quorum=11))[0]

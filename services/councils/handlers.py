@@ -1,0 +1,824 @@
+"""Use cases of the homeland council (家园理事会): seats, sessions, agenda, votes, decisions.
+
+GraphQL, the CLI and the demo seed all call these. Each public handler is one transaction
+(``tenant_tx``) and checks its operation with ``community_for`` first. Two acts leave a
+record *and* report a failure: a member who must recuse gets ``MustRecuse`` with the
+recusal recorded, and a deliberation without quorum or majority gets ``NoQuorum`` /
+``NoMajority`` / ``Tie`` with the agenda item's outcome recorded. Both raise only after
+their transaction has committed, so the record survives the error.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import asyncpg
+
+from services import audit
+from services.auth.model import Principal
+from services.auth.permissions import Op
+from services.communities.handlers import community_for
+from services.councils import model
+from services.councils.model import (
+    DecisionRules,
+    MustRecuse,
+    NoMajority,
+    NoQuorum,
+    NotACouncilMember,
+    SessionDecided,
+)
+from services.councils.tables import AgendaItem, CouncilMember, CouncilSession, VoteRow
+from services.errors import InvalidInput, NotFound, SanshiError, TextTooLong
+from services.grids.tables import Grid
+from services.households.tables import Household, Resident
+from services.matters import handlers as matters
+from services.matters.model import MatterKind, MatterStatus
+from services.matters.tables import CommunitySettings
+from services.settings import Settings
+from tenants.db import SanshiTransaction
+from tenants.tx import tenant_tx
+
+# Row locks the handlers take (Piccolo's names for FOR UPDATE / FOR SHARE).
+Lock = Literal["UPDATE", "SHARE"]
+
+# -- errors --------------------------------------------------------------------------------
+
+
+class CouncilMemberNotFound(NotFound):
+    """No such council member in this community (another community's ids look the same)."""
+
+    code = "COUNCIL_MEMBER_NOT_FOUND"
+    zh = "理事会成员不存在"
+    en = "Council member not found"
+
+
+class CouncilSessionNotFound(NotFound):
+    """No such council session in this community."""
+
+    code = "COUNCIL_SESSION_NOT_FOUND"
+    zh = "理事会会议不存在"
+    en = "Council session not found"
+
+
+class AgendaItemNotFound(NotFound):
+    """No such agenda item in this community."""
+
+    code = "AGENDA_ITEM_NOT_FOUND"
+    zh = "议程事项不存在"
+    en = "Agenda item not found"
+
+
+class SessionClosed(SanshiError):
+    code = "SESSION_CLOSED"
+    zh = "本次理事会会议已闭会，不能再更改"
+    en = "This council session is closed and can no longer be changed"
+
+
+class TermEnded(SanshiError):
+    code = "TERM_ENDED"
+    zh = "该成员的任期已结束"
+    en = "This member's term has ended"
+
+
+class CouncilLoginTaken(SanshiError):
+    code = "COUNCIL_LOGIN_TAKEN"
+    zh = "该登录账号已关联另一位理事会成员"
+    en = "This login is already linked to another council member"
+
+
+class MatterNotPending(SanshiError):
+    code = "MATTER_NOT_PENDING"
+    zh = "只有已登记或待理事会审议的事项才能上会（当前状态：{status_zh}）"
+    en = (
+        "Only a registered matter or one awaiting the council can be deliberated (now: {status_en})"
+    )
+
+
+class AlreadyOnAgenda(SanshiError):
+    code = "ALREADY_ON_AGENDA"
+    zh = "该事项已列入议程，尚未审议完毕"
+    en = "This matter is already on an agenda and has not been deliberated yet"
+
+
+# -- inputs and results --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElectMemberInput:
+    """A member elected by a grid's residents: who, for which grid, for how long, how many votes.
+
+    ``resident_id`` links the member to the resident register (their household then comes
+    from it); ``household_id`` alone is enough for recusal; ``subject`` is the login the
+    member votes with (a token with role council_member and this subject).
+    """
+
+    grid_id: int
+    name: str
+    elected_on: date
+    term_ends_on: date
+    votes_received: int = 0
+    resident_id: int | None = None
+    household_id: int | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideResult:
+    """A decided agenda item: the item, the classification sheet written, the tally."""
+
+    item: dict[str, Any]
+    sheet: dict[str, Any]
+    decision: model.Decision
+
+
+# -- reading inside a transaction ----------------------------------------------------------
+
+
+async def settings_row(*, for_update: bool = False) -> dict[str, Any]:
+    """The community's settings row (seats per grid, decision rules).
+
+    ``for_update`` doubles as the council-wide lock: chair changes take it, so two
+    concurrent "make X chair" calls queue instead of tripping the one-chair index.
+    """
+    query = CommunitySettings.select(
+        CommunitySettings.seats_per_grid, CommunitySettings.decision_rules
+    ).where(CommunitySettings.id == 1)
+    if for_update:
+        query = query.lock_rows("UPDATE")
+    return (await query.run())[0]
+
+
+def decision_rules_of(row: dict[str, Any]) -> DecisionRules:
+    """The decision rules stored in a settings row."""
+    stored = row["decision_rules"]
+    if isinstance(stored, str):
+        stored = json.loads(stored)
+    return model.rules_from_json(stored)
+
+
+async def seated_on(day: date) -> list[dict[str, Any]]:
+    """Members holding a seat on ``day``: in office (not ended early) and within their term."""
+    return (
+        await CouncilMember.select()
+        .where(
+            CouncilMember.active.eq(True),
+            CouncilMember.elected_on <= day,
+            CouncilMember.term_ends_on >= day,
+        )
+        .order_by(CouncilMember.id)
+        .run()
+    )
+
+
+def as_seat(row: dict[str, Any]) -> model.CouncilMember:
+    """A member row as the pure model's seat (household None: nothing to recuse from)."""
+    return model.CouncilMember(
+        id=row["id"], household_id=row["household_id"], grid_id=row["grid_id"]
+    )
+
+
+async def _member(member_id: int, *, for_update: bool = False) -> dict[str, Any]:
+    query = CouncilMember.select().where(CouncilMember.id == member_id)
+    if for_update:
+        query = query.lock_rows("UPDATE")
+    rows = await query.run()
+    if not rows:
+        raise CouncilMemberNotFound()
+    return rows[0]
+
+
+async def _session(session_id: int, *, lock: Lock | None = None) -> dict[str, Any]:
+    query = CouncilSession.select().where(CouncilSession.id == session_id)
+    if lock:
+        query = query.lock_rows(lock)
+    rows = await query.run()
+    if not rows:
+        raise CouncilSessionNotFound()
+    return rows[0]
+
+
+async def _open_session(session_id: int, *, lock: Lock = "SHARE") -> dict[str, Any]:
+    session = await _session(session_id, lock=lock)
+    if session["status"] != "open":
+        raise SessionClosed()
+    return session
+
+
+async def _item(item_id: int, *, lock: Lock | None = None) -> dict[str, Any]:
+    query = AgendaItem.select().where(AgendaItem.id == item_id)
+    if lock:
+        query = query.lock_rows(lock)
+    rows = await query.run()
+    if not rows:
+        raise AgendaItemNotFound()
+    return rows[0]
+
+
+async def _present(tx: SanshiTransaction, session_id: int) -> set[int]:
+    rows = await tx.connection.fetch(
+        "SELECT member_id FROM session_attendance WHERE session_id = $1", session_id
+    )
+    return {r["member_id"] for r in rows}
+
+
+def _check_len(field: str, value: str, limit: int) -> None:
+    # services.errors.TextTooLong, not the matters model's subclass: the councils' unions
+    # declare TextTooLongError and must not depend on how the matters slice maps its own.
+    if len(value) > limit:
+        raise TextTooLong(field=field, limit=limit)
+
+
+# -- members -------------------------------------------------------------------------------
+
+
+async def elect_member(
+    actor: Principal, slug: str, data: ElectMemberInput, settings: Settings
+) -> dict[str, Any]:
+    """Seat a member elected by a grid, if the grid has a free seat on the election day.
+
+    A seat is held by an active member whose term has not ended by ``elected_on``; the
+    grid's row is locked so two elections for its last seat cannot both succeed.
+    """
+    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    name = data.name.strip()
+    if not name:
+        raise InvalidInput(field_zh="成员姓名不能为空", field_en="a member needs a name")
+    _check_len("name", name, settings.max_name_length)
+    if data.term_ends_on <= data.elected_on:
+        raise InvalidInput(
+            field_zh="任期结束日期须晚于当选日期",
+            field_en="the term must end after the election date",
+        )
+    if data.votes_received < 0:
+        raise InvalidInput(field_zh="得票数不能为负", field_en="votes received cannot be negative")
+    subject = (data.subject or "").strip() or None
+    if subject is not None:
+        _check_len("subject", subject, settings.max_name_length)
+    async with tenant_tx(slug) as tx:
+        grid = await Grid.select(Grid.id).where(Grid.id == data.grid_id).lock_rows("UPDATE").run()
+        if not grid:
+            raise InvalidInput(field_zh="网格不存在", field_en="no such grid")
+        household_id = await _member_household(data)
+        seats = (await settings_row())["seats_per_grid"]
+        holding = (
+            await CouncilMember.select()
+            .where(
+                CouncilMember.grid_id == data.grid_id,
+                CouncilMember.active.eq(True),
+                CouncilMember.term_ends_on >= data.elected_on,
+            )
+            .run()
+        )
+        model.check_seat_available(data.grid_id, [as_seat(m) for m in holding], seats)
+        try:
+            row = (
+                await CouncilMember.insert(
+                    CouncilMember(
+                        grid_id=data.grid_id,
+                        resident_id=data.resident_id,
+                        household_id=household_id,
+                        name=name,
+                        subject=subject,
+                        elected_on=data.elected_on,
+                        term_ends_on=data.term_ends_on,
+                        votes_received=data.votes_received,
+                    )
+                )
+                .returning(*CouncilMember.all_columns())
+                .run()
+            )[0]
+        except asyncpg.UniqueViolationError:
+            raise CouncilLoginTaken() from None
+        await audit.record(tx, actor, "council.elect", f"council_member:{row['id']}", after=row)
+    return row
+
+
+async def _member_household(data: ElectMemberInput) -> int | None:
+    """The household a member lives in: the resident's own, or the one given; both checked."""
+    household_id = data.household_id
+    if data.resident_id is not None:
+        rows = (
+            await Resident.select(Resident.household_id)
+            .where(Resident.id == data.resident_id)
+            .run()
+        )
+        if not rows:
+            raise InvalidInput(field_zh="关联的居民不存在", field_en="no such resident")
+        if household_id is not None and household_id != rows[0]["household_id"]:
+            raise InvalidInput(
+                field_zh="该居民不属于所填住户",
+                field_en="the resident does not live in that household",
+            )
+        household_id = rows[0]["household_id"]
+    elif (
+        household_id is not None
+        and not await Household.exists().where(Household.id == household_id).run()
+    ):
+        raise InvalidInput(field_zh="关联的住户不存在", field_en="no such household")
+    return household_id
+
+
+async def set_chair(actor: Principal, slug: str, member_id: int) -> dict[str, Any]:
+    """Make a seated member the council's chair (主持人); the previous chair steps down."""
+    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    async with tenant_tx(slug) as tx:
+        await settings_row(for_update=True)
+        member = await _member(member_id, for_update=True)
+        if not member["active"]:
+            raise TermEnded()
+        before = (
+            await CouncilMember.select(CouncilMember.id)
+            .where(CouncilMember.is_chair.eq(True), CouncilMember.active.eq(True))
+            .run()
+        )
+        await (
+            CouncilMember.update({CouncilMember.is_chair: False})
+            .where(CouncilMember.is_chair.eq(True), CouncilMember.id != member_id)
+            .run()
+        )
+        row = (
+            await CouncilMember.update({CouncilMember.is_chair: True})
+            .where(CouncilMember.id == member_id)
+            .returning(*CouncilMember.all_columns())
+            .run()
+        )[0]
+        await audit.record(
+            tx,
+            actor,
+            "council.set_chair",
+            f"council_member:{member_id}",
+            before={"chair": [r["id"] for r in before]},
+            after={"chair": member_id},
+        )
+    return row
+
+
+async def end_term(
+    actor: Principal, slug: str, member_id: int, *, ended_on: date | None = None
+) -> dict[str, Any]:
+    """End a member's term (early if ``ended_on`` is before the term's end); the seat frees.
+
+    The row stays (votes and attendance refer to it); the member is no longer seated,
+    and no longer chair.
+    """
+    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    async with tenant_tx(slug) as tx:
+        member = await _member(member_id, for_update=True)
+        if not member["active"]:
+            raise TermEnded()
+        ends = member["term_ends_on"]
+        if ended_on is not None:
+            if ended_on <= member["elected_on"]:
+                raise InvalidInput(
+                    field_zh="任期结束日期须晚于当选日期",
+                    field_en="the term must end after the election date",
+                )
+            ends = min(ends, ended_on)
+        row = (
+            await CouncilMember.update(
+                {
+                    CouncilMember.active: False,
+                    CouncilMember.is_chair: False,
+                    CouncilMember.term_ends_on: ends,
+                }
+            )
+            .where(CouncilMember.id == member_id)
+            .returning(*CouncilMember.all_columns())
+            .run()
+        )[0]
+        await audit.record(
+            tx, actor, "council.end_term", f"council_member:{member_id}", before=member, after=row
+        )
+    return row
+
+
+# -- sessions, attendance, agenda ----------------------------------------------------------
+
+
+async def open_session(
+    actor: Principal, slug: str, held_on: date, title: str, settings: Settings
+) -> dict[str, Any]:
+    """Open a council session on ``held_on`` (attendance and agenda are added next)."""
+    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    title = title.strip()
+    _check_len("title", title, settings.max_title_length)
+    async with tenant_tx(slug) as tx:
+        row = (
+            await CouncilSession.insert(
+                CouncilSession(held_on=held_on, title=title, opened_by=actor.subject)
+            )
+            .returning(*CouncilSession.all_columns())
+            .run()
+        )[0]
+        await audit.record(
+            tx, actor, "council.open_session", f"council_session:{row['id']}", after=row
+        )
+    return row
+
+
+async def record_attendance(
+    actor: Principal, slug: str, session_id: int, member_ids: list[int]
+) -> set[int]:
+    """Set who is present at an open session (the whole list; it replaces the previous one).
+
+    Every member must be seated on the session's date. A member who has already voted or
+    recused in this session cannot be taken off the list: their vote counted someone present.
+    """
+    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    wanted = set(member_ids)
+    async with tenant_tx(slug) as tx:
+        # UPDATE lock: votes and decisions take SHARE on the session, so the list cannot
+        # change under a decision that is counting the quorum.
+        session = await _open_session(session_id, lock="UPDATE")
+        seated = {m["id"] for m in await seated_on(session["held_on"])}
+        unseated = sorted(wanted - seated)
+        if unseated:
+            ids = ", ".join(map(str, unseated))
+            raise InvalidInput(
+                field_zh=f"以下成员在会议当日不在任：{ids}",
+                field_en=f"not seated on the session's date: {ids}",
+            )
+        before = await _present(tx, session_id)
+        removed = before - wanted
+        if removed:
+            voted = await tx.connection.fetch(
+                "SELECT DISTINCT v.member_id FROM votes v "
+                "JOIN agenda_items i ON i.id = v.agenda_item_id "
+                "WHERE i.session_id = $1 AND v.member_id = ANY($2::int[])",
+                session_id,
+                sorted(removed),
+            )
+            if voted:
+                ids = ", ".join(str(r["member_id"]) for r in voted)
+                raise InvalidInput(
+                    field_zh=f"已投票或回避的成员不能移出出席名单：{ids}",
+                    field_en=f"members who voted or recused cannot be removed: {ids}",
+                )
+            await tx.connection.execute(
+                "DELETE FROM session_attendance "
+                "WHERE session_id = $1 AND member_id = ANY($2::int[])",
+                session_id,
+                sorted(removed),
+            )
+        added = wanted - before
+        if added:
+            await tx.connection.execute(
+                "INSERT INTO session_attendance (session_id, member_id) "
+                "SELECT $1, unnest($2::int[])",
+                session_id,
+                sorted(added),
+            )
+        await audit.record(
+            tx,
+            actor,
+            "council.attendance",
+            f"council_session:{session_id}",
+            before=sorted(before),
+            after=sorted(wanted),
+        )
+    return wanted
+
+
+async def add_to_agenda(
+    actor: Principal, slug: str, session_id: int, matter_id: int
+) -> dict[str, Any]:
+    """Put a pending request on an open session's agenda.
+
+    A registered matter moves to awaiting_council (recorded in its history). A matter
+    already awaiting the council may go on another session's agenda only if no earlier
+    item for it is still open for deliberation: items that ended without a decision
+    (no quorum, no majority) or were left pending when their session closed.
+    """
+    info = await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    async with tenant_tx(slug) as tx:
+        await _open_session(session_id)
+        # Locking the matter serialises two sessions taking it at once.
+        matter = await matters.access_matter_in_tx(
+            actor, slug, info.county_code, matter_id, for_update=True
+        )
+        status = MatterStatus(matter["status"])
+        if status is MatterStatus.REGISTERED:
+            matter = await matters.transition_in_tx(
+                tx, actor, matter, MatterStatus.AWAITING_COUNCIL
+            )
+        elif status is MatterStatus.AWAITING_COUNCIL:
+            still_open = await tx.connection.fetchval(
+                "SELECT count(*) FROM agenda_items i "
+                "JOIN council_sessions s ON s.id = i.session_id "
+                "WHERE i.matter_id = $1 AND (i.session_id = $2 "
+                "OR (i.status = 'pending' AND s.status = 'open'))",
+                matter_id,
+                session_id,
+            )
+            if still_open:
+                raise AlreadyOnAgenda()
+        else:
+            raise MatterNotPending(status_zh=status.label_zh, status_en=status.label_en)
+        try:
+            item = (
+                await AgendaItem.insert(AgendaItem(session_id=session_id, matter_id=matter_id))
+                .returning(*AgendaItem.all_columns())
+                .run()
+            )[0]
+        except asyncpg.UniqueViolationError:
+            raise AlreadyOnAgenda() from None
+        await audit.record(
+            tx,
+            actor,
+            "council.add_to_agenda",
+            f"matter:{matter_id}",
+            after={"session": session_id, "agenda_item": item["id"]},
+        )
+    return item
+
+
+async def close_session(actor: Principal, slug: str, session_id: int) -> dict[str, Any]:
+    """Close a session. Items left undecided keep their outcome; their matters stay awaiting
+    the council and can go on a later session's agenda."""
+    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    async with tenant_tx(slug) as tx:
+        await _open_session(session_id, lock="UPDATE")
+        row = (
+            await CouncilSession.update({CouncilSession.status: "closed"})
+            .where(CouncilSession.id == session_id)
+            .returning(*CouncilSession.all_columns())
+            .run()
+        )[0]
+        await audit.record(
+            tx,
+            actor,
+            "council.close_session",
+            f"council_session:{session_id}",
+            before={"status": "open"},
+            after={"status": "closed"},
+        )
+    return row
+
+
+# -- deliberation --------------------------------------------------------------------------
+
+
+async def cast_vote(
+    actor: Principal,
+    slug: str,
+    agenda_item_id: int,
+    kind: MatterKind | None,
+    settings: Settings,
+    *,
+    note: str = "",
+    recuse: bool = False,
+) -> dict[str, Any]:
+    """Record the signed-in member's vote (private / minor / major + a note) on an item.
+
+    The member is the seated council member whose login is ``actor.subject``. Refusals in
+    the model's order: not a member, already decided, session closed, absent, must recuse,
+    already voted. ``recuse=True`` declares a recusal instead of voting. A member asked to
+    vote on their own household's request gets ``MustRecuse`` *and* the recusal is recorded
+    (it is part of the session's minutes); every other refusal writes nothing.
+    """
+    await community_for(actor, slug, Op.CAST_VOTE)
+    note = note.strip()
+    _check_len("note", note, settings.max_note_length)
+    if kind is None and not recuse:
+        raise InvalidInput(
+            field_zh="请选择私事、小事或大事", field_en="choose private, minor or major"
+        )
+    refusal: MustRecuse | None = None
+    async with tenant_tx(slug) as tx:
+        # SHARE locks: votes on one item run side by side, a decision (UPDATE) waits for them.
+        item = await _item(agenda_item_id, lock="SHARE")
+        session = await _session(item["session_id"], lock="SHARE")
+        seated = await seated_on(session["held_on"])
+        member = next((m for m in seated if m["subject"] == actor.subject), None)
+        if member is None:
+            raise NotACouncilMember()
+        if item["status"] == "decided":
+            raise SessionDecided()
+        if session["status"] != "open":
+            raise SessionClosed()
+        matter = await tx.connection.fetchrow(
+            "SELECT household_id FROM matters WHERE id = $1", item["matter_id"]
+        )
+        rows = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
+        votes = [
+            model.Vote(member_id=r["member_id"], kind=MatterKind(r["kind"]))
+            for r in rows
+            if not r["recused"]
+        ]
+        try:
+            model.check_vote(
+                member["id"],
+                seated=[as_seat(m) for m in seated],
+                present=await _present(tx, session["id"]),
+                concerns_household=matter["household_id"],
+                votes=votes,
+                decided=False,
+                recused=frozenset(r["member_id"] for r in rows if r["recused"]),
+            )
+        except MustRecuse as err:
+            if any(r["member_id"] == member["id"] for r in rows):
+                raise  # recorded already: nothing new to write
+            # Asked to vote on their own household: record the recusal, then say why.
+            # A member who declared the recusal themselves simply gets it recorded.
+            refusal = None if recuse else err
+            recuse = True
+        row = (
+            await VoteRow.insert(
+                VoteRow(
+                    agenda_item_id=agenda_item_id,
+                    member_id=member["id"],
+                    kind=None if recuse else kind.value,  # type: ignore[union-attr]
+                    recused=recuse,
+                    note=note,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(*VoteRow.all_columns())
+            .run()
+        )
+        if not row:
+            # A concurrent call by the same member got in first (the unique key holds).
+            raise model.AlreadyVoted()
+        await audit.record(
+            tx,
+            actor,
+            "council.recuse" if recuse else "council.vote",
+            f"agenda_item:{agenda_item_id}",
+            after={"member": member["id"], "kind": row[0]["kind"], "note": note},
+        )
+    if refusal is not None:
+        raise refusal
+    return row[0]
+
+
+async def decide(
+    actor: Principal,
+    slug: str,
+    agenda_item_id: int,
+    settings: Settings,
+    *,
+    casting_vote: MatterKind | None = None,
+    reasoning: str = "",
+    explanation: str = "",
+) -> DecideResult:
+    """Close the deliberation of an agenda item: tally the votes and classify the matter.
+
+    The tally uses the community's decision rules over the members seated on the session's
+    date and present at it. A decision writes the classification sheet (三事归类单) through
+    ``classify_in_tx`` in this same transaction (kind, responsible party, the votes, the
+    session, whether the suggestion was followed; the ``matter.major`` outbox message for a
+    major matter). No quorum / no majority / a tie without the chair's casting vote records
+    the item's outcome, leaves the matter awaiting the council and raises ``NoQuorum`` /
+    ``NoMajority`` / ``Tie`` after the outcome has committed. The item can be decided again
+    while its session is open (e.g. with the chair's casting vote, or after more members
+    arrive).
+    """
+    await community_for(actor, slug, Op.DECIDE)
+    reasoning, explanation = reasoning.strip(), explanation.strip()
+    _check_len("reasoning", reasoning, settings.max_text_length)
+    _check_len("explanation", explanation, settings.max_text_length)
+    outcome: SanshiError | None = None
+    async with tenant_tx(slug) as tx:
+        item = await _item(agenda_item_id, lock="UPDATE")
+        if item["status"] == "decided":
+            raise SessionDecided()
+        session = await _session(item["session_id"], lock="SHARE")
+        if session["status"] != "open":
+            raise SessionClosed()
+        matter = await tx.connection.fetchrow(
+            f"SELECT {matters.MATTER_COLUMNS} FROM matters WHERE id = $1 FOR UPDATE",
+            item["matter_id"],
+        )
+        matter = dict(matter)
+        status = MatterStatus(matter["status"])
+        if status is not MatterStatus.AWAITING_COUNCIL:  # e.g. withdrawn while on the agenda
+            raise MatterNotPending(status_zh=status.label_zh, status_en=status.label_en)
+        rules = decision_rules_of(await settings_row())
+        seated = {m["id"]: m for m in await seated_on(session["held_on"])}
+        # Present and seated: a member whose term ended mid-session no longer counts.
+        present = (await _present(tx, session["id"])) & seated.keys()
+        rows = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
+        cast = [r for r in rows if not r["recused"] and r["member_id"] in present]
+        votes = [model.Vote(r["member_id"], MatterKind(r["kind"]), r["note"]) for r in cast]
+        try:
+            decision = model.tally(votes, len(seated), len(present), rules, chair_vote=casting_vote)
+        except (NoQuorum, NoMajority) as err:
+            outcome = err
+            status_after = "no_quorum" if isinstance(err, NoQuorum) else "no_majority"
+            item = (
+                await AgendaItem.update({AgendaItem.status: status_after})
+                .where(AgendaItem.id == agenda_item_id)
+                .returning(*AgendaItem.all_columns())
+                .run()
+            )[0]
+            await audit.record(
+                tx,
+                actor,
+                "council.no_decision",
+                f"agenda_item:{agenda_item_id}",
+                after={"outcome": status_after, "code": err.code, "message": err.message_zh},
+            )
+        else:
+            tally = _tally_record(decision, session, rows, seated, casting_vote)
+            sheet = await matters.classify_in_tx(
+                tx,
+                actor,
+                matter,
+                decision.kind,
+                reasoning=reasoning or _default_reasoning(decision),
+                explanation=explanation,
+                agenda_item_id=agenda_item_id,
+                tally=tally,
+            )
+            item = (
+                await AgendaItem.update(
+                    {
+                        AgendaItem.status: "decided",
+                        AgendaItem.decided_kind: decision.kind.value,
+                        AgendaItem.decided_at: datetime.now(UTC),
+                    }
+                )
+                .where(AgendaItem.id == agenda_item_id)
+                .returning(*AgendaItem.all_columns())
+                .run()
+            )[0]
+            await audit.record(
+                tx,
+                actor,
+                "council.decide",
+                f"agenda_item:{agenda_item_id}",
+                after={"kind": decision.kind.value, "tally": tally},
+            )
+    if outcome is not None:
+        raise outcome
+    return DecideResult(item=item, sheet=sheet, decision=decision)
+
+
+def _default_reasoning(decision: model.Decision) -> str:
+    """What the sheet says when the cadre gave no reasoning: the council's vote itself."""
+    counts = "、".join(f"{k.label_zh} {decision.counts[k]} 票" for k in MatterKind)
+    chair = "，平票由主持人决定" if decision.tie_broken_by_chair else ""
+    return f"家园理事会表决：{counts}，归为{decision.kind.label_zh}{chair}"
+
+
+def _tally_record(
+    decision: model.Decision,
+    session: dict[str, Any],
+    rows: list[dict[str, Any]],
+    seated: dict[int, dict[str, Any]],
+    casting_vote: MatterKind | None,
+) -> dict[str, Any]:
+    """The votes and counts as the classification sheet keeps them (jsonb)."""
+    return {
+        "session_id": session["id"],
+        "session_held_on": session["held_on"].isoformat(),
+        "counts": {k.value: decision.counts[k] for k in MatterKind},
+        "votes_cast": decision.votes_cast,
+        "recused": sum(1 for r in rows if r["recused"]),
+        "seated": decision.seated_count,
+        "present": decision.present_count,
+        "quorum_required": decision.quorum_required,
+        "majority_required": decision.majority_required,
+        "tie_broken_by_chair": decision.tie_broken_by_chair,
+        "casting_vote": casting_vote.value
+        if decision.tie_broken_by_chair and casting_vote
+        else None,
+        "votes": [
+            {
+                "member_id": r["member_id"],
+                "name": seated[r["member_id"]]["name"] if r["member_id"] in seated else None,
+                "kind": r["kind"],
+                "recused": r["recused"],
+                "note": r["note"],
+            }
+            for r in rows
+        ],
+    }
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+
+async def set_decision_rules(actor: Principal, slug: str, rules: DecisionRules) -> DecisionRules:
+    """Store the community's quorum and majority rules (already validated by the model)."""
+    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    stored = model.rules_to_json(rules)
+    async with tenant_tx(slug) as tx:
+        before = (await settings_row(for_update=True))["decision_rules"]
+        await tx.connection.execute(
+            "UPDATE community_settings SET decision_rules = $1::jsonb, updated_at = now() "
+            "WHERE id = 1",
+            json.dumps(stored),
+        )
+        await audit.record(
+            tx,
+            actor,
+            "council.set_decision_rules",
+            "community_settings:1",
+            before=before,
+            after=stored,
+        )
+    return rules
