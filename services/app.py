@@ -20,6 +20,7 @@ from typing import Any
 from litestar import Litestar, Request, Response, get
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
+from litestar.response import Stream
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.asyncio import Redis
 from strawberry.litestar import make_graphql_controller
@@ -29,7 +30,8 @@ from services.api.loaders import Loaders
 from services.api.schema import build_schema
 from services.auth.model import Principal
 from services.auth.tokens import verify_token
-from services.errors import Unauthenticated
+from services.errors import Forbidden, NotFound, SanshiError, Unauthenticated
+from services.matters.export import filter_from_query, open_ledger_export
 from services.runtime import embedded
 from services.runtime.bootstrap import platform_ready, with_embedded_database
 from services.settings import Settings, get_settings
@@ -146,6 +148,31 @@ async def readyz(request: Request) -> Response[dict[str, Any]]:
     )
 
 
+@get("/communities/{slug:str}/ledger.csv")
+async def ledger_csv(request: Request, slug: str) -> Response[Any] | Stream:
+    """The filtered ledger as CSV (台账导出), same bearer auth as /graphql.
+
+    401 without a (valid) token, 404 for a community not visible (as for a missing one),
+    403 for a role without Op.EXPORT_LEDGER, 400 for a bad filter; then a streamed
+    UTF-8 CSV with a BOM. Filters: see services.matters.export.filter_from_query.
+    """
+    principal = authenticate(_runtime(request).settings, request.headers.get("authorization"))
+    if principal is None:
+        raise Unauthenticated()
+    try:
+        filt = filter_from_query(lambda name: request.query_params.getall(name, []))
+        body = await open_ledger_export(principal, slug, filt)
+    except SanshiError as err:
+        status = 404 if isinstance(err, NotFound) else 403 if isinstance(err, Forbidden) else 400
+        payload = {"code": err.code, "message": err.message_zh, "messageEn": err.message_en}
+        return Response({"errors": [payload]}, status_code=status)
+    return Stream(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{slug}-ledger.csv"'},
+    )
+
+
 def _configure_logging() -> None:
     """Send our loggers to stderr once (uvicorn only configures its own)."""
     root = logging.getLogger("sanshi")
@@ -200,7 +227,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         context_getter=graphql_context,
     )
     return Litestar(
-        route_handlers=[graphql, healthz, readyz],
+        route_handlers=[graphql, healthz, readyz, ledger_csv],
         middleware=[RequestIdMiddleware()],
         exception_handlers={Unauthenticated: unauthenticated_response},
         lifespan=[lifespan],

@@ -26,12 +26,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from tenants.cli import COMMANDS as tenant_commands
-    from workers.cli import COMMANDS as worker_commands
-
     from services.api.cli import COMMANDS as api_commands
     from services.auth.cli import COMMANDS as auth_commands
     from services.runtime.cli import COMMANDS as runtime_commands
+    from tenants.cli import COMMANDS as tenant_commands
+    from workers.cli import COMMANDS as worker_commands
 
     for command in (
         *runtime_commands,

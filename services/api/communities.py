@@ -15,6 +15,12 @@ import strawberry
 from strawberry.types import Info
 
 from services.api.context import principal_of, require_principal
+from services.api.councils import (
+    council_field,
+    council_session_field,
+    council_sessions_field,
+    decision_rules_field,
+)
 from services.api.errors import (
     CommunityArchivedErrorType,
     CommunityExistsErrorType,
@@ -30,6 +36,14 @@ from services.api.errors import (
     error_members,
 )
 from services.api.grids import GridType
+from services.api.households import household_field, households_field, staff_field
+from services.api.matters import (
+    community_categories,
+    community_matter,
+    community_matter_settings,
+    community_matters,
+    community_suggestion_rules,
+)
 from services.communities import handlers
 from services.errors import NotFound, SanshiError
 from tenants.provisioning import CommunityInfo
@@ -98,6 +112,24 @@ class CommunityType:
     async def grids(self, info: Info) -> list[GridType]:
         rows = await info.context.loaders.grids.load(self.slug)
         return [GridType.from_row(r) for r in rows]
+
+    # Households slice (services/api/households.py): households, household(id), staff.
+    households = households_field
+    household = household_field
+    staff = staff_field
+
+    # Councils slice (services/api/councils.py): the homeland council and its sessions.
+    council = council_field
+    council_sessions = council_sessions_field
+    council_session = council_session_field
+    decision_rules = decision_rules_field
+
+    # Matters slice (services/api/matters.py): the ledger, a matter, categories, rules.
+    matters = community_matters
+    matter = community_matter
+    categories = community_categories
+    suggestion_rules = community_suggestion_rules
+    matter_settings = community_matter_settings
 
 
 async def visible_community(info: Info, slug: str) -> CommunityType | None:

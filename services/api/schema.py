@@ -21,13 +21,19 @@ from strawberry.types import ExecutionContext
 
 from services.api.auth import AuthQuery, RoleType
 from services.api.communities import CommunityMutation, CommunityQuery
+from services.api.councils import CouncilMutation
 from services.api.errors import ERROR_TYPES
 from services.api.extensions import MaskUnexpectedErrors, log_errors
 from services.api.grids import GridMutation
+from services.api.households import HouseholdMutation
+from services.api.matters import MatterMutation
 from services.settings import Settings
 
 Query = merge_types("Query", (AuthQuery, CommunityQuery))
-Mutation = merge_types("Mutation", (CommunityMutation, GridMutation))
+Mutation = merge_types(
+    "Mutation",
+    (CommunityMutation, GridMutation, HouseholdMutation, CouncilMutation, MatterMutation),
+)
 
 
 class SanshiSchema(strawberry.federation.Schema):

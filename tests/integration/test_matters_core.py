@@ -16,7 +16,6 @@ from services.matters.model import Channel, IllegalTransition, MatterKind, Matte
 from services.matters.tables import ClassificationSheet, MatterTransition
 from tenants.tx import tenant_tx
 
-
 _grid_codes = itertools.count(1)
 
 

@@ -1,0 +1,1288 @@
+"""GraphQL adapter of the matters context (事项): the ledger, a matter with its history, follow-up.
+
+Types mirror the pure model's vocabulary (enums carry its zh/en labels); resolvers call
+``services.matters.handlers`` / ``queries`` and map expected failures to typed union
+members. Fields under a matter that would run one query per matter go through the
+per-request DataLoaders (``services.api.loaders``), keyed by (community slug, id).
+
+The ledger is an items + pageInfo + totalCount connection (not Relay edges): clients
+page with ``after: pageInfo.endCursor`` and never need a per-item cursor.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from services.api.auth import RoleType
+from services.api.context import require_principal
+from services.api.errors import (
+    CommunityArchivedErrorType,
+    CommunityNotFoundErrorType,
+    ErrorType,
+    ForbiddenErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+    UnauthenticatedErrorType,
+    as_error,
+    error_members,
+    error_type,
+)
+from services.api.grids import GridType
+from services.auth.model import Principal
+from services.errors import SanshiError
+from services.households.masking import Visibility
+from services.matters import handlers, model, queries
+from services.matters.errors import HouseholdNotFound, MatterNotFound
+from services.matters.model import (
+    Channel,
+    Circumstance,
+    MatterKind,
+    MatterStatus,
+    ResponsibleParty,
+    Satisfaction,
+)
+
+if TYPE_CHECKING:
+    from services.api.councils import MatterKindType
+    from services.api.households import HouseholdType
+
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------------------
+# Vocabulary: GraphQL enums with the model's values and labels (a unit test keeps them equal)
+# --------------------------------------------------------------------------------------
+
+
+def _v(member: model._Labelled) -> Any:
+    return strawberry.enum_value(member.value, description=f"{member.label_zh} / {member.label_en}")
+
+
+@strawberry.enum(name="MatterStatus", description="事项状态 / Where a matter is in its life")
+class MatterStatusType(enum.Enum):
+    REGISTERED = _v(MatterStatus.REGISTERED)
+    AWAITING_COUNCIL = _v(MatterStatus.AWAITING_COUNCIL)
+    CLASSIFIED = _v(MatterStatus.CLASSIFIED)
+    IN_PROGRESS = _v(MatterStatus.IN_PROGRESS)
+    RESOLVED = _v(MatterStatus.RESOLVED)
+    CLOSED = _v(MatterStatus.CLOSED)
+    REOPENED = _v(MatterStatus.REOPENED)
+    WITHDRAWN = _v(MatterStatus.WITHDRAWN)
+
+
+@strawberry.enum(name="Channel", description="诉求来源渠道 / How a request reached the ledger")
+class ChannelType(enum.Enum):
+    HOME_VISIT = _v(Channel.HOME_VISIT)
+    PHONE = _v(Channel.PHONE)
+    WALK_IN = _v(Channel.WALK_IN)
+    ONLINE = _v(Channel.ONLINE)
+
+
+@strawberry.enum(name="Satisfaction", description="居民评价 / A resident's rating")
+class SatisfactionType(enum.Enum):
+    SATISFIED = _v(Satisfaction.SATISFIED)
+    BASICALLY_SATISFIED = _v(Satisfaction.BASICALLY_SATISFIED)
+    UNSATISFIED = _v(Satisfaction.UNSATISFIED)
+
+
+@strawberry.enum(name="ResponsibleParty", description="责任方 / Who handles a matter")
+class ResponsiblePartyType(enum.Enum):
+    HOUSEHOLD = _v(ResponsibleParty.HOUSEHOLD)
+    COMMUNITY_AND_RESIDENTS = _v(ResponsibleParty.COMMUNITY_AND_RESIDENTS)
+    COUNTY_DEPARTMENTS = _v(ResponsibleParty.COUNTY_DEPARTMENTS)
+
+
+@strawberry.enum(
+    name="Circumstance", description="影响分流的住户情况（敏感）/ A household circumstance"
+)
+class CircumstanceType(enum.Enum):
+    ELDERLY_LIVING_ALONE = _v(Circumstance.ELDERLY_LIVING_ALONE)
+    ELDERLY_WITHOUT_FAMILY = _v(Circumstance.ELDERLY_WITHOUT_FAMILY)
+    DISABILITY = _v(Circumstance.DISABILITY)
+    SUBSISTENCE_ALLOWANCE = _v(Circumstance.SUBSISTENCE_ALLOWANCE)
+    RENTING = _v(Circumstance.RENTING)
+
+
+@strawberry.enum(name="CommitmentParty", description="承诺方 / Who made a commitment")
+class CommitmentPartyType(enum.Enum):
+    RESIDENT = strawberry.enum_value("resident", description="居民 / A resident")
+    COMMUNITY = strawberry.enum_value("community", description="社区 / The community")
+    OTHER = strawberry.enum_value("other", description="其他 / Someone else")
+
+
+@strawberry.enum(name="MatterDateField", description="日期筛选所用的日期 / Which date to filter")
+class MatterDateFieldType(enum.Enum):
+    REGISTERED = strawberry.enum_value(
+        "registered", description="登记日期 / When it was registered"
+    )
+    OCCURRED = strawberry.enum_value("occurred", description="发生日期 / When it happened")
+
+
+def _opt(enum_type: type[T], value: str | None) -> T | None:
+    return None if value is None else enum_type(value)  # type: ignore[call-arg]
+
+
+# One GraphQL enum per vocabulary in the whole schema: the councils adapter declared
+# `MatterKind` first, so it is referenced lazily here (services.api.councils imports this
+# module while it loads, so a direct import would be circular). The households adapter
+# imports Circumstance and HouseholdNotFoundError from here, and the matter's household
+# type from there is referenced lazily for the same reason.
+HouseholdRef = Annotated["HouseholdType", strawberry.lazy("services.api.households")]
+MatterKindRef = Annotated["MatterKindType", strawberry.lazy("services.api.councils")]
+
+
+def _kind(value: str | None) -> Any:
+    """A stored kind as the GraphQL enum member (None stays None)."""
+    from services.api.councils import kind_out
+
+    return kind_out(value)
+
+
+# --------------------------------------------------------------------------------------
+# Errors of the matters context (typed union members)
+# --------------------------------------------------------------------------------------
+
+MatterNotFoundErrorType = error_type(
+    MatterNotFound, "MatterNotFoundError", "事项不存在或不可见 / No such matter (or not visible)"
+)
+HouseholdNotFoundErrorType = error_type(
+    HouseholdNotFound,
+    "HouseholdNotFoundError",
+    "住户不存在或不可见 / No such household (or not visible to you)",
+)
+CommitmentNotFoundErrorType = error_type(
+    handlers.CommitmentNotFound,
+    "CommitmentNotFoundError",
+    "承诺事项不存在或不可见 / No such commitment (or not visible)",
+)
+IllegalTransitionErrorType = error_type(
+    model.IllegalTransition,
+    "IllegalTransitionError",
+    "事项状态不能这样变更 / The lifecycle does not allow this change of status",
+)
+ReasonRequiredErrorType = error_type(
+    model.ReasonRequired, "ReasonRequiredError", "须说明理由 / A reason is required"
+)
+UnknownCategoryErrorType = error_type(
+    model.UnknownCategory, "UnknownCategoryError", "未知的诉求类别 / Unknown request category"
+)
+SameKindErrorType = error_type(
+    model.SameKind, "SameKindError", "事项已是该类型 / The matter already has this kind"
+)
+CannotReclassifyErrorType = error_type(
+    model.CannotReclassify,
+    "CannotReclassifyError",
+    "此状态的事项不能重新归类 / A matter in this status cannot be reclassified",
+)
+FeedbackBeforeResolutionErrorType = error_type(
+    model.FeedbackBeforeResolution,
+    "FeedbackBeforeResolutionError",
+    "事项尚未解决，不能评价 / Only a resolved matter can be rated",
+)
+DuplicateRuleIdErrorType = error_type(
+    model.DuplicateRuleId, "DuplicateRuleIdError", "建议规则编号重复 / Duplicate rule id"
+)
+AmbiguousRulesErrorType = error_type(
+    model.AmbiguousRules,
+    "AmbiguousRulesError",
+    "同类别同优先级的建议规则 / Two rules of one category share a priority",
+)
+WrongKindErrorType = error_type(
+    handlers.WrongKind,
+    "WrongKindError",
+    "此操作不适用于该类型的事项 / Not for a matter of this kind",
+)
+MatterNotOpenErrorType = error_type(
+    handlers.MatterNotOpen,
+    "MatterNotOpenError",
+    "事项已结束或尚未归类 / The matter is finished or not decided yet",
+)
+
+# Every mutation can meet these: no caller, a role that may not, a community not visible,
+# an archived community.
+_ACCESS = (
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    CommunityNotFoundErrorType,
+    CommunityArchivedErrorType,
+)
+_INPUT = (InvalidInputErrorType, TextTooLongErrorType)
+
+
+def _result(name: str, description: str, success: type, *errors: type[ErrorType]) -> Any:
+    """``Annotated[Success | errors..., union(name)]`` — the result type of a mutation."""
+    members = (success, *_ACCESS, *_INPUT, *errors)
+    return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
+
+
+# --------------------------------------------------------------------------------------
+# Output types
+# --------------------------------------------------------------------------------------
+
+
+def _gid(value: int | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
+@strawberry.type(
+    name="Suggestion",
+    description="系统按类别和住户情况提出的建议类型；由理事会决定 / "
+    "The kind the rules suggest from category and circumstances; the council decides",
+)
+class SuggestionType:
+    kind: MatterKindRef
+    reason_zh: str
+    reason_en: str
+    rule_id: str | None = strawberry.field(
+        description="采用的建议规则；无规则适用时为空 / The rule used; null when none applied"
+    )
+
+
+@strawberry.type(
+    name="ClassificationSheet",
+    description="三事归类单的一个版本：类型、责任方、理由 / "
+    "A version of the classification sheet (三事归类单): kind, responsible party, why",
+)
+class ClassificationSheetType:
+    version: int = strawberry.field(description="1 = 理事会决定；之后每次改类加一 / 1 = decision")
+    kind: MatterKindRef
+    previous_kind: MatterKindRef | None = strawberry.field(
+        description="改类前的类型 / The kind before this change (null for version 1)"
+    )
+    escalation: bool = strawberry.field(description="是否升格 / Whether the kind moved up")
+    responsible: ResponsiblePartyType
+    reasoning: str
+    evidence: list[str] = strawberry.field(description="证据（现场核查等）/ Evidence items")
+    explanation: str = strawberry.field(
+        description="向居民的说明（私事）/ The explanation given to the resident (private)"
+    )
+    agenda_item_id: strawberry.ID | None
+    suggested_kind: MatterKindRef | None
+    suggestion_followed: bool | None
+    tally: JSON = strawberry.field(description="表决结果 / The council's tally")
+    decided_by: str
+    decided_by_role: RoleType
+    decided_at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> ClassificationSheetType:
+        previous = _opt(MatterKind, r["previous_kind"])
+        kind = MatterKind(r["kind"])
+        return cls(
+            version=r["version"],
+            kind=_kind(kind.value),
+            previous_kind=_kind(r["previous_kind"]),
+            escalation=previous is not None and model.is_escalation(previous, kind),
+            responsible=ResponsiblePartyType(r["responsible"]),
+            reasoning=r["reasoning"],
+            evidence=[line for line in r["evidence"].split("\n") if line.strip()],
+            explanation=r["explanation"],
+            agenda_item_id=_gid(r["agenda_item_id"]),
+            suggested_kind=_kind(r["suggested_kind"]),
+            suggestion_followed=r["suggestion_followed"],
+            tally=queries.loads_json(r["tally"]),
+            decided_by=r["decided_by"],
+            decided_by_role=RoleType(r["decided_by_role"]),
+            decided_at=r["decided_at"],
+        )
+
+
+@strawberry.type(
+    name="MatterTransition",
+    description="一次状态变更：谁、何时、从何到何、为何 / One status change: who, when, why",
+)
+class MatterTransitionType:
+    from_status: MatterStatusType | None
+    to_status: MatterStatusType
+    actor: str
+    actor_role: RoleType
+    reason: str
+    at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> MatterTransitionType:
+        return cls(
+            from_status=_opt(MatterStatusType, r["from_status"]),
+            to_status=MatterStatusType(r["to_status"]),
+            actor=r["actor"],
+            actor_role=RoleType(r["actor_role"]),
+            reason=r["reason"],
+            at=r["at"],
+        )
+
+
+@strawberry.type(
+    name="MatterVote",
+    description="理事会成员对该事项的表决（或回避）/ A council member's vote (or recusal)",
+)
+class MatterVoteType:
+    member_id: strawberry.ID
+    member_name: str
+    session_id: strawberry.ID
+    agenda_item_id: strawberry.ID
+    kind: MatterKindRef | None = strawberry.field(description="回避时为空 / Null when recused")
+    recused: bool
+    note: str
+    cast_at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> MatterVoteType:
+        return cls(
+            member_id=strawberry.ID(str(r["member_id"])),
+            member_name=r["member_name"],
+            session_id=strawberry.ID(str(r["session_id"])),
+            agenda_item_id=strawberry.ID(str(r["agenda_item_id"])),
+            kind=_kind(r["kind"]),
+            recused=r["recused"],
+            note=r["note"],
+            cast_at=r["cast_at"],
+        )
+
+
+@strawberry.type(
+    name="Referral",
+    description="转介：私事（或小事）转给义工队或其他居民组织 / "
+    "A matter referred to a volunteer team or other resident group",
+)
+class ReferralType:
+    id: strawberry.ID
+    matter_id: strawberry.ID
+    group_ref: str = strawberry.field(description="组织在社区内的编号 / The group's reference")
+    group_name: str
+    note: str
+    referred_by: str
+    at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> ReferralType:
+        return cls(
+            id=strawberry.ID(str(r["id"])),
+            matter_id=strawberry.ID(str(r["matter_id"])),
+            group_ref=r["group_ref"],
+            group_name=r["group_name"],
+            note=r["note"],
+            referred_by=r["referred_by"],
+            at=r["at"],
+        )
+
+
+@strawberry.type(
+    name="Commitment",
+    description="协商中一方的承诺及是否兑现 / One party's commitment and whether it was kept",
+)
+class CommitmentType:
+    id: strawberry.ID
+    negotiation_id: strawberry.ID
+    matter_id: strawberry.ID
+    party: CommitmentPartyType
+    party_name: str
+    description: str
+    due_on: date | None
+    kept: bool | None = strawberry.field(description="尚未核实时为空 / Null until checked")
+    checked_by: str | None
+    checked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> CommitmentType:
+        return cls(
+            id=strawberry.ID(str(r["id"])),
+            negotiation_id=strawberry.ID(str(r["negotiation_id"])),
+            matter_id=strawberry.ID(str(r["matter_id"])),
+            party=CommitmentPartyType(r["party"]),
+            party_name=r["party_name"],
+            description=r["description"],
+            due_on=r["due_on"],
+            kept=r["kept"],
+            checked_by=r["checked_by"],
+            checked_at=r["checked_at"],
+        )
+
+
+@strawberry.type(
+    name="Negotiation",
+    description="小事的协商记录：会议、参加人、协议、各方承诺 / "
+    "A negotiation (协商) on a minor matter: meeting, participants, agreement, commitments",
+)
+class NegotiationType:
+    id: strawberry.ID
+    matter_id: strawberry.ID
+    held_on: date
+    place: str
+    participants: list[str]
+    agreement: str
+    recorded_by: str
+    at: datetime
+    slug: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any], slug: str) -> NegotiationType:
+        return cls(
+            id=strawberry.ID(str(r["id"])),
+            matter_id=strawberry.ID(str(r["matter_id"])),
+            held_on=r["held_on"],
+            place=r["place"],
+            participants=list(queries.loads_json(r["participants"])),
+            agreement=r["agreement"],
+            recorded_by=r["recorded_by"],
+            at=r["at"],
+            slug=slug,
+        )
+
+    @strawberry.field(description="各方承诺 / Each party's commitment")
+    async def commitments(self, info: Info) -> list[CommitmentType]:
+        rows = await info.context.loaders.matter_commitments.load((self.slug, int(self.matter_id)))
+        return [CommitmentType.from_row(r) for r in rows if str(r["negotiation_id"]) == self.id]
+
+
+@strawberry.type(
+    name="Feedback",
+    description="居民对已解决事项的评价 / A resident's rating of a resolved matter",
+)
+class FeedbackType:
+    rating: SatisfactionType
+    comment: str
+    reopen_reason: str | None
+    given_by: str
+    given_by_role: RoleType
+    on_behalf: bool = strawberry.field(
+        description="网格员代居民评价 / Recorded by a grid worker on the resident's behalf"
+    )
+    at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> FeedbackType:
+        return cls(
+            rating=SatisfactionType(r["rating"]),
+            comment=r["comment"],
+            reopen_reason=r["reopen_reason"],
+            given_by=r["given_by"],
+            given_by_role=RoleType(r["given_by_role"]),
+            on_behalf=r["on_behalf"],
+            at=r["at"],
+        )
+
+
+@strawberry.type(name="Category", description="诉求类别（社区自定）/ A request category")
+class CategoryType:
+    code: str
+    name_zh: str
+    name_en: str
+    active: bool
+    sort: int
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> CategoryType:
+        return cls(
+            code=r["code"],
+            name_zh=r["name_zh"],
+            name_en=r["name_en"],
+            active=r["active"],
+            sort=r["sort"],
+        )
+
+
+@strawberry.type(
+    name="SuggestionRule",
+    description="建议规则：某类别、某些住户情况时建议的类型 / "
+    "A suggestion rule: for a category and household circumstances, suggest a kind",
+)
+class SuggestionRuleType:
+    id: str
+    category: str
+    kind: MatterKindRef
+    reason_zh: str
+    reason_en: str
+    priority: int
+    any_of: list[CircumstanceType] = strawberry.field(
+        description="至少具备其一（为空则不限）/ At least one of these (empty: any)"
+    )
+    all_of: list[CircumstanceType] = strawberry.field(description="须全部具备 / All of these")
+    referable: bool = strawberry.field(
+        description="可转介义工队 / May be referred to a volunteer team"
+    )
+    active: bool
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> SuggestionRuleType:
+        rule = handlers.rule_from_row(dict(r, conditions=queries.loads_json(r["conditions"])))
+
+        def flags(cs: frozenset[Circumstance]) -> list[CircumstanceType]:
+            return [CircumstanceType(c.value) for c in Circumstance if c in cs]
+
+        return cls(
+            id=rule.id,
+            category=rule.category,
+            kind=_kind(rule.kind.value),
+            reason_zh=rule.reason_zh,
+            reason_en=rule.reason_en,
+            priority=rule.priority,
+            any_of=flags(rule.any_of),
+            all_of=flags(rule.all_of),
+            referable=rule.referable,
+            active=r["active"],
+        )
+
+
+@strawberry.type(name="MatterSettings", description="社区的事项设置 / Matter settings")
+class MatterSettingsType:
+    matter_prefix: str = strawberry.field(description="事项编号前缀 / Prefix of matter numbers")
+
+
+@strawberry.type(
+    name="Matter",
+    description="事项：登记的诉求（诉求）及其三事分流和办理，直至解决 / "
+    "A registered request (诉求) and its triage and handling, followed until solved",
+)
+class MatterType:
+    id: strawberry.ID
+    number: str = strawberry.field(description="台账编号 / Ledger number")
+    title: str
+    description: str
+    place: str
+    category_code: str
+    channel: ChannelType
+    occurred_on: date
+    registered_at: datetime
+    registered_by: str
+    registered_by_role: RoleType
+    status: MatterStatusType
+    kind: MatterKindRef | None = strawberry.field(description="未归类时为空 / Null until decided")
+    responsible: ResponsiblePartyType | None
+    responsible_note: str = strawberry.field(
+        description="具体负责人及说明 / Who exactly handles it"
+    )
+    suggestion: SuggestionType | None
+    household_id: strawberry.ID
+    grid_id: strawberry.ID
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    slug: strawberry.Private[str]
+    visibility: strawberry.Private[Visibility]
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any], slug: str, actor: Principal) -> MatterType:
+        suggestion = None
+        if r["suggested_kind"] is not None:
+            suggestion = SuggestionType(
+                kind=_kind(r["suggested_kind"]),
+                reason_zh=r["suggestion_reason_zh"],
+                reason_en=r["suggestion_reason_en"],
+                rule_id=r["suggestion_rule_id"],
+            )
+        return cls(
+            id=strawberry.ID(str(r["id"])),
+            number=r["number"],
+            title=r["title"],
+            description=r["description"],
+            place=r["place"],
+            category_code=r["category"],
+            channel=ChannelType(r["channel"]),
+            occurred_on=r["occurred_on"],
+            registered_at=r["registered_at"],
+            registered_by=r["registered_by"],
+            registered_by_role=RoleType(r["registered_by_role"]),
+            status=MatterStatusType(r["status"]),
+            kind=_kind(r["kind"]),
+            responsible=_opt(ResponsiblePartyType, r["responsible"]),
+            responsible_note=r["responsible_note"],
+            suggestion=suggestion,
+            household_id=strawberry.ID(str(r["household_id"])),
+            grid_id=strawberry.ID(str(r["grid_id"])),
+            resolved_at=r["resolved_at"],
+            closed_at=r["closed_at"],
+            updated_at=r["updated_at"],
+            slug=slug,
+            visibility=queries.household_visibility(actor, slug),
+        )
+
+    def _key(self) -> tuple[str, int]:
+        return (self.slug, int(self.id))
+
+    @strawberry.field(
+        description="住户（按角色遮蔽敏感信息）/ The household, masked for the caller's role"
+    )
+    async def household(self, info: Info) -> HouseholdRef | None:
+        from services.api.households import HouseholdType
+
+        row = await info.context.loaders.households.load((self.slug, int(self.household_id)))
+        return None if row is None else HouseholdType.from_row(self.slug, row, self.visibility)
+
+    @strawberry.field(description="网格 / The grid")
+    async def grid(self, info: Info) -> GridType | None:
+        grids = await info.context.loaders.grids.load(self.slug)
+        return next((GridType.from_row(g) for g in grids if str(g["id"]) == self.grid_id), None)
+
+    @strawberry.field(description="诉求类别 / The request category")
+    async def category(self, info: Info) -> CategoryType | None:
+        rows = await info.context.loaders.categories.load(self.slug)
+        found = next((r for r in rows if r["code"] == self.category_code), None)
+        return None if found is None else CategoryType.from_row(found)
+
+    @strawberry.field(
+        description="三事归类单的全部版本（改类历史）/ Every classification sheet version"
+    )
+    async def sheets(self, info: Info) -> list[ClassificationSheetType]:
+        rows = await info.context.loaders.matter_sheets.load(self._key())
+        return [ClassificationSheetType.from_row(r) for r in rows]
+
+    @strawberry.field(description="状态变更历史 / Every status change, oldest first")
+    async def history(self, info: Info) -> list[MatterTransitionType]:
+        rows = await info.context.loaders.matter_history.load(self._key())
+        return [MatterTransitionType.from_row(r) for r in rows]
+
+    @strawberry.field(description="理事会的表决 / The council's votes on it")
+    async def votes(self, info: Info) -> list[MatterVoteType]:
+        rows = await info.context.loaders.matter_votes.load(self._key())
+        return [MatterVoteType.from_row(r) for r in rows]
+
+    @strawberry.field(description="转介记录 / Referrals to resident groups")
+    async def referrals(self, info: Info) -> list[ReferralType]:
+        rows = await info.context.loaders.matter_referrals.load(self._key())
+        return [ReferralType.from_row(r) for r in rows]
+
+    @strawberry.field(description="协商记录 / Negotiations (minor matters)")
+    async def negotiations(self, info: Info) -> list[NegotiationType]:
+        rows = await info.context.loaders.matter_negotiations.load(self._key())
+        return [NegotiationType.from_row(r, self.slug) for r in rows]
+
+    @strawberry.field(description="居民评价 / Residents' feedback")
+    async def feedback(self, info: Info) -> list[FeedbackType]:
+        rows = await info.context.loaders.matter_feedback.load(self._key())
+        return [FeedbackType.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="当前状态可变更为 / Statuses the lifecycle allows next (which buttons to show)"
+    )
+    def allowed_transitions(self) -> list[MatterStatusType]:
+        targets = model.allowed_targets(MatterStatus(self.status.value))
+        return [MatterStatusType(s.value) for s in MatterStatus if s in targets]
+
+
+@strawberry.type(name="MatterPageInfo", description="分页信息 / Where this page ends")
+class MatterPageInfoType:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(
+        description="作为下一页的 after 参数 / Pass as `after` for the next page"
+    )
+
+
+@strawberry.type(
+    name="MatterConnection",
+    description="台账的一页（按登记时间倒序）/ A page of the ledger, newest registration first",
+)
+class MatterConnectionType:
+    items: list[MatterType]
+    page_info: MatterPageInfoType
+    total_count: int = strawberry.field(
+        description="筛选后的总条数 / Matters in the filtered ledger"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------
+
+
+def _int_id(value: strawberry.ID | str, not_found: type[SanshiError]) -> int:
+    """An ID argument as the row id; a malformed one does not exist."""
+    try:
+        parsed = int(str(value))
+    except ValueError:
+        raise not_found() from None
+    if not 0 < parsed < 2**31:
+        raise not_found()
+    return parsed
+
+
+@strawberry.input(name="MatterFilterInput", description="台账筛选条件 / Ledger filters")
+class MatterFilterInput:
+    grid_ids: list[strawberry.ID] | None = None
+    kinds: list[MatterKindRef] | None = None
+    statuses: list[MatterStatusType] | None = None
+    categories: list[str] | None = None
+    date_field: MatterDateFieldType = MatterDateFieldType.REGISTERED
+    date_from: date | None = strawberry.field(default=None, description="含当日 / Inclusive")
+    date_to: date | None = strawberry.field(default=None, description="含当日 / Inclusive")
+    search: str | None = strawberry.field(
+        default=None, description="标题、描述、编号、地点 / Title, description, number, place"
+    )
+    household_id: strawberry.ID | None = None
+
+    def to_filter(self) -> queries.MatterFilter:
+        try:
+            grid_ids = tuple(int(g) for g in self.grid_ids or ())
+            household = None if self.household_id is None else int(self.household_id)
+        except ValueError:
+            raise model.InvalidInput(field_zh="编号无效", field_en="malformed id") from None
+        return queries.MatterFilter(
+            grid_ids=grid_ids,
+            kinds=tuple(MatterKind(k.value) for k in self.kinds or ()),
+            statuses=tuple(MatterStatus(s.value) for s in self.statuses or ()),
+            categories=tuple(self.categories or ()),
+            date_field=queries.DateField(self.date_field.value),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            search=self.search,
+            household_id=household,
+        )
+
+
+@strawberry.input(name="RegisterRequestInput", description="登记诉求 / Register a request")
+class RegisterRequestInput:
+    household_id: strawberry.ID
+    channel: ChannelType
+    category: str = strawberry.field(description="类别代码 / Category code")
+    title: str
+    description: str
+    occurred_on: date
+    place: str = ""
+    raised_by_resident_id: strawberry.ID | None = None
+
+
+@strawberry.input(name="ReferMatterInput", description="转介 / Refer to a resident group")
+class ReferMatterInput:
+    group_ref: str = strawberry.field(description="组织编号 / The group's reference")
+    group_name: str = strawberry.field(description="组织名称，如金色港湾义工队 / Its name")
+    note: str = ""
+
+
+@strawberry.input(name="CommitmentInput", description="一方的承诺 / One party's commitment")
+class CommitmentInput:
+    party: CommitmentPartyType
+    party_name: str
+    description: str
+    due_on: date | None = None
+
+
+@strawberry.input(name="NegotiationInput", description="协商记录 / A negotiation record")
+class NegotiationInput:
+    held_on: date
+    participants: list[str]
+    agreement: str
+    place: str = ""
+    commitments: list[CommitmentInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(
+    name="ReclassifyMatterInput", description="重新归类或升格 / Change of kind (escalation)"
+)
+class ReclassifyMatterInput:
+    kind: MatterKindRef
+    reason: str
+    evidence: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(name="FeedbackInput", description="居民评价 / A resident's rating")
+class FeedbackInput:
+    rating: SatisfactionType
+    comment: str = ""
+    reopen_reason: str | None = strawberry.field(
+        default=None, description="不满意时必填 / Required when unsatisfied"
+    )
+
+
+@strawberry.input(name="CategoryInput", description="诉求类别 / A request category")
+class CategoryInput:
+    code: str
+    name_zh: str
+    name_en: str
+    active: bool = True
+    sort: int = 0
+
+
+@strawberry.input(name="SuggestionRuleInput", description="建议规则 / A suggestion rule")
+class SuggestionRuleInput:
+    id: str
+    category: str
+    kind: MatterKindRef
+    reason_zh: str
+    reason_en: str
+    priority: int = 0
+    any_of: list[CircumstanceType] = strawberry.field(default_factory=list)
+    all_of: list[CircumstanceType] = strawberry.field(default_factory=list)
+    referable: bool = False
+    active: bool = True
+
+
+# --------------------------------------------------------------------------------------
+# Fields under Community (added to CommunityType in services/api/communities.py)
+# --------------------------------------------------------------------------------------
+
+
+def _query_error(info: Info, err: SanshiError) -> GraphQLError:
+    """An expected failure of a query field as a located GraphQL error with its code.
+
+    Query fields return plain types (no unions), so a bad argument (a malformed cursor,
+    an impossible date range) is reported like a validation error: not masked, since it
+    describes the client's request, with the stable code and both languages.
+    """
+    return GraphQLError(
+        err.message_zh,
+        path=info.path.as_list(),
+        extensions={"code": err.code, "messageEn": err.message_en},
+    )
+
+
+async def _community_matters(
+    root: Any,
+    info: Info,
+    filter: MatterFilterInput | None = None,
+    first: int = queries.DEFAULT_PAGE,
+    after: str | None = None,
+) -> MatterConnectionType:
+    actor = require_principal(info)
+    try:
+        filt = filter.to_filter() if filter else None
+        page = await queries.list_matters(actor, root.slug, filt, first, after)
+    except SanshiError as err:
+        raise _query_error(info, err) from None
+    return MatterConnectionType(
+        items=[MatterType.from_row(r, root.slug, actor) for r in page.rows],
+        page_info=MatterPageInfoType(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        total_count=page.total_count,
+    )
+
+
+async def _community_matter(root: Any, info: Info, id: strawberry.ID) -> MatterType | None:
+    actor = require_principal(info)
+    try:
+        matter_id = _int_id(id, MatterNotFound)
+    except MatterNotFound:
+        return None
+    row = await queries.get_matter(actor, root.slug, matter_id)
+    return None if row is None else MatterType.from_row(row, root.slug, actor)
+
+
+async def _community_categories(
+    root: Any, info: Info, include_inactive: bool = False
+) -> list[CategoryType]:
+    rows = await queries.list_categories(
+        require_principal(info), root.slug, include_inactive=include_inactive
+    )
+    return [CategoryType.from_row(r) for r in rows]
+
+
+async def _community_suggestion_rules(
+    root: Any, info: Info, include_inactive: bool = False
+) -> list[SuggestionRuleType]:
+    rows = await queries.list_suggestion_rules(
+        require_principal(info), root.slug, include_inactive=include_inactive
+    )
+    return [SuggestionRuleType.from_row(r) for r in rows]
+
+
+async def _community_matter_settings(root: Any, info: Info) -> MatterSettingsType:
+    row = await queries.matter_settings(require_principal(info), root.slug)
+    return MatterSettingsType(matter_prefix=row["matter_prefix"])
+
+
+community_matters = strawberry.field(
+    resolver=_community_matters,
+    description="台账（登记造册）：筛选、搜索、分页；居民只看到本户的 / "
+    "The ledger: filter, search, page; a resident sees their own household's only",
+)
+community_matter = strawberry.field(
+    resolver=_community_matter,
+    description="按编号取事项；不存在或不可见时为空 / A matter by id; null when missing or "
+    "not visible",
+)
+community_categories = strawberry.field(
+    resolver=_community_categories, description="诉求类别 / Request categories"
+)
+community_suggestion_rules = strawberry.field(
+    resolver=_community_suggestion_rules, description="分流建议规则 / Suggestion rules"
+)
+community_matter_settings = strawberry.field(
+    resolver=_community_matter_settings, description="事项设置 / Matter settings"
+)
+
+
+# --------------------------------------------------------------------------------------
+# Mutations
+# --------------------------------------------------------------------------------------
+
+_MATTER_ACT = (MatterNotFoundErrorType, IllegalTransitionErrorType, ReasonRequiredErrorType)
+_RECORD = (MatterNotFoundErrorType, MatterNotOpenErrorType, WrongKindErrorType)
+
+RegisterRequestResult = _result(
+    "RegisterRequestResult",
+    "登记的事项或失败原因 / The registered matter or why not",
+    MatterType,
+    HouseholdNotFoundErrorType,
+    UnknownCategoryErrorType,
+)
+StartMatterResult = _result(
+    "StartMatterResult", "开始办理 / Started, or why not", MatterType, *_MATTER_ACT
+)
+ResolveMatterResult = _result(
+    "ResolveMatterResult", "已解决 / Resolved, or why not", MatterType, *_MATTER_ACT
+)
+CloseMatterResult = _result(
+    "CloseMatterResult", "已办结 / Closed, or why not", MatterType, *_MATTER_ACT
+)
+WithdrawMatterResult = _result(
+    "WithdrawMatterResult", "已撤回 / Withdrawn, or why not", MatterType, *_MATTER_ACT
+)
+ExplainPrivateMatterResult = _result(
+    "ExplainPrivateMatterResult",
+    "记录了说明的归类单 / The sheet with the explanation, or why not",
+    ClassificationSheetType,
+    *_RECORD,
+)
+ReferMatterResult = _result(
+    "ReferMatterResult", "转介记录 / The referral, or why not", ReferralType, *_RECORD
+)
+RecordNegotiationResult = _result(
+    "RecordNegotiationResult",
+    "协商记录 / The negotiation, or why not",
+    NegotiationType,
+    *_RECORD,
+)
+MarkCommitmentResult = _result(
+    "MarkCommitmentResult",
+    "承诺兑现情况 / The commitment, or why not",
+    CommitmentType,
+    CommitmentNotFoundErrorType,
+    MatterNotOpenErrorType,
+)
+ReclassifyMatterResult = _result(
+    "ReclassifyMatterResult",
+    "改类（升格）后的事项 / The reclassified matter, or why not",
+    MatterType,
+    MatterNotFoundErrorType,
+    SameKindErrorType,
+    CannotReclassifyErrorType,
+    ReasonRequiredErrorType,
+)
+GiveFeedbackResult = _result(
+    "GiveFeedbackResult",
+    "评价后的事项（办结或重新办理）/ The matter after the rating (closed or reopened)",
+    MatterType,
+    MatterNotFoundErrorType,
+    FeedbackBeforeResolutionErrorType,
+    IllegalTransitionErrorType,
+    ReasonRequiredErrorType,
+)
+SetCategoryResult = _result(
+    "SetCategoryResult", "诉求类别 / The category, or why not", CategoryType
+)
+SetSuggestionRuleResult = _result(
+    "SetSuggestionRuleResult",
+    "建议规则 / The rule, or why not",
+    SuggestionRuleType,
+    UnknownCategoryErrorType,
+    DuplicateRuleIdErrorType,
+    AmbiguousRulesErrorType,
+)
+SetMatterPrefixResult = _result(
+    "SetMatterPrefixResult", "事项设置 / The settings, or why not", MatterSettingsType
+)
+
+
+async def _attempt(
+    info: Info,
+    result: Any,
+    act: Callable[[Principal], Awaitable[T]],
+    wrap: Callable[[T, Principal], Any],
+) -> Any:
+    """Run a handler as the caller and wrap its value, or return the typed error member."""
+    try:
+        actor = require_principal(info)
+        value = await act(actor)
+    except SanshiError as err:
+        return as_error(err, error_members(result))
+    return wrap(value, actor)
+
+
+def _matter(slug: str) -> Callable[[dict[str, Any], Principal], MatterType]:
+    return lambda row, actor: MatterType.from_row(row, slug, actor)
+
+
+@strawberry.type
+class MatterMutation:
+    @strawberry.mutation(
+        description="登记诉求（登记造册），附分流建议 / Register a request, with a suggested kind"
+    )
+    async def register_request(
+        self, info: Info, community: str, input: RegisterRequestInput
+    ) -> RegisterRequestResult:
+        async def act(actor: Principal) -> dict[str, Any]:
+            data = handlers.RegisterRequestInput(
+                household_id=_int_id(input.household_id, HouseholdNotFound),
+                channel=Channel(input.channel.value),
+                category=input.category,
+                title=input.title,
+                description=input.description,
+                occurred_on=input.occurred_on,
+                place=input.place,
+                raised_by_resident_id=None
+                if input.raised_by_resident_id is None
+                else _int_id(input.raised_by_resident_id, HouseholdNotFound),
+            )
+            return await handlers.register_request(actor, community, data, info.context.settings)
+
+        return await _attempt(info, RegisterRequestResult, act, _matter(community))
+
+    @strawberry.mutation(
+        description="开始办理（已归类/重新办理 → 办理中），可写明负责人 / "
+        "Start handling (→ in progress), naming who does it"
+    )
+    async def start_matter(
+        self, info: Info, community: str, matter_id: strawberry.ID, responsible_note: str = ""
+    ) -> StartMatterResult:
+        return await _attempt(
+            info,
+            StartMatterResult,
+            lambda actor: handlers.start_matter(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                info.context.settings,
+                responsible_note=responsible_note,
+            ),
+            _matter(community),
+        )
+
+    @strawberry.mutation(description="办理完毕（→ 已解决）/ Mark solved (→ resolved)")
+    async def resolve_matter(
+        self, info: Info, community: str, matter_id: strawberry.ID, note: str = ""
+    ) -> ResolveMatterResult:
+        return await _attempt(
+            info,
+            ResolveMatterResult,
+            lambda actor: handlers.resolve_matter(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                info.context.settings,
+                note=note,
+            ),
+            _matter(community),
+        )
+
+    @strawberry.mutation(description="办结（已解决 → 已办结）/ Close a resolved matter")
+    async def close_matter(
+        self, info: Info, community: str, matter_id: strawberry.ID, note: str = ""
+    ) -> CloseMatterResult:
+        return await _attempt(
+            info,
+            CloseMatterResult,
+            lambda actor: handlers.close_matter(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                info.context.settings,
+                note=note,
+            ),
+            _matter(community),
+        )
+
+    @strawberry.mutation(description="撤回（须说明理由）/ Withdraw (a reason is required)")
+    async def withdraw_matter(
+        self, info: Info, community: str, matter_id: strawberry.ID, reason: str
+    ) -> WithdrawMatterResult:
+        return await _attempt(
+            info,
+            WithdrawMatterResult,
+            lambda actor: handlers.withdraw_matter(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                info.context.settings,
+                reason=reason,
+            ),
+            _matter(community),
+        )
+
+    @strawberry.mutation(
+        description="记录理事会对私事的说明（为何由居民自己负责）/ "
+        "Record the council's explanation of why a private matter is the household's own"
+    )
+    async def explain_private_matter(
+        self, info: Info, community: str, matter_id: strawberry.ID, explanation: str
+    ) -> ExplainPrivateMatterResult:
+        return await _attempt(
+            info,
+            ExplainPrivateMatterResult,
+            lambda actor: handlers.explain_private_matter(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                explanation,
+                info.context.settings,
+            ),
+            lambda row, _actor: ClassificationSheetType.from_row(row),
+        )
+
+    @strawberry.mutation(
+        description="转介私事（或小事）给义工队等居民组织 / "
+        "Refer a private (or minor) matter to a volunteer team or resident group"
+    )
+    async def refer_matter(
+        self, info: Info, community: str, matter_id: strawberry.ID, input: ReferMatterInput
+    ) -> ReferMatterResult:
+        return await _attempt(
+            info,
+            ReferMatterResult,
+            lambda actor: handlers.refer_matter(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                info.context.settings,
+                group_ref=input.group_ref,
+                group_name=input.group_name,
+                note=input.note,
+            ),
+            lambda row, _actor: ReferralType.from_row(row),
+        )
+
+    @strawberry.mutation(
+        description="记录小事的协商及各方承诺 / Record a negotiation on a minor matter"
+    )
+    async def record_negotiation(
+        self, info: Info, community: str, matter_id: strawberry.ID, input: NegotiationInput
+    ) -> RecordNegotiationResult:
+        data = handlers.NegotiationInput(
+            held_on=input.held_on,
+            agreement=input.agreement,
+            participants=tuple(input.participants),
+            place=input.place,
+            commitments=tuple(
+                handlers.CommitmentInput(
+                    party=c.party.value,
+                    party_name=c.party_name,
+                    description=c.description,
+                    due_on=c.due_on,
+                )
+                for c in input.commitments
+            ),
+        )
+        return await _attempt(
+            info,
+            RecordNegotiationResult,
+            lambda actor: handlers.record_negotiation(
+                actor, community, _int_id(matter_id, MatterNotFound), data, info.context.settings
+            ),
+            lambda rows, _actor: NegotiationType.from_row(rows[0], community),
+        )
+
+    @strawberry.mutation(description="核实承诺是否兑现 / Record whether a commitment was kept")
+    async def mark_commitment(
+        self, info: Info, community: str, commitment_id: strawberry.ID, kept: bool
+    ) -> MarkCommitmentResult:
+        return await _attempt(
+            info,
+            MarkCommitmentResult,
+            lambda actor: handlers.mark_commitment(
+                actor, community, _int_id(commitment_id, handlers.CommitmentNotFound), kept
+            ),
+            lambda row, _actor: CommitmentType.from_row(row),
+        )
+
+    @strawberry.mutation(
+        description="重新归类或升格（须说明理由，可附证据）；升为大事时转县级部门 / "
+        "Change the kind (escalate 升格) with reason and evidence; major is routed onwards"
+    )
+    async def reclassify_matter(
+        self, info: Info, community: str, matter_id: strawberry.ID, input: ReclassifyMatterInput
+    ) -> ReclassifyMatterResult:
+        return await _attempt(
+            info,
+            ReclassifyMatterResult,
+            lambda actor: handlers.reclassify_matter(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                MatterKind(input.kind.value),
+                info.context.settings,
+                reason=input.reason,
+                evidence=tuple(input.evidence),
+            ),
+            _matter(community),
+        )
+
+    @strawberry.mutation(
+        description="居民评价（满意/基本满意 → 办结；不满意 → 重新办理）/ "
+        "Rate a resolved matter (satisfied closes it, unsatisfied reopens it)"
+    )
+    async def give_feedback(
+        self, info: Info, community: str, matter_id: strawberry.ID, input: FeedbackInput
+    ) -> GiveFeedbackResult:
+        return await _attempt(
+            info,
+            GiveFeedbackResult,
+            lambda actor: handlers.give_feedback(
+                actor,
+                community,
+                _int_id(matter_id, MatterNotFound),
+                Satisfaction(input.rating.value),
+                info.context.settings,
+                comment=input.comment,
+                reopen_reason=input.reopen_reason,
+            ),
+            _matter(community),
+        )
+
+    @strawberry.mutation(description="新增或修改诉求类别 / Add or change a request category")
+    async def set_category(
+        self, info: Info, community: str, input: CategoryInput
+    ) -> SetCategoryResult:
+        return await _attempt(
+            info,
+            SetCategoryResult,
+            lambda actor: handlers.set_category(
+                actor,
+                community,
+                input.code,
+                info.context.settings,
+                name_zh=input.name_zh,
+                name_en=input.name_en,
+                active=input.active,
+                sort=input.sort,
+            ),
+            lambda row, _actor: CategoryType.from_row(row),
+        )
+
+    @strawberry.mutation(description="新增或修改建议规则 / Add or change a suggestion rule")
+    async def set_suggestion_rule(
+        self, info: Info, community: str, input: SuggestionRuleInput
+    ) -> SetSuggestionRuleResult:
+        data = handlers.SuggestionRuleInput(
+            id=input.id,
+            category=input.category,
+            kind=MatterKind(input.kind.value),
+            reason_zh=input.reason_zh,
+            reason_en=input.reason_en,
+            priority=input.priority,
+            any_of=tuple(Circumstance(c.value) for c in input.any_of),
+            all_of=tuple(Circumstance(c.value) for c in input.all_of),
+            referable=input.referable,
+            active=input.active,
+        )
+        return await _attempt(
+            info,
+            SetSuggestionRuleResult,
+            lambda actor: handlers.set_suggestion_rule(
+                actor, community, data, info.context.settings
+            ),
+            lambda row, _actor: SuggestionRuleType.from_row(row),
+        )
+
+    @strawberry.mutation(description="设置事项编号前缀 / Set the prefix of matter numbers")
+    async def set_matter_prefix(
+        self, info: Info, community: str, prefix: str
+    ) -> SetMatterPrefixResult:
+        return await _attempt(
+            info,
+            SetMatterPrefixResult,
+            lambda actor: handlers.set_matter_prefix(actor, community, prefix),
+            lambda row, _actor: MatterSettingsType(matter_prefix=row["matter_prefix"]),
+        )

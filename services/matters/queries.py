@@ -1,0 +1,338 @@
+"""Read side of the matters context: the ledger (登记造册 / 台账), one matter, and batch loads.
+
+The ledger and a single matter check access themselves (``access_community_by_slug`` plus
+the view operations of the permission matrix); the ``*_by_matter`` / ``households_by_id``
+batch functions serve DataLoaders whose parent objects were access-checked already.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from services.auth.model import Principal, ScopeKind
+from services.auth.permissions import Op, allowed
+from services.communities.handlers import access_community_by_slug
+from services.errors import Forbidden, InvalidInput
+from services.households.masking import Visibility, visibility_for
+from services.households.tables import Household
+from services.matters import model
+from services.matters.errors import MatterNotFound
+from services.matters.handlers import MATTER_COLUMNS, access_matter_in_tx, resident_household
+from services.matters.model import MatterKind, MatterStatus
+from services.matters.tables import (
+    Category,
+    ClassificationSheet,
+    Commitment,
+    CommunitySettings,
+    Feedback,
+    MatterTransition,
+    Negotiation,
+    Referral,
+    SuggestionRuleRow,
+)
+from tenants.tx import tenant_tx
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+# Dates a user types ("registered on 3 March") are local dates; every community served is
+# in China (one time zone), so the ledger's date filter reads timestamps in it.
+LOCAL_TIME_ZONE = "Asia/Shanghai"
+MAX_SEARCH_LENGTH = 100
+
+
+class DateField(enum.StrEnum):
+    """Which date a ledger date range applies to."""
+
+    REGISTERED = "registered"  # when it was entered into the ledger
+    OCCURRED = "occurred"  # when the resident says it happened
+
+
+@dataclass(frozen=True)
+class MatterFilter:
+    """Ledger filters; empty tuples and None mean "any"."""
+
+    grid_ids: tuple[int, ...] = ()
+    kinds: tuple[MatterKind, ...] = ()
+    statuses: tuple[MatterStatus, ...] = ()
+    categories: tuple[str, ...] = ()
+    date_field: DateField = DateField.REGISTERED
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str | None = None
+    household_id: int | None = None
+
+    def check(self) -> None:
+        """Refuse filters that cannot mean anything (so a typo is not an empty ledger)."""
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidInput(
+                field_zh="起始日期晚于结束日期", field_en="the date range starts after it ends"
+            )
+        if self.search is not None and len(self.search) > MAX_SEARCH_LENGTH:
+            raise model.FieldTooLong(field="search", field_zh="搜索词", limit=MAX_SEARCH_LENGTH)
+
+
+@dataclass(frozen=True)
+class MatterPage:
+    """One page of the ledger, newest first, with the total over all pages."""
+
+    rows: list[dict[str, Any]]
+    total_count: int
+    has_next_page: bool
+    end_cursor: str | None
+
+
+# -- cursors ------------------------------------------------------------------------------
+def encode_cursor(row: dict[str, Any]) -> str:
+    """An opaque cursor after ``row`` in the ledger order (registered_at desc, id desc)."""
+    raw = json.dumps([row["registered_at"].isoformat(), row["id"]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (registered_at, id) a cursor stands for; InvalidInput for anything else."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, matter_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        parsed = datetime.fromisoformat(at)
+        if parsed.tzinfo is None or not isinstance(matter_id, int):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise InvalidInput(field_zh="分页游标无效", field_en="invalid page cursor") from None
+    return parsed, matter_id
+
+
+# -- SQL for filters ----------------------------------------------------------------------
+def _like(text: str) -> str:
+    """``text`` as an ILIKE pattern that matches it literally anywhere."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filter_conditions(f: MatterFilter, args: list[Any]) -> list[str]:
+    """SQL conditions (with $n placeholders appended to ``args``) for the ledger filters."""
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    conds: list[str] = []
+    if f.grid_ids:
+        conds.append(f"grid_id = ANY({arg(list(f.grid_ids))}::int[])")
+    if f.kinds:
+        conds.append(f"kind = ANY({arg([k.value for k in f.kinds])}::text[])")
+    if f.statuses:
+        conds.append(f"status = ANY({arg([s.value for s in f.statuses])}::text[])")
+    if f.categories:
+        conds.append(f"category = ANY({arg(list(f.categories))}::text[])")
+    if f.household_id is not None:
+        conds.append(f"household_id = {arg(f.household_id)}")
+    if f.date_field is DateField.OCCURRED:
+        day = "occurred_on"
+    else:
+        day = f"(registered_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date"
+    if f.date_from is not None:
+        conds.append(f"{day} >= {arg(f.date_from)}")
+    if f.date_to is not None:
+        conds.append(f"{day} <= {arg(f.date_to)}")
+    if f.search and f.search.strip():
+        # ILIKE over four columns: a community has thousands of matters, not millions.
+        p = arg(_like(f.search.strip()))
+        conds.append(
+            f"(title ILIKE {p} OR description ILIKE {p} OR number ILIKE {p} OR place ILIKE {p})"
+        )
+    return conds
+
+
+def _where(conds: Sequence[str]) -> str:
+    return f"WHERE {' AND '.join(conds)}" if conds else ""
+
+
+# -- access -------------------------------------------------------------------------------
+def _own_only(actor: Principal, slug: str, county: str) -> bool:
+    """False: the actor sees the whole ledger; True: only their household's matters."""
+    if allowed(actor, Op.VIEW_LEDGER, slug, county):
+        return False
+    if allowed(actor, Op.VIEW_OWN_MATTERS, slug, county):
+        return True
+    raise Forbidden()
+
+
+def household_visibility(actor: Principal, slug: str) -> Visibility:
+    """What ``actor`` sees of households in community ``slug`` (the households' masking).
+
+    Called only for objects of a community the actor was already allowed to read, so the
+    county of a county-scoped actor is the community's county.
+    """
+    county = actor.scope.id if actor.scope.kind is ScopeKind.COUNTY else ""
+    return visibility_for(actor, slug, county)
+
+
+# -- the ledger ---------------------------------------------------------------------------
+async def list_matters(
+    actor: Principal,
+    slug: str,
+    filt: MatterFilter | None = None,
+    first: int = DEFAULT_PAGE,
+    after: str | None = None,
+) -> MatterPage:
+    """One page of the community's ledger (登记造册), newest registration first.
+
+    Staff, council members and county users see every matter; a resident sees only their
+    own household's (whatever household filter they send). Order is registered_at desc,
+    id desc, so pages are stable while new requests come in; ``totalCount`` counts every
+    page of the filtered ledger.
+    """
+    filt = filt or MatterFilter()
+    info = await access_community_by_slug(actor, slug)
+    own_only = _own_only(actor, slug, info.county_code)
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(
+            field_zh=f"每页条数须在 1 到 {MAX_PAGE} 之间",
+            field_en=f"first must be between 1 and {MAX_PAGE}",
+        )
+    filt.check()
+    position = decode_cursor(after) if after else None
+    async with tenant_tx(slug) as tx:
+        if own_only:
+            own = await resident_household(actor.subject)
+            if own is None or filt.household_id not in (None, own):
+                return MatterPage([], 0, False, None)
+            filt = replace(filt, household_id=own)
+        args: list[Any] = []
+        conds = filter_conditions(filt, args)
+        total = await tx.connection.fetchval(f"SELECT count(*) FROM matters {_where(conds)}", *args)
+        if position is not None:
+            conds.append(f"(registered_at, id) < (${len(args) + 1}, ${len(args) + 2})")
+            args += list(position)
+        args.append(first + 1)
+        records = await tx.connection.fetch(
+            f"SELECT {MATTER_COLUMNS} FROM matters {_where(conds)} "
+            f"ORDER BY registered_at DESC, id DESC LIMIT ${len(args)}",
+            *args,
+        )
+    rows = [dict(r) for r in records]
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return MatterPage(rows, total, has_next, encode_cursor(rows[-1]) if rows else None)
+
+
+async def get_matter(actor: Principal, slug: str, matter_id: int) -> dict[str, Any] | None:
+    """The matter if ``actor`` may see it; None when missing or not visible (the same)."""
+    info = await access_community_by_slug(actor, slug)
+    try:
+        _own_only(actor, slug, info.county_code)
+    except Forbidden:
+        return None
+    async with tenant_tx(slug):
+        try:
+            return await access_matter_in_tx(actor, slug, info.county_code, matter_id)
+        except MatterNotFound:
+            return None
+
+
+async def list_categories(
+    actor: Principal, slug: str, *, include_inactive: bool = False
+) -> list[dict[str, Any]]:
+    """The community's request categories in display order (anyone who sees the community)."""
+    await access_community_by_slug(actor, slug)
+    async with tenant_tx(slug):
+        query = Category.select().order_by(Category.sort).order_by(Category.code)
+        if not include_inactive:
+            query = query.where(Category.active.eq(True))
+        return await query.run()
+
+
+async def list_suggestion_rules(
+    actor: Principal, slug: str, *, include_inactive: bool = False
+) -> list[dict[str, Any]]:
+    """The community's suggestion rules by category, highest priority first."""
+    await access_community_by_slug(actor, slug)
+    async with tenant_tx(slug):
+        query = SuggestionRuleRow.select().order_by(SuggestionRuleRow.category)
+        query = query.order_by(SuggestionRuleRow.priority, ascending=False).order_by(
+            SuggestionRuleRow.id
+        )
+        if not include_inactive:
+            query = query.where(SuggestionRuleRow.active.eq(True))
+        return await query.run()
+
+
+async def matter_settings(actor: Principal, slug: str) -> dict[str, Any]:
+    """The community's matter settings (number prefix)."""
+    await access_community_by_slug(actor, slug)
+    async with tenant_tx(slug):
+        return (await CommunitySettings.select(CommunitySettings.matter_prefix).run())[0]
+
+
+def _columns(table: Any, prefix: str = "") -> str:
+    return ", ".join(f"{prefix}{c._meta.db_column_name}" for c in table.all_columns())
+
+
+# -- batch loads (for DataLoaders; the caller checked access) ----------------------------
+async def households_by_id(slug: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Household rows by id, one query (unmasked: types mask them with the households'
+    ``visible_household``)."""
+    async with tenant_tx(slug) as tx:
+        records = await tx.connection.fetch(
+            f"SELECT {_columns(Household)} FROM households WHERE id = ANY($1::int[])",
+            list(set(ids)),
+        )
+    return {r["id"]: dict(r) for r in records}
+
+
+_VOTES_SQL = (
+    "SELECT v.id, v.agenda_item_id, a.session_id, a.matter_id, v.member_id, "
+    "m.name AS member_name, v.kind, v.recused, v.note, v.cast_at "
+    "FROM votes v JOIN agenda_items a ON a.id = v.agenda_item_id "
+    "JOIN council_members m ON m.id = v.member_id "
+    "WHERE a.matter_id = ANY($1::int[]) ORDER BY v.id"
+)
+
+# What a matter page can show per matter, each one query for any number of matters.
+_BY_MATTER_SQL: dict[str, str] = {
+    "sheets": f"SELECT {_columns(ClassificationSheet)} FROM classification_sheets "
+    "WHERE matter_id = ANY($1::int[]) ORDER BY version",
+    "history": f"SELECT {_columns(MatterTransition)} FROM matter_transitions "
+    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
+    "votes": _VOTES_SQL,
+    "referrals": f"SELECT {_columns(Referral)} FROM referrals "
+    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
+    "negotiations": f"SELECT {_columns(Negotiation)} FROM negotiations "
+    "WHERE matter_id = ANY($1::int[]) ORDER BY held_on, id",
+    "commitments": f"SELECT {_columns(Commitment)} FROM commitments "
+    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
+    "feedback": f"SELECT {_columns(Feedback)} FROM feedback "
+    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
+}
+BY_MATTER = frozenset(_BY_MATTER_SQL)
+
+
+async def rows_by_matter(
+    slug: str, what: str, matter_ids: Iterable[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Rows of ``what`` (sheets, history, votes, ...) grouped by matter id, one query."""
+    async with tenant_tx(slug) as tx:
+        records = await tx.connection.fetch(_BY_MATTER_SQL[what], list(set(matter_ids)))
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        grouped[r["matter_id"]].append(dict(r))
+    return grouped
+
+
+async def categories_of(slug: str) -> list[dict[str, Any]]:
+    """Every category of the community, inactive ones too (old matters still name them)."""
+    async with tenant_tx(slug):
+        return await Category.select().order_by(Category.sort).order_by(Category.code).run()
+
+
+def loads_json(value: Any) -> Any:
+    """A jsonb value read through raw asyncpg (which returns text for jsonb)."""
+    return json.loads(value) if isinstance(value, str) else value
