@@ -1,0 +1,101 @@
+"""Pure rules of the routing context: ticket lifecycle, event kinds (no I/O, no frameworks)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+from services.errors import SanshiError
+
+
+class TicketStatus(enum.StrEnum):
+    """Where a routed ticket stands in its department."""
+
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    INFO_REQUESTED = "info_requested"
+    ANSWERED = "answered"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def label_zh(self) -> str:
+        return TICKET_STATUS_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return TICKET_STATUS_LABELS[self][1]
+
+
+TICKET_STATUS_LABELS: Mapping[TicketStatus, tuple[str, str]] = {
+    TicketStatus.ROUTED: ("已转办", "Routed"),
+    TicketStatus.ACKNOWLEDGED: ("已签收", "Acknowledged"),
+    TicketStatus.INFO_REQUESTED: ("待补充材料", "Information requested"),
+    TicketStatus.ANSWERED: ("已答复", "Answered"),
+    TicketStatus.IN_PROGRESS: ("办理中", "In progress"),
+    TicketStatus.DONE: ("已办结", "Done"),
+    TicketStatus.REJECTED: ("已退回", "Rejected (not this department's)"),
+    TicketStatus.CANCELLED: ("已撤销", "Cancelled"),
+}
+
+T = TicketStatus
+
+# The one table of allowed ticket moves. A department first acknowledges (签收); it may ask
+# the community for information, reject the ticket as not its own (it is then re-routed),
+# answer with a commitment and a date, report progress, and mark it done. Cancelled: the
+# matter was withdrawn or is no longer major.
+TICKET_TRANSITIONS: Mapping[TicketStatus, frozenset[TicketStatus]] = {
+    T.ROUTED: frozenset({T.ACKNOWLEDGED, T.INFO_REQUESTED, T.REJECTED, T.CANCELLED}),
+    T.ACKNOWLEDGED: frozenset(
+        {T.INFO_REQUESTED, T.ANSWERED, T.IN_PROGRESS, T.DONE, T.REJECTED, T.CANCELLED}
+    ),
+    T.INFO_REQUESTED: frozenset({T.ACKNOWLEDGED, T.REJECTED, T.CANCELLED}),
+    T.ANSWERED: frozenset({T.ANSWERED, T.IN_PROGRESS, T.DONE, T.CANCELLED}),
+    T.IN_PROGRESS: frozenset({T.ANSWERED, T.IN_PROGRESS, T.DONE, T.CANCELLED}),
+    T.DONE: frozenset(),
+    T.REJECTED: frozenset(),
+    T.CANCELLED: frozenset(),
+}
+
+OPEN_STATUSES: frozenset[TicketStatus] = frozenset(
+    s for s in TicketStatus if s not in {T.DONE, T.REJECTED, T.CANCELLED}
+)
+
+
+class IllegalTicketTransition(SanshiError):
+    """A department act that the ticket's status does not allow."""
+
+    code = "ILLEGAL_TICKET_TRANSITION"
+    zh = "工单状态为「{from_zh}」，不能变为「{to_zh}」"
+    en = "A ticket that is {from_en} cannot become {to_en}"
+
+
+def check_ticket_transition(current: TicketStatus, target: TicketStatus) -> None:
+    """Allow ``current -> target`` or raise IllegalTicketTransition (bilingual)."""
+    if target not in TICKET_TRANSITIONS[current]:
+        raise IllegalTicketTransition(
+            from_zh=current.label_zh,
+            to_zh=target.label_zh,
+            from_en=current.label_en.lower(),
+            to_en=target.label_en.lower(),
+        )
+
+
+class EventKind(enum.StrEnum):
+    """What happened to a ticket; each becomes a line in the community's matter history."""
+
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    INFO_REQUESTED = "info_requested"
+    INFO_PROVIDED = "info_provided"
+    REJECTED = "rejected"
+    REROUTED = "rerouted"
+    ANSWERED = "answered"
+    PROGRESS = "progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    OVERDUE = "overdue"
+    SUPERVISED = "supervised"
+    MEETING_OUTCOME = "meeting_outcome"
