@@ -118,19 +118,33 @@ async def _current_version(conn: asyncpg.Connection, schema: str) -> int:
     return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
 
-async def migrate_platform(migrations: list[Migration] | None = None) -> int:
-    """Bring the platform schema up to date; returns its version."""
+async def migrate_platform(
+    migrations: list[Migration] | None = None, *, placement: str = db.DEFAULT_PLACEMENT
+) -> int:
+    """Bring one database's platform schema up to date; returns its version."""
     migrations = load("platform") if migrations is None else migrations
-    pool = db.current().platform_pool
+    pool = db.current().pool(placement)
     # Creating the schema races with another process doing the same; the lock
     # serialises first-time set-up across processes.
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATOR_LOCK_KEY - 1)
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {PLATFORM_SCHEMA}")
-    async with schema_tx(db.DEFAULT_PLACEMENT, PLATFORM_SCHEMA) as tx:
+    async with schema_tx(placement, PLATFORM_SCHEMA) as tx:
         await tx.raw.execute("SELECT pg_advisory_xact_lock($1)", MIGRATOR_LOCK_KEY - 1)
         current = await _current_version(tx.raw, PLATFORM_SCHEMA)
         return await _apply(tx.raw, migrations, current)
+
+
+async def migrate_platforms(migrations: list[Migration] | None = None) -> dict[str, int]:
+    """The platform schema of every placement database (the default one first).
+
+    Only the default database's copy holds the registry and county-wide data; the others
+    hold the outbox of the communities placed there.
+    """
+    return {
+        name: await migrate_platform(migrations, placement=name)
+        for name in sorted(db.current().pools, key=lambda n: n != db.DEFAULT_PLACEMENT)
+    }
 
 
 async def migrate_schema_in_tx(
@@ -276,7 +290,7 @@ async def migrate_all(
     try:
         await _acquire_runner_lock(lock_conn, wait, wait_timeout_s)
         try:
-            await migrate_platform()
+            await migrate_platforms()
             rows = await lock_conn.fetch(
                 "SELECT slug, placement, schema_version FROM platform.communities "
                 "WHERE status <> 'provisioning' AND ($1::text[] IS NULL OR slug = ANY($1)) "

@@ -76,17 +76,20 @@ async def tenant_tx(
 
 
 @asynccontextmanager
-async def platform_tx() -> AsyncIterator[SanshiTransaction]:
-    """One transaction on the platform schema (registry, departments, outbox, rollups)."""
+async def platform_tx(placement: str = db.DEFAULT_PLACEMENT) -> AsyncIterator[SanshiTransaction]:
+    """One transaction on the platform schema (registry, departments, outbox, rollups).
+
+    The registry and county-wide data live in the default database's platform schema;
+    every other placement database has a platform schema too, holding only the outbox of
+    the communities placed there (a change and its outbox row must share a database).
+    """
     outer = CURRENT_TX.get()
     if outer is not None:
-        if outer.kind == "platform":
+        if outer.kind == "platform" and outer.placement == placement:
             yield outer
             return
-        raise TenantSwitchError(f"platform_tx() inside tenant transaction for {outer.slug!r}")
-    async with _transaction(
-        db.DEFAULT_PLACEMENT, PLATFORM_SCHEMA, kind="platform", slug=None
-    ) as tx:
+        raise TenantSwitchError(f"platform_tx() inside {outer.kind} transaction {outer.slug!r}")
+    async with _transaction(placement, PLATFORM_SCHEMA, kind="platform", slug=None) as tx:
         yield tx
 
 

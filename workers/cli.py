@@ -54,11 +54,13 @@ async def _serve(
 
     stop = asyncio.Event()
     stop_box.append(stop)
-    async with platform_ready(settings):
+    async with platform_ready(settings) as dbs:
         ready.set()
         tasks = [_send_heartbeats(broker, stop)]
         if with_relay:
-            tasks.append(Relay.from_settings(settings, broker).run(stop))
+            tasks += [
+                Relay.from_settings(settings, broker, placement=p).run(stop) for p in dbs.pools
+            ]
         await asyncio.gather(*tasks)
 
 
@@ -171,9 +173,11 @@ async def _relay_main(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with platform_ready(settings):
+    async with platform_ready(settings) as dbs:
         click.echo(f"发件箱中继已启动 / outbox relay started: pid {os.getpid()}", err=True)
-        await Relay.from_settings(settings, broker).run(stop)
+        await asyncio.gather(
+            *(Relay.from_settings(settings, broker, placement=p).run(stop) for p in dbs.pools)
+        )
     click.echo("已停止 / stopped", err=True)
 
 
@@ -193,8 +197,11 @@ async def _pending(settings: Settings, limit: int) -> list[Any]:
     from services.runtime.bootstrap import platform_ready
     from workers.outbox import pending as pending_rows
 
-    async with platform_ready(settings):
-        return await pending_rows(limit)
+    async with platform_ready(settings) as dbs:
+        rows: list[Any] = []
+        for placement in dbs.pools:  # every database's outbox
+            rows += await pending_rows(limit, placement=placement)
+        return sorted(rows, key=lambda r: r.created_at)[:limit]
 
 
 @outbox.command()

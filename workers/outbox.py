@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from tenants.db import SanshiTransaction
+from tenants.db import DEFAULT_PLACEMENT, SanshiTransaction
 from tenants.slugs import validate_slug
 from tenants.tx import platform_tx
 from workers import registry
@@ -97,9 +97,9 @@ async def enqueue(
     return message_id
 
 
-async def pending(limit: int = 100) -> list[OutboxRow]:
-    """Unsent rows, oldest first (for `sanshi outbox pending` and operators)."""
-    async with platform_tx() as tx:
+async def pending(limit: int = 100, *, placement: str = DEFAULT_PLACEMENT) -> list[OutboxRow]:
+    """Unsent rows of one database's outbox, oldest first (for operators)."""
+    async with platform_tx(placement) as tx:
         rows = await tx.connection.fetch(
             "SELECT id, message_id, topic, community_slug, payload, created_at, attempts, "
             "last_error FROM platform.outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",

@@ -23,6 +23,7 @@ import redis
 from dramatiq.errors import ActorNotFound, BrokerError
 
 from services.settings import Settings
+from tenants.db import DEFAULT_PLACEMENT
 from tenants.tx import platform_tx
 from workers import registry
 from workers.errors import UnknownTopic
@@ -69,8 +70,12 @@ class Relay:
         poll_interval_s: float = 0.2,
         max_backoff_s: float = 10.0,
         topics: Collection[str] | None = None,
+        placement: str = DEFAULT_PLACEMENT,
     ) -> None:
         self.broker = broker
+        # Each database holds the outbox of the communities placed in it; one relay per
+        # placement publishes it (a change and its outbox row commit in one database).
+        self.placement = placement
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.max_backoff_s = max_backoff_s
@@ -114,7 +119,7 @@ class Relay:
         published: list[OutboxRow] = []
         failed: list[tuple[OutboxRow, str, float | None]] = []
         broker_down = False
-        async with platform_tx() as tx:
+        async with platform_tx(self.placement) as tx:
             topics = self.topics if self.topics is not None else registry.routable_topics()
             records = await tx.connection.fetch(_SELECT, self.batch_size, topics)
             for row in map(OutboxRow.from_record, records):

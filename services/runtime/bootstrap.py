@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from services.runtime import embedded
 from services.settings import Settings
 from tenants import db
-from tenants.migrate import migrate_platform
+from tenants.migrate import migrate_platforms
 
 EMBEDDED_DATABASE = "sanshi"
 
@@ -31,7 +31,7 @@ def with_embedded_database(settings: Settings) -> Settings:
 async def platform_ready(
     settings: Settings, **pool_overrides: object
 ) -> AsyncIterator[db.Databases]:
-    """Pools started and installed, platform schema migrated, for the block."""
+    """Pools started and installed, platform schemas migrated, for the block."""
     async with db.running(settings, **pool_overrides) as dbs:
-        await migrate_platform()
+        await migrate_platforms()
         yield dbs
