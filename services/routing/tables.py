@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Array, BigInt, Boolean, Date, Integer, Serial, Text, Timestamptz
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Date,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -51,7 +62,7 @@ class DeadlinePolicy(Table, tablename="deadline_policies", schema=PLATFORM_SCHEM
 class Ticket(Table, tablename="tickets", schema=PLATFORM_SCHEMA, db=ENGINE):
     """A major matter routed to one department: only what the department needs to act."""
 
-    id = BigInt(primary_key=True)
+    id = BigSerial(primary_key=True)  # bigserial: BigInt would insert its default, 0
     county_code = Text()
     department_code = Text()
     community_slug = Text()
@@ -82,7 +93,7 @@ class Ticket(Table, tablename="tickets", schema=PLATFORM_SCHEMA, db=ENGINE):
 class TicketEvent(Table, tablename="ticket_events", schema=PLATFORM_SCHEMA, db=ENGINE):
     """One act on a ticket; flows back to the community's matter (idempotently, by id)."""
 
-    id = BigInt(primary_key=True)
+    id = BigSerial(primary_key=True)  # bigserial: BigInt would insert its default, 0
     ticket_id = BigInt()
     kind = Text()
     actor = Text()
@@ -136,7 +147,7 @@ class JointMeetingItem(Table, tablename="joint_meeting_items", schema=PLATFORM_S
 class Reminder(Table, tablename="reminders", schema=PLATFORM_SCHEMA, db=ENGINE):
     """An overdue reminder recorded by the periodic job (once per ticket and kind)."""
 
-    id = BigInt(primary_key=True)
+    id = BigSerial(primary_key=True)  # bigserial: BigInt would insert its default, 0
     ticket_id = BigInt()
     kind = Text()
     at = Timestamptz(default=TimestamptzNow())
@@ -145,7 +156,7 @@ class Reminder(Table, tablename="reminders", schema=PLATFORM_SCHEMA, db=ENGINE):
 class DeadLetter(Table, tablename="dead_letters", schema=PLATFORM_SCHEMA, db=ENGINE):
     """A message that exhausted its retries or was refused as poison, kept for re-driving."""
 
-    id = BigInt(primary_key=True)
+    id = BigSerial(primary_key=True)  # bigserial: BigInt would insert its default, 0
     message_id = Text(unique=True)
     actor_name = Text()
     queue_name = Text()

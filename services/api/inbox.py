@@ -1,0 +1,596 @@
+"""GraphQL adapter of the department inbox (部门工单): tickets, their events, department acts.
+
+Resolvers call ``services.routing.inbox`` (one platform transaction per call) and map its
+expected failures to typed union members. A ticket is returned whole (names and events
+loaded by the handler in the same transaction, one query for all events of a page), so
+no field below a ticket runs a query of its own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated, Any, Union
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from services.api.auth import RoleType
+from services.api.communities import CountyType
+from services.api.context import principal_of, require_principal
+from services.api.errors import (
+    ERROR_TYPES,
+    ErrorType,
+    ForbiddenErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+    UnauthenticatedErrorType,
+    as_error,
+    error_members,
+    error_type,
+)
+from services.api.matters import ReasonRequiredErrorType
+from services.auth.model import Principal
+from services.errors import SanshiError
+from services.routing import inbox
+from services.routing.access import TicketNotFound
+from services.routing.model import (
+    TICKET_TRANSITIONS,
+    EventKind,
+    IllegalTicketTransition,
+    TicketStatus,
+)
+from services.routing.rules import NoFallbackDepartment
+
+
+def _error(domain: type[SanshiError], name: str, description: str) -> type[ErrorType]:
+    """The GraphQL type of ``domain``: the one already registered, else declared here.
+
+    Ticket errors are shared with the routing and meetings adapters; whichever module is
+    imported first declares the type, the others reuse it (one type per domain error).
+    """
+    return ERROR_TYPES.get(domain) or error_type(domain, name, description)
+
+
+TicketNotFoundErrorType = _error(
+    TicketNotFound, "TicketNotFoundError", "工单不存在或不可见 / No such ticket (or not visible)"
+)
+IllegalTicketTransitionErrorType = _error(
+    IllegalTicketTransition,
+    "IllegalTicketTransitionError",
+    "工单当前状态不允许此操作 / The ticket's status does not allow this act",
+)
+DepartmentNotFoundErrorType = _error(
+    inbox.DepartmentNotFound,
+    "DepartmentNotFoundError",
+    "部门不存在或已停用 / No such active department in the county",
+)
+CannotRerouteToSelfErrorType = _error(
+    inbox.CannotRerouteToSelf,
+    "CannotRerouteToSelfError",
+    "不能转回本部门 / A ticket cannot be re-routed to the department rejecting it",
+)
+NoFallbackDepartmentErrorType = _error(
+    NoFallbackDepartment,
+    "NoFallbackDepartmentError",
+    "本县没有兜底协调部门 / The county has no fallback coordination office",
+)
+TicketAlreadyRoutedErrorType = _error(
+    inbox.TicketAlreadyRouted,
+    "TicketAlreadyRoutedError",
+    "该部门已有此事项的工单 / That department already has a ticket for this matter",
+)
+InfoNotRequestedErrorType = _error(
+    inbox.InfoNotRequested,
+    "InfoNotRequestedError",
+    "部门未要求补充材料 / The department has not asked for information",
+)
+TicketClosedErrorType = _error(
+    inbox.TicketClosed,
+    "TicketClosedError",
+    "工单已结束，不能督办 / A finished ticket cannot be supervised",
+)
+
+# --------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------
+
+
+def _v(member: TicketStatus | EventKind) -> Any:
+    return strawberry.enum_value(member.value, description=f"{member.label_zh} / {member.label_en}")
+
+
+@strawberry.enum(name="TicketStatus", description="工单状态 / Where a ticket stands")
+class TicketStatusType(enum.Enum):
+    ROUTED = _v(TicketStatus.ROUTED)
+    ACKNOWLEDGED = _v(TicketStatus.ACKNOWLEDGED)
+    INFO_REQUESTED = _v(TicketStatus.INFO_REQUESTED)
+    ANSWERED = _v(TicketStatus.ANSWERED)
+    IN_PROGRESS = _v(TicketStatus.IN_PROGRESS)
+    DONE = _v(TicketStatus.DONE)
+    REJECTED = _v(TicketStatus.REJECTED)
+    CANCELLED = _v(TicketStatus.CANCELLED)
+
+
+@strawberry.enum(name="TicketEventKind", description="工单事件类型 / What happened to a ticket")
+class TicketEventKindType(enum.Enum):
+    ROUTED = _v(EventKind.ROUTED)
+    ACKNOWLEDGED = _v(EventKind.ACKNOWLEDGED)
+    INFO_REQUESTED = _v(EventKind.INFO_REQUESTED)
+    INFO_PROVIDED = _v(EventKind.INFO_PROVIDED)
+    REJECTED = _v(EventKind.REJECTED)
+    REROUTED = _v(EventKind.REROUTED)
+    ANSWERED = _v(EventKind.ANSWERED)
+    PROGRESS = _v(EventKind.PROGRESS)
+    DONE = _v(EventKind.DONE)
+    CANCELLED = _v(EventKind.CANCELLED)
+    OVERDUE = _v(EventKind.OVERDUE)
+    SUPERVISED = _v(EventKind.SUPERVISED)
+    MEETING_OUTCOME = _v(EventKind.MEETING_OUTCOME)
+
+
+@strawberry.enum(name="TicketOverdue", description="超过的期限 / Which deadline has passed")
+class TicketOverdueType(enum.Enum):
+    ACK = strawberry.enum_value("ack", description="签收超期 / Not acknowledged in time")
+    RESOLVE = strawberry.enum_value("resolve", description="办理超期 / Not resolved in time")
+
+
+# --------------------------------------------------------------------------------------
+# Output types
+# --------------------------------------------------------------------------------------
+
+
+def _gid(value: int | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
+@strawberry.type(
+    name="TicketEvent",
+    description="工单上的一次行为，会同步到社区的事项记录 / "
+    "One act on a ticket; it flows back to the community's matter history",
+)
+class TicketEventType:
+    id: strawberry.ID
+    kind: TicketEventKindType
+    kind_label_zh: str
+    kind_label_en: str
+    actor: str
+    actor_role: RoleType
+    note: str = strawberry.field(description="说明、问题、理由或答复 / Note, question, reason")
+    data: JSON = strawberry.field(description="结构化细节 / Structured details of the act")
+    at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> TicketEventType:
+        kind = EventKind(r["kind"])
+        return cls(
+            id=strawberry.ID(str(r["id"])),
+            kind=TicketEventKindType(kind.value),
+            kind_label_zh=kind.label_zh,
+            kind_label_en=kind.label_en,
+            actor=r["actor"],
+            actor_role=RoleType(r["actor_role"]),
+            note=r["note"],
+            data=r["data"],
+            at=r["at"],
+        )
+
+
+@strawberry.type(
+    name="Ticket",
+    description="转给一个县级部门的大事工单：部门办理所需的信息（不含居民电话、身份证号）/ "
+    "A major matter routed to one county department: only what the department needs",
+)
+class TicketType:
+    id: strawberry.ID
+    county: CountyType
+    department_code: str
+    department_name_zh: str
+    department_name_en: str
+    community_slug: str
+    community_name_zh: str
+    community_name_en: str
+    matter_id: strawberry.ID
+    matter_number: str = strawberry.field(description="社区台账编号 / The ledger number")
+    sheet_version: int = strawberry.field(
+        description="转办依据的三事归类单版本 / Classification sheet version that routed it"
+    )
+    title: str
+    description: str
+    category: str
+    place: str
+    grid_name: str
+    household_address: str | None = strawberry.field(
+        description="住户地址，仅在事项需要时提供 / The household's address, only where needed"
+    )
+    circumstances: JSON | None = strawberry.field(
+        description="住户情况，仅在事项需要时提供 / Household circumstances, only where needed"
+    )
+    status: TicketStatusType
+    status_label_zh: str
+    status_label_en: str
+    commitment: str | None = strawberry.field(
+        description="部门的答复或承诺 / The department's answer or commitment"
+    )
+    commitment_due_on: date | None = strawberry.field(
+        description="承诺完成日期（即办理期限）/ Commitment date (it is the resolve deadline)"
+    )
+    ack_due_at: datetime = strawberry.field(description="签收期限 / Acknowledge by")
+    resolve_due_at: datetime = strawberry.field(description="办理期限 / Resolve by")
+    overdue: bool = strawberry.field(description="是否超期（实时）/ Past a deadline now")
+    overdue_kind: TicketOverdueType | None
+    supervised: bool = strawberry.field(description="县里督办 / Supervised (督办) by the county")
+    supervised_by: str | None
+    supervision_note: str
+    rerouted_from: strawberry.ID | None = strawberry.field(
+        description="由哪张被退回的工单改派而来 / The rejected ticket this one replaces"
+    )
+    rerouted_to: strawberry.ID | None = strawberry.field(
+        description="退回后改派生成的工单 / The ticket created when this one was rejected"
+    )
+    allowed_transitions: list[TicketStatusType] = strawberry.field(
+        description="当前状态可变更为 / Statuses the lifecycle allows next"
+    )
+    events: list[TicketEventType] = strawberry.field(description="事件，最早的在前 / Oldest first")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any], now: datetime | None = None) -> TicketType:
+        status = TicketStatus(r["status"])
+        overdue = inbox.overdue_kind(
+            status, r["ack_due_at"], r["resolve_due_at"], now or datetime.now(inbox.LOCAL_TZ)
+        )
+        rejected = [e for e in r["events"] if e["kind"] == EventKind.REJECTED.value]
+        rerouted_to = rejected[-1]["data"].get("new_ticket_id") if rejected else None
+        return cls(
+            id=strawberry.ID(str(r["id"])),
+            county=CountyType(
+                code=r["county_code"],
+                name_zh=r["county_name_zh"] or r["county_code"],
+                name_en=r["county_name_en"] or "",
+            ),
+            department_code=r["department_code"],
+            department_name_zh=r["department_name_zh"] or r["department_code"],
+            department_name_en=r["department_name_en"] or r["department_code"],
+            community_slug=r["community_slug"],
+            community_name_zh=r["community_name_zh"] or r["community_slug"],
+            community_name_en=r["community_name_en"] or "",
+            matter_id=strawberry.ID(str(r["matter_id"])),
+            matter_number=r["matter_number"],
+            sheet_version=r["sheet_version"],
+            title=r["title"],
+            description=r["description"],
+            category=r["category"],
+            place=r["place"],
+            grid_name=r["grid_name"],
+            household_address=r["household_address"],
+            circumstances=r["circumstances"],
+            status=TicketStatusType(status.value),
+            status_label_zh=status.label_zh,
+            status_label_en=status.label_en,
+            commitment=r["commitment"],
+            commitment_due_on=r["commitment_due_on"],
+            ack_due_at=r["ack_due_at"],
+            resolve_due_at=r["resolve_due_at"],
+            overdue=overdue is not None,
+            overdue_kind=None if overdue is None else TicketOverdueType(overdue),
+            supervised=r["supervised"],
+            supervised_by=r["supervised_by"],
+            supervision_note=r["supervision_note"],
+            rerouted_from=_gid(r["rerouted_from"]),
+            rerouted_to=_gid(rerouted_to),
+            allowed_transitions=[
+                TicketStatusType(s.value) for s in TicketStatus if s in TICKET_TRANSITIONS[status]
+            ],
+            events=[TicketEventType.from_row(e) for e in r["events"]],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+        )
+
+
+@strawberry.type(name="TicketPageInfo", description="分页信息 / Where this page ends")
+class TicketPageInfoType:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(
+        description="作为下一页的 after 参数 / Pass as `after` for the next page"
+    )
+
+
+@strawberry.type(
+    name="TicketConnection",
+    description="收件箱的一页（按办理期限、编号排序）/ A page of the inbox, soonest deadline first",
+)
+class TicketConnectionType:
+    items: list[TicketType]
+    page_info: TicketPageInfoType
+    total_count: int = strawberry.field(description="筛选后的总条数 / Tickets matching the filter")
+
+
+@strawberry.input(name="InboxFilterInput", description="收件箱筛选条件 / Inbox filters")
+class InboxFilterInput:
+    statuses: list[TicketStatusType] | None = strawberry.field(
+        default=None, description="任一状态 / Any of these statuses"
+    )
+    communities: list[str] | None = strawberry.field(
+        default=None, description="任一社区（标识）/ Any of these communities (slugs)"
+    )
+    departments: list[str] | None = strawberry.field(
+        default=None,
+        description="任一部门（县管理员、县领导用；部门工作人员只看本部门）/ "
+        "Any of these departments (county users; an officer always sees only their own)",
+    )
+    due_from: date | None = strawberry.field(
+        default=None, description="办理期限不早于此日（含）/ Resolve deadline on or after"
+    )
+    due_to: date | None = strawberry.field(
+        default=None, description="办理期限不晚于此日（含）/ Resolve deadline on or before"
+    )
+    overdue_only: bool = strawberry.field(default=False, description="只看超期 / Overdue only")
+    supervised_only: bool = strawberry.field(
+        default=False, description="只看督办 / Supervised only"
+    )
+
+    def to_filter(self) -> inbox.InboxFilter:
+        return inbox.InboxFilter(
+            statuses=tuple(TicketStatus(s.value) for s in self.statuses or ()),
+            communities=tuple(self.communities or ()),
+            departments=tuple(self.departments or ()),
+            due_from=self.due_from,
+            due_to=self.due_to,
+            overdue_only=self.overdue_only,
+            supervised_only=self.supervised_only,
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------------------
+
+
+def _query_error(info: Info, err: SanshiError) -> GraphQLError:
+    """An expected failure of a query field: a located error with its code, not masked."""
+    return GraphQLError(
+        err.message_zh,
+        path=info.path.as_list(),
+        extensions={"code": err.code, "messageEn": err.message_en},
+    )
+
+
+def _ticket_id(value: strawberry.ID | str) -> int:
+    """An ID argument as a ticket id; a malformed one does not exist."""
+    try:
+        parsed = int(str(value))
+    except ValueError:
+        raise TicketNotFound() from None
+    if not 0 < parsed < 2**63:
+        raise TicketNotFound()
+    return parsed
+
+
+@strawberry.type
+class InboxQuery:
+    @strawberry.field(
+        description="本部门的工单（全县各社区），按办理期限排序；县管理员、县领导看全县各部门；"
+        "其他角色无权（FORBIDDEN）/ The caller's department's tickets from every community "
+        "of the county, soonest deadline first; county admins and leaders see every "
+        "department of their county; other roles get FORBIDDEN"
+    )
+    async def department_inbox(
+        self,
+        info: Info,
+        filter: InboxFilterInput | None = None,
+        first: int = inbox.DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> TicketConnectionType:
+        try:
+            actor = require_principal(info)
+            filt = filter.to_filter() if filter else None
+            page = await inbox.department_inbox(actor, filt, first, after)
+        except SanshiError as err:
+            raise _query_error(info, err) from None
+        return TicketConnectionType(
+            items=[TicketType.from_row(r, page.now) for r in page.rows],
+            page_info=TicketPageInfoType(
+                has_next_page=page.has_next_page, end_cursor=page.end_cursor
+            ),
+            total_count=page.total_count,
+        )
+
+    @strawberry.field(
+        description="按编号取工单；不存在或不可见时为空 / A ticket by id; null when missing or "
+        "not visible"
+    )
+    async def ticket(self, info: Info, id: strawberry.ID) -> TicketType | None:
+        actor = principal_of(info)
+        if actor is None:
+            return None
+        try:
+            row = await inbox.get_ticket(actor, _ticket_id(id))
+        except TicketNotFound:
+            return None
+        return TicketType.from_row(row)
+
+
+# --------------------------------------------------------------------------------------
+# Mutations
+# --------------------------------------------------------------------------------------
+
+_BASE = (
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    TicketNotFoundErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+)
+
+
+def _result(name: str, description: str, *errors: type[ErrorType]) -> Any:
+    """``Annotated[Ticket | errors..., union(name)]`` — the result of a ticket act."""
+    members = (TicketType, *_BASE, *errors)
+    return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
+
+
+AcknowledgeTicketResult = _result(
+    "AcknowledgeTicketResult",
+    "签收后的工单 / Acknowledged, or why not",
+    IllegalTicketTransitionErrorType,
+)
+RequestTicketInfoResult = _result(
+    "RequestTicketInfoResult",
+    "已请社区补充材料 / Information asked for, or why not",
+    IllegalTicketTransitionErrorType,
+)
+ProvideTicketInfoResult = _result(
+    "ProvideTicketInfoResult",
+    "已补充材料 / Information provided, or why not",
+    IllegalTicketTransitionErrorType,
+    InfoNotRequestedErrorType,
+)
+RejectTicketResult = _result(
+    "RejectTicketResult",
+    "退回的工单（已改派）/ The rejected (re-routed) ticket, or why not",
+    IllegalTicketTransitionErrorType,
+    ReasonRequiredErrorType,
+    DepartmentNotFoundErrorType,
+    CannotRerouteToSelfErrorType,
+    NoFallbackDepartmentErrorType,
+    TicketAlreadyRoutedErrorType,
+)
+AnswerTicketResult = _result(
+    "AnswerTicketResult",
+    "已答复（承诺）/ Answered with a commitment, or why not",
+    IllegalTicketTransitionErrorType,
+)
+ReportTicketProgressResult = _result(
+    "ReportTicketProgressResult",
+    "已报告进展 / Progress reported, or why not",
+    IllegalTicketTransitionErrorType,
+)
+MarkTicketDoneResult = _result(
+    "MarkTicketDoneResult", "已办结 / Done, or why not", IllegalTicketTransitionErrorType
+)
+SuperviseTicketResult = _result(
+    "SuperviseTicketResult",
+    "督办标记 / Supervision set or lifted, or why not",
+    TicketClosedErrorType,
+)
+
+
+async def _attempt(
+    info: Info, result: Any, act: Callable[[Principal], Awaitable[dict[str, Any]]]
+) -> Any:
+    """Run a handler as the caller: the ticket, or the typed error member."""
+    try:
+        row = await act(require_principal(info))
+    except SanshiError as err:
+        return as_error(err, error_members(result))
+    return TicketType.from_row(row)
+
+
+@strawberry.type
+class InboxMutation:
+    @strawberry.mutation(description="签收工单 / Acknowledge (签收) a ticket")
+    async def acknowledge_ticket(self, info: Info, id: strawberry.ID) -> AcknowledgeTicketResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            AcknowledgeTicketResult,
+            lambda actor: inbox.acknowledge(actor, _ticket_id(id), settings),
+        )
+
+    @strawberry.mutation(
+        description="请社区补充材料 / Ask the community for information on a ticket"
+    )
+    async def request_ticket_info(
+        self, info: Info, id: strawberry.ID, question: str
+    ) -> RequestTicketInfoResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            RequestTicketInfoResult,
+            lambda actor: inbox.request_info(actor, _ticket_id(id), question, settings),
+        )
+
+    @strawberry.mutation(
+        description="社区补充材料（社区干部、网格员）/ The community provides the information "
+        "asked for (cadres, grid workers)"
+    )
+    async def provide_ticket_info(
+        self, info: Info, id: strawberry.ID, text: str
+    ) -> ProvideTicketInfoResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            ProvideTicketInfoResult,
+            lambda actor: inbox.provide_info(actor, _ticket_id(id), text, settings),
+        )
+
+    @strawberry.mutation(
+        description="退回（非本部门职责），改派给指定部门或县协调办 / Reject as not this "
+        "department's; re-routed to the named department or the fallback office"
+    )
+    async def reject_ticket(
+        self, info: Info, id: strawberry.ID, reason: str, reroute_to: str | None = None
+    ) -> RejectTicketResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            RejectTicketResult,
+            lambda actor: inbox.reject(
+                actor, _ticket_id(id), reason, settings, reroute_to=reroute_to
+            ),
+        )
+
+    @strawberry.mutation(
+        description="答复，可附承诺完成日期（即新的办理期限）/ Answer, optionally with a "
+        "commitment date (it becomes the resolve deadline)"
+    )
+    async def answer_ticket(
+        self, info: Info, id: strawberry.ID, text: str, due_on: date | None = None
+    ) -> AnswerTicketResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            AnswerTicketResult,
+            lambda actor: inbox.answer(actor, _ticket_id(id), text, settings, due_on=due_on),
+        )
+
+    @strawberry.mutation(description="报告办理进展 / Report progress")
+    async def report_ticket_progress(
+        self, info: Info, id: strawberry.ID, note: str
+    ) -> ReportTicketProgressResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            ReportTicketProgressResult,
+            lambda actor: inbox.report_progress(actor, _ticket_id(id), note, settings),
+        )
+
+    @strawberry.mutation(description="办结，附说明 / Mark done, with a note")
+    async def mark_ticket_done(
+        self, info: Info, id: strawberry.ID, note: str
+    ) -> MarkTicketDoneResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            MarkTicketDoneResult,
+            lambda actor: inbox.mark_done(actor, _ticket_id(id), note, settings),
+        )
+
+    @strawberry.mutation(
+        description="督办（县管理员）：设置或取消 / Supervise (督办) a ticket, or lift it "
+        "(county administrators)"
+    )
+    async def supervise_ticket(
+        self, info: Info, id: strawberry.ID, on: bool = True, note: str = ""
+    ) -> SuperviseTicketResult:
+        settings = info.context.settings
+        return await _attempt(
+            info,
+            SuperviseTicketResult,
+            lambda actor: inbox.supervise(actor, _ticket_id(id), note, settings, on=on),
+        )

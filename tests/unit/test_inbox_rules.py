@@ -1,0 +1,121 @@
+"""Pure rules of the department inbox: deadlines, overdue, text, filters, cursors, scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.api.inbox import TicketEventKindType, TicketStatusType
+from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.errors import Forbidden, InvalidInput, TextTooLong
+from services.routing import inbox
+from services.routing.model import EventKind, TicketStatus
+
+NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+HOUR = timedelta(hours=1)
+
+
+def test_a_due_date_runs_out_at_local_midnight():
+    """ "By 31 December" ends at 1 January 00:00 Shanghai time (16:00 UTC the day before)."""
+    deadline = inbox.deadline_of_day(date(2025, 12, 31))
+    assert deadline.astimezone(UTC) == datetime(2025, 12, 31, 16, 0, tzinfo=UTC)
+
+
+def test_local_today_uses_the_county_time_zone():
+    """At 20:00 UTC it is already the next day in Shanghai."""
+    assert inbox.local_today(datetime(2025, 6, 1, 20, 0, tzinfo=UTC)) == date(2025, 6, 2)
+
+
+def test_commitment_dates_must_be_today_or_later_and_plausible():
+    """Yesterday and a century out are refused; today and next year are fine."""
+    inbox.check_due_on(date(2025, 6, 2), NOW)
+    inbox.check_due_on(date(2026, 6, 2), NOW)
+    for bad in (date(2025, 6, 1), date(2125, 1, 1)):
+        with pytest.raises(InvalidInput):
+            inbox.check_due_on(bad, NOW)
+
+
+@pytest.mark.parametrize(
+    ("status", "ack", "resolve", "expected"),
+    [
+        (TicketStatus.ROUTED, NOW + HOUR, NOW + HOUR, None),
+        (TicketStatus.ROUTED, NOW - HOUR, NOW + HOUR, "ack"),
+        (TicketStatus.ROUTED, NOW - HOUR, NOW - HOUR, "resolve"),
+        (TicketStatus.ACKNOWLEDGED, NOW - HOUR, NOW + HOUR, None),
+        (TicketStatus.IN_PROGRESS, NOW - HOUR, NOW - HOUR, "resolve"),
+        (TicketStatus.DONE, NOW - HOUR, NOW - HOUR, None),
+        (TicketStatus.REJECTED, NOW - HOUR, NOW - HOUR, None),
+    ],
+)
+def test_overdue_rule(status, ack, resolve, expected):
+    """Open tickets past the resolve deadline, or unacknowledged past the ack one."""
+    assert inbox.overdue_kind(status, ack, resolve, NOW) == expected
+
+
+def test_text_is_stripped_limited_and_may_be_required():
+    """Over the limit: TextTooLong (naming the field in Chinese); blank but required: invalid."""
+    assert inbox.check_text("note", "  好  ", 5) == "好"
+    assert inbox.check_text("note", "", 5) == ""
+    with pytest.raises(TextTooLong) as caught:
+        inbox.check_text("question", "问" * 6, 5)
+    assert "询问内容" in caught.value.message_zh
+    with pytest.raises(InvalidInput):
+        inbox.check_text("answer", "   ", 5, required=True)
+
+
+def test_cursor_round_trips_and_rejects_garbage():
+    """A cursor stands for (resolve_due_at, id); anything else is InvalidInput."""
+    row = {"resolve_due_at": NOW, "id": 42}
+    assert inbox.decode_cursor(inbox.encode_cursor(row)) == (NOW, 42)
+    for bad in ("", "###", "WyJ4Il0", "WyIyMDI1LTA2LTAyVDA0OjAwOjAwIiwgMV0"):
+        with pytest.raises(InvalidInput):
+            inbox.decode_cursor(bad)
+
+
+def test_filter_check_refuses_impossible_ranges_and_bad_codes():
+    """A range ending before it starts, or a malformed code, is an error, not an empty inbox."""
+    inbox.InboxFilter(communities=("donghai",), departments=("transport",)).check()
+    with pytest.raises(InvalidInput):
+        inbox.InboxFilter(due_from=date(2025, 2, 1), due_to=date(2025, 1, 1)).check()
+    with pytest.raises(InvalidInput):
+        inbox.InboxFilter(communities=("c_a,c_b",)).check()
+
+
+def test_filter_conditions_are_parameterised():
+    """Filter values travel as parameters; the SQL holds only placeholders."""
+    args: list = []
+    conds = inbox.filter_conditions(
+        inbox.InboxFilter(
+            statuses=(TicketStatus.ROUTED,),
+            communities=("x'--",),
+            overdue_only=True,
+            supervised_only=True,
+        ),
+        NOW,
+        args,
+    )
+    assert "x'--" not in " ".join(conds)
+    assert args[:2] == [["routed"], ["x'--"]] and NOW in args
+    assert "t.supervised" in conds
+
+
+def _principal(role: Role, scope: Scope) -> Principal:
+    return Principal("someone", frozenset({role}), scope)
+
+
+def test_inbox_scope_by_role():
+    """Officers: own department; county users: their county; everyone else: Forbidden."""
+    officer = _principal(Role.DEPARTMENT_OFFICER, Scope(ScopeKind.DEPARTMENT, "transport", "sx"))
+    assert inbox.inbox_scope(officer) == ("sx", "transport")
+    for role in (Role.COUNTY_ADMIN, Role.COUNTY_LEADER):
+        assert inbox.inbox_scope(_principal(role, Scope(ScopeKind.COUNTY, "sx"))) == ("sx", None)
+    for role in (Role.COMMUNITY_CADRE, Role.GRID_WORKER, Role.COUNCIL_MEMBER, Role.RESIDENT):
+        with pytest.raises(Forbidden):
+            inbox.inbox_scope(_principal(role, Scope(ScopeKind.COMMUNITY, "donghai")))
+
+
+def test_graphql_enums_match_the_model():
+    """Every ticket status and event kind has its GraphQL enum member, and no more."""
+    assert {m.value for m in TicketStatusType} == {s.value for s in TicketStatus}
+    assert {m.value for m in TicketEventKindType} == {k.value for k in EventKind}
