@@ -160,6 +160,7 @@ async def prepare_database(settings: Settings, *, seed: bool, workers: int) -> b
     Returns False when some community failed to migrate (the others are migrated).
     """
     from services.demo import seed_if_empty
+    from services.demo_triage import seed_demo_communities
     from tenants import db
     from tenants.migrate import migrate_all
 
@@ -193,6 +194,9 @@ async def prepare_database(settings: Settings, *, seed: bool, workers: int) -> b
                     f"Seeded demo county Shengsi: communities "
                     f"{', '.join(seeded.communities_created)}, {len(seeded.grids_created)} grids",
                 )
+                # A year of triage in each new demo community (docs/demo.md).
+                say("播种演示社区的住户、理事会和一年的诉求…", "Seeding a year of triage…")
+                await seed_demo_communities(seeded.communities_created, settings, progress=say)
     return True
 
 

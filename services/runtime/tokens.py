@@ -9,9 +9,25 @@ from dataclasses import dataclass
 from services.auth.model import Role, Scope, ScopeKind
 from services.auth.tokens import issue_token
 from services.demo import COUNTY_CODE, DEMO_DEPARTMENT
+from services.demo_triage import DemoPeople
 from services.settings import Settings
 
 DEMO_COMMUNITY = "donghai"
+_PEOPLE = DemoPeople(DEMO_COMMUNITY)
+# Community roles act as people the demo seed created (services/demo_triage.py), so a
+# council member's token can vote and a resident's sees their own household's requests.
+DEMO_PEOPLE: dict[Role, tuple[str, str]] = {
+    Role.COMMUNITY_CADRE: (_PEOPLE.secretary, "东海社区书记 the party secretary"),
+    Role.GRID_WORKER: (_PEOPLE.grid_worker(1), "第一网格网格员 grid worker of g1"),
+    Role.COUNCIL_MEMBER: (
+        _PEOPLE.council_member(1, 1),
+        "第一网格理事会成员、主持人 council member of g1, the chair",
+    ),
+    Role.RESIDENT: (
+        _PEOPLE.resident(1),
+        "东海路18号住户，修房诉求 resident of 东海路18号 (house repair)",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -21,14 +37,12 @@ class DemoToken:
     role: Role
     scope: Scope
     token: str
+    subject: str = ""
+    who: str = ""
 
     @property
     def var(self) -> str:
         return f"SANSHI_TOKEN_{self.role.value.upper()}"
-
-    @property
-    def subject(self) -> str:
-        return f"demo.{self.role.value}"
 
 
 def demo_scope(role: Role) -> Scope:
@@ -45,8 +59,9 @@ def demo_tokens(settings: Settings) -> list[DemoToken]:
     out = []
     for role in Role:
         scope = demo_scope(role)
-        token = issue_token(settings, subject=f"demo.{role.value}", roles=[role], scope=scope)
-        out.append(DemoToken(role, scope, token))
+        subject, who = DEMO_PEOPLE.get(role, (f"demo.{role.value}", ""))
+        token = issue_token(settings, subject=subject, roles=[role], scope=scope)
+        out.append(DemoToken(role, scope, token, subject, who))
     return out
 
 
@@ -66,6 +81,7 @@ def exports(tokens: list[DemoToken]) -> str:
     """Shell lines exporting every token (also written to ``<data_dir>/demo-tokens.sh``)."""
     lines = []
     for t in tokens:
-        lines.append(f"# {t.role.label_zh} {t.role.label_en} — {t.scope}")
+        who = f" — {t.subject}（{t.who}）" if t.who else ""
+        lines.append(f"# {t.role.label_zh} {t.role.label_en} — {t.scope}{who}")
         lines.append(f"export {t.var}={shlex.quote(t.token)}")
     return "\n".join(lines)
