@@ -28,6 +28,7 @@ def main() -> None:
 def _register() -> None:
     from services.api.cli import COMMANDS as api_commands
     from services.auth.cli import COMMANDS as auth_commands
+    from services.routing.cli import COMMANDS as routing_commands
     from services.runtime.cli import COMMANDS as runtime_commands
     from tenants.cli import COMMANDS as tenant_commands
     from workers.cli import COMMANDS as worker_commands
@@ -38,6 +39,7 @@ def _register() -> None:
         *auth_commands,
         *api_commands,
         *worker_commands,
+        *routing_commands,
     ):
         main.add_command(command)
 

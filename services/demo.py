@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services import audit
 from services.auth.model import SYSTEM, Principal
 from services.communities import handlers as communities
 from services.errors import CommunityExists
 from services.grids import handlers as grids
 from tenants import provisioning
 from tenants.provisioning import CommunityInfo
-from tenants.tx import platform_tx
 
 COUNTY_CODE = "shengsi"
 COUNTY_NAME_ZH = "嵊泗县"
@@ -72,24 +70,9 @@ def should_seed(existing: Sequence[CommunityInfo]) -> bool:
 
 
 async def _ensure_county(actor: Principal) -> bool:
-    """Create the demo county unless it exists; audited. True if it was created."""
-    async with platform_tx() as tx:
-        exists = await tx.connection.fetchval(
-            "SELECT 1 FROM platform.counties WHERE code = $1", COUNTY_CODE
-        )
-    if exists:
-        return False
-    await provisioning.ensure_county(COUNTY_CODE, COUNTY_NAME_ZH, COUNTY_NAME_EN)
-    async with platform_tx() as tx:
-        await audit.record(
-            tx,
-            actor,
-            "county.create",
-            f"county:{COUNTY_CODE}",
-            after={"code": COUNTY_CODE, "name_zh": COUNTY_NAME_ZH, "name_en": COUNTY_NAME_EN},
-            platform=True,
-        )
-    return True
+    """Create the demo county unless it exists, and install any routing default it lacks
+    (departments, rules, deadlines); audited. True if the county was created."""
+    return await communities.create_county(actor, COUNTY_CODE, COUNTY_NAME_ZH, COUNTY_NAME_EN)
 
 
 async def seed_demo(actor: Principal = SYSTEM) -> SeedReport:

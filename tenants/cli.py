@@ -61,24 +61,12 @@ def counties() -> None:
 @click.option("--name", "name_zh", required=True, help="中文名称 Chinese name, e.g. 嵊泗县")
 @click.option("--name-en", default="", help="英文名称 English name")
 def counties_create(code: str, name_zh: str, name_en: str) -> None:
-    """Create county CODE (e.g. shengsi); does nothing if it exists."""
-    from services import audit
-    from tenants import provisioning
-    from tenants.tx import platform_tx
+    """Create county CODE (e.g. shengsi) with its default departments and routing rules;
+    an existing county only gets the defaults it lacks."""
+    from services.communities.handlers import create_county
 
-    async def go() -> bool:
-        created = await provisioning.ensure_county(code, name_zh, name_en)
-        if created:
-            async with platform_tx() as tx:
-                await audit.record(
-                    tx,
-                    cli_actor(),
-                    "county.create",
-                    f"county:{code}",
-                    after={"code": code, "name_zh": name_zh, "name_en": name_en},
-                    platform=True,
-                )
-        return created
+    def go() -> Any:
+        return create_county(cli_actor(), code, name_zh, name_en)
 
     if _run(go):
         click.echo(f"已创建县 Created county: {code} {name_zh}")

@@ -131,6 +131,13 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> dr
             lock_ttl_ms=max(1000, heartbeat_ms // 2),
         )
     )
+    # Dead letters (services/routing/deadletters.py): before Retries, so its after-hook
+    # runs once Retries has decided whether the message failed for good.
+    from dramatiq.middleware import Retries
+
+    from services.routing.deadletters import DeadLetters
+
+    broker.add_middleware(DeadLetters(), before=Retries)
     return broker
 
 

@@ -46,6 +46,7 @@ async def _serve(
     *,
     with_relay: bool,
     ready: threading.Event,
+    with_scheduler: bool = False,
     stop_box: list[asyncio.Event],
 ) -> None:
     """The async half of a worker: database pools, the relay and the heartbeat sender."""
@@ -57,6 +58,10 @@ async def _serve(
     async with platform_ready(settings) as dbs:
         ready.set()
         tasks = [_send_heartbeats(broker, stop)]
+        if with_scheduler:  # every worker competes; the lock lets one run the jobs
+            from workers.scheduler import run_scheduler
+
+            tasks.append(run_scheduler(settings, stop))
         if with_relay:
             tasks += [
                 Relay.from_settings(settings, broker, placement=p).run(stop) for p in dbs.pools
@@ -101,13 +106,20 @@ def _on_signals(handler: Callable[[], None]) -> None:
     "--relay/--no-relay", default=True, show_default=True, help="Also run the outbox relay."
 )
 @click.option(
+    "--scheduler/--no-scheduler",
+    "with_scheduler",
+    default=True,
+    show_default=True,
+    help="Also compete for the scheduler lock and run periodic jobs when holding it.",
+)
+@click.option(
     "--shutdown-timeout",
     default=30.0,
     show_default=True,
     type=click.FloatRange(1, 600),
     help="Seconds running actors get to finish on SIGINT/SIGTERM.",
 )
-def worker(threads: int, relay: bool, shutdown_timeout: float) -> None:
+def worker(threads: int, relay: bool, with_scheduler: bool, shutdown_timeout: float) -> None:
     """Run a Dramatiq worker for our actors, plus the outbox relay (运行工作进程)."""
     from workers import runtime
     from workers.broker import setup_broker
@@ -124,7 +136,14 @@ def worker(threads: int, relay: bool, shutdown_timeout: float) -> None:
     ready, stopping = threading.Event(), threading.Event()
     stop_box: list[asyncio.Event] = []
     served = asyncio.run_coroutine_threadsafe(
-        _serve(settings, broker, with_relay=relay, ready=ready, stop_box=stop_box),
+        _serve(
+            settings,
+            broker,
+            with_relay=relay,
+            ready=ready,
+            stop_box=stop_box,
+            with_scheduler=with_scheduler,
+        ),
         loop_thread.loop,
     )
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -220,4 +239,6 @@ def pending(limit: int) -> None:
     )
 
 
-COMMANDS = [worker, relay, outbox]
+from workers.scheduler import scheduler  # noqa: E402  (the module imports this one lazily)
+
+COMMANDS = [worker, relay, outbox, scheduler]

@@ -21,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Modules whose import declares actors and topics. A context that adds actors appends
 # its module here (e.g. "services.routing.actors"); the worker and `enqueue` load them.
-ACTOR_MODULES: list[str] = ["workers.system"]
+ACTOR_MODULES: list[str] = ["workers.system", "services.routing.actors"]
 
 # Stable dotted names ("routing.route_major_matter"): they are stored in Redis messages
 # and outbox rows, so renaming one strands messages already queued.

@@ -44,6 +44,7 @@ from services.api.matters import (
     community_matters,
     community_suggestion_rules,
 )
+from services.api.meetings import community_joint_meetings
 from services.communities import handlers
 from services.errors import NotFound, SanshiError
 from tenants.provisioning import CommunityInfo
@@ -81,6 +82,10 @@ class CommunityType:
     created_at: datetime
     archived_at: datetime | None
     county_code: strawberry.Private[str]
+    # The registry entry this object was made from, already access-checked for the caller:
+    # fields under it (the ledger, a matter) re-apply the pure visibility rule to it
+    # instead of reading the registry again in a transaction of their own.
+    registry: strawberry.Private[CommunityInfo | None] = None
 
     @classmethod
     def from_info(cls, info: CommunityInfo) -> CommunityType:
@@ -94,6 +99,7 @@ class CommunityType:
             created_at=info.created_at,
             archived_at=info.archived_at,
             county_code=info.county_code,
+            registry=info,
         )
 
     @classmethod
@@ -130,6 +136,9 @@ class CommunityType:
     categories = community_categories
     suggestion_rules = community_suggestion_rules
     matter_settings = community_matter_settings
+
+    # Meetings slice (services/api/meetings.py): the community's joint meetings (联席会议).
+    joint_meetings = community_joint_meetings
 
 
 async def visible_community(info: Info, slug: str) -> CommunityType | None:

@@ -23,16 +23,29 @@ from services.api.auth import AuthQuery, RoleType
 from services.api.communities import CommunityMutation, CommunityQuery
 from services.api.councils import CouncilMutation
 from services.api.errors import ERROR_TYPES
+from services.api.execution import SanshiExecutionContext
 from services.api.extensions import MaskUnexpectedErrors, log_errors
 from services.api.grids import GridMutation
 from services.api.households import HouseholdMutation
+from services.api.inbox import InboxMutation, InboxQuery
 from services.api.matters import MatterMutation
+from services.api.meetings import MeetingMutation, MeetingQuery
+from services.api.routing import RoutingMutation, RoutingQuery
 from services.settings import Settings
 
-Query = merge_types("Query", (AuthQuery, CommunityQuery))
+Query = merge_types("Query", (AuthQuery, CommunityQuery, InboxQuery, MeetingQuery, RoutingQuery))
 Mutation = merge_types(
     "Mutation",
-    (CommunityMutation, GridMutation, HouseholdMutation, CouncilMutation, MatterMutation),
+    (
+        CommunityMutation,
+        GridMutation,
+        HouseholdMutation,
+        CouncilMutation,
+        MatterMutation,
+        InboxMutation,
+        MeetingMutation,
+        RoutingMutation,
+    ),
 )
 
 
@@ -70,6 +83,9 @@ def build_schema(settings: Settings | None = None) -> SanshiSchema:
         # the SDL even if no union names one yet; Role is part of the published vocabulary.
         types=[*ERROR_TYPES.values(), RoleType],
         extensions=extensions,
+        # graphql-core's executor with a fast path for plain leaf fields, proven equal to
+        # the standard one by tests/unit/test_graphql_fast_path.py (see its module docs).
+        execution_context_class=SanshiExecutionContext,
     )
 
 

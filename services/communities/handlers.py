@@ -7,6 +7,7 @@ from dataclasses import asdict
 from services import audit
 from services.auth.model import (
     Principal,
+    Role,
     can_manage_communities,
     can_read_community,
     visible_counties,
@@ -102,3 +103,29 @@ async def archive_community(actor: Principal, slug: str, *, confirm_slug: str) -
             platform=True,
         )
     return after
+
+
+async def create_county(actor: Principal, code: str, name_zh: str, name_en: str = "") -> bool:
+    """Create county ``code`` with its default departments, routing rules and deadlines.
+
+    Idempotent: an existing county is left as it is, but gets any default it lacks
+    (services.routing.defaults never overwrites an administrator's edits). True if the
+    county was created now. Audited as ``county.create``.
+    """
+    from services.routing.defaults import install_county_defaults
+
+    if not (actor.has(Role.COUNTY_ADMIN) and actor.scope.id == "*"):
+        raise Forbidden()  # counties are created by the platform operator (CLI, seed)
+    created = await provisioning.ensure_county(code, name_zh, name_en)
+    if created:
+        async with platform_tx() as tx:
+            await audit.record(
+                tx,
+                actor,
+                "county.create",
+                f"county:{code}",
+                after={"code": code, "name_zh": name_zh, "name_en": name_en},
+                platform=True,
+            )
+    await install_county_defaults(code, actor)
+    return created

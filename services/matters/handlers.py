@@ -51,6 +51,19 @@ MAJOR_TOPIC = "matter.major"
 # The topic is declared here, by its producer, so classification can write it now; the
 # relay publishes its rows once the routing actor is deployed (docs/queues.md).
 registry.topic(MAJOR_TOPIC, "routing.route_major_matter")
+# A major matter withdrawn, or reclassified to minor/private: its open department tickets
+# are cancelled (the routing context's actor), so departments stop working on it.
+ROUTING_ENDED_TOPIC = "matter.routing_ended"
+registry.topic(ROUTING_ENDED_TOPIC, "routing.cancel_matter_tickets")
+
+
+async def _end_routing_in_tx(tx: SanshiTransaction, matter_id: int, reason: str) -> None:
+    """Queue the cancellation of the matter's open tickets (same transaction as the act)."""
+    await outbox.enqueue(
+        tx, ROUTING_ENDED_TOPIC, {"matter_id": matter_id, "reason": reason}, community=tx.slug
+    )
+
+
 # Explicit column list for raw SQL on matters (never SELECT *: see docs/tenancy.md, trap 7).
 MATTER_COLUMNS = ", ".join(c._meta.db_column_name for c in Matter.all_columns())
 
@@ -433,6 +446,8 @@ async def _matter_act(
             actor, slug, info.county_code, matter_id, for_update=True
         )
         updated = await transition_in_tx(tx, actor, matter, target, reason=reason)
+        if target is MatterStatus.WITHDRAWN and matter["kind"] == MatterKind.MAJOR.value:
+            await _end_routing_in_tx(tx, matter_id, "withdrawn")
         if responsible_note is not None and responsible_note.strip():
             updated = dict(
                 await tx.connection.fetchrow(
@@ -805,6 +820,8 @@ async def reclassify_matter(
             await outbox.enqueue(
                 tx, MAJOR_TOPIC, {"matter_id": matter_id, "sheet_version": version}, community=slug
             )
+        elif change.old_kind is MatterKind.MAJOR:
+            await _end_routing_in_tx(tx, matter_id, "reclassified")
         await audit.record(
             tx,
             actor,

@@ -99,3 +99,28 @@ class EventKind(enum.StrEnum):
     OVERDUE = "overdue"
     SUPERVISED = "supervised"
     MEETING_OUTCOME = "meeting_outcome"
+
+    @property
+    def label_zh(self) -> str:
+        return EVENT_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return EVENT_LABELS[self][1]
+
+
+EVENT_LABELS: Mapping[EventKind, tuple[str, str]] = {
+    EventKind.ROUTED: ("已转办", "routed"),
+    EventKind.ACKNOWLEDGED: ("已签收", "acknowledged"),
+    EventKind.INFO_REQUESTED: ("请社区补充材料", "asked the community for information"),
+    EventKind.INFO_PROVIDED: ("社区已补充材料", "information provided by the community"),
+    EventKind.REJECTED: ("退回（非本部门职责）", "rejected as not its own"),
+    EventKind.REROUTED: ("已改派", "re-routed"),
+    EventKind.ANSWERED: ("已答复", "answered"),
+    EventKind.PROGRESS: ("办理进展", "progress reported"),
+    EventKind.DONE: ("已办结", "done"),
+    EventKind.CANCELLED: ("已撤销", "cancelled"),
+    EventKind.OVERDUE: ("已超期", "overdue"),
+    EventKind.SUPERVISED: ("县里督办", "supervised by the county"),
+    EventKind.MEETING_OUTCOME: ("联席会议结果", "joint meeting outcome"),
+}

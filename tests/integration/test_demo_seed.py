@@ -92,9 +92,10 @@ async def test_seed_creates_shengsi_donghai_with_seven_grids_and_two_more(empty_
         acts = await tx.connection.fetch("SELECT actor, action FROM platform.audit_log ORDER BY id")
     assert tuple(county) == ("嵊泗县", "Shengsi County")
     # Through the handlers: the audit trail names the system principal for every act.
-    assert [tuple(a) for a in acts] == [("system", "county.create")] + [
-        ("system", "community.create")
-    ] * 3
+    assert [tuple(a) for a in acts] == [
+        ("system", "county.create"),
+        ("system", "routing.install_defaults"),
+    ] + [("system", "community.create")] * 3
     async with tenant_tx("donghai") as tx:
         grid_acts = await tx.connection.fetchval(
             "SELECT count(*) FROM audit_log WHERE actor = 'system' AND action = 'grid.create'"

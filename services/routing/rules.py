@@ -1,0 +1,292 @@
+"""Routing rules and deadlines as pure functions over small value objects (no I/O).
+
+Which county department (县级部门) gets a major matter (大事) is data: a county's
+routing rules map a category — optionally narrowed to one community or one grid — to one
+or more departments. ``route`` picks the most specific active rule; the county's
+coordination office (县协调办) is the fallback. Deadlines count working days (Monday to
+Friday) in the county's time zone; public holidays and make-up working days (调休) are not
+modelled (see docs/routing.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.errors import SanshiError
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+# The county default when no policy row exists at all: acknowledge (签收) within 2
+# working days, resolve (办结) within 15.
+DEFAULT_ACK_WORKING_DAYS = 2
+DEFAULT_RESOLVE_WORKING_DAYS = 15
+ANY_CATEGORY = "*"
+# A deadline is the end of its last day, local time: "within 2 working days" of a Monday
+# morning means by Wednesday evening, however late on Monday the matter arrived.
+END_OF_DAY = time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    """A county department as routing sees it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    active: bool = True
+    is_fallback: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Category (+ optionally community, + optionally grid) → departments."""
+
+    id: int
+    category: str
+    department_codes: tuple[str, ...]
+    community_slug: str | None = None
+    grid_code: str | None = None
+    include_address: bool = False
+    include_circumstances: bool = False
+    active: bool = True
+
+    @property
+    def specificity(self) -> int:
+        """2 for a grid rule, 1 for a community rule, 0 for a county-wide category rule."""
+        if self.grid_code is not None:
+            return 2
+        return 1 if self.community_slug is not None else 0
+
+    def matches(self, category: str, community_slug: str, grid_code: str | None) -> bool:
+        """Whether this rule applies to a matter of ``category`` in that community/grid."""
+        if not self.active or self.category != category:
+            return False
+        if self.community_slug is not None and self.community_slug != community_slug:
+            return False
+        return self.grid_code is None or self.grid_code == grid_code
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """Where a matter goes and what of the household the departments may see."""
+
+    department_codes: tuple[str, ...]
+    include_address: bool
+    include_circumstances: bool
+    rule_id: int | None
+    fallback: bool = False
+
+
+class NoFallbackDepartment(SanshiError):
+    """The county has no coordination office: nothing can be routed until it has one."""
+
+    code = "NO_FALLBACK_DEPARTMENT"
+    zh = "该县未设置兜底的协调办，无法转办（请先安装默认部门）"
+    en = "The county has no fallback coordination office; install the default departments"
+
+
+def fallback_of(departments: Iterable[DepartmentInfo]) -> DepartmentInfo:
+    """The county's fallback department (the coordination office); raises if none."""
+    for d in departments:
+        if d.is_fallback:
+            return d
+    raise NoFallbackDepartment()
+
+
+def route(
+    category: str,
+    community_slug: str,
+    grid_code: str | None,
+    rules: Sequence[Rule],
+    departments: Sequence[DepartmentInfo],
+) -> RouteDecision:
+    """Decide the departments for a matter of ``category`` in that community and grid.
+
+    The most specific matching active rule wins (grid > community > county-wide); among
+    equally specific ones the lowest id (the database keeps one active rule per key, so
+    this only orders hand-built data). Inactive departments of the winning rule are
+    skipped; when nothing matches, or none of its departments is active, the matter goes
+    to the fallback coordination office, which re-routes it by hand. The fallback is used
+    even if it was marked inactive: a major matter must always reach someone.
+    """
+    fallback = fallback_of(departments)
+    by_code = {d.code: d for d in departments}
+    matching = [r for r in rules if r.matches(category, community_slug, grid_code)]
+    if not matching:
+        return RouteDecision((fallback.code,), False, False, None, fallback=True)
+    best = min(matching, key=lambda r: (-r.specificity, r.id))
+    targets: list[str] = []
+    for code in best.department_codes:
+        dept = by_code.get(code)
+        if dept is not None and dept.active and code not in targets:
+            targets.append(code)
+    if not targets:
+        return RouteDecision(
+            (fallback.code,),
+            best.include_address,
+            best.include_circumstances,
+            best.id,
+            fallback=True,
+        )
+    return RouteDecision(tuple(targets), best.include_address, best.include_circumstances, best.id)
+
+
+# -- deadlines ---------------------------------------------------------------------------
+def is_working_day(day: date) -> bool:
+    """Monday to Friday (public holidays are not modelled)."""
+    return day.weekday() < 5
+
+
+def add_working_days(day: date, working_days: int) -> date:
+    """The ``working_days``-th working day after ``day`` (``day`` itself never counts)."""
+    if working_days < 0:
+        raise ValueError("working_days must not be negative")
+    current, left = day, working_days
+    while left:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            left -= 1
+    return current
+
+
+def end_of_day(day: date, tz: ZoneInfo = CHINA_TZ) -> datetime:
+    """The last second of ``day`` in ``tz`` (an aware datetime)."""
+    return datetime.combine(day, END_OF_DAY, tzinfo=tz)
+
+
+def due_at(start: datetime, working_days: int, tz: ZoneInfo = CHINA_TZ) -> datetime:
+    """End of the ``working_days``-th working day after ``start``'s local date in ``tz``.
+
+    A matter routed on Friday evening with 2 working days is due Tuesday 23:59:59; one
+    routed on Saturday is due Tuesday too (the weekend does not count). ``start`` must be
+    timezone-aware: a naive time would silently be read in the server's zone.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    return end_of_day(add_working_days(start.astimezone(tz).date(), working_days), tz)
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """Working days to acknowledge and to resolve, for one category or ``*``."""
+
+    category: str
+    ack_working_days: int
+    resolve_working_days: int
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """When a ticket must be acknowledged and resolved, and which policy said so."""
+
+    ack_due_at: datetime
+    resolve_due_at: datetime
+    policy_category: str | None  # None: the built-in default
+    by_commitment: bool = False
+
+
+def policy_for(category: str, policies: Iterable[DeadlinePolicy]) -> DeadlinePolicy:
+    """The category's own policy, else the county's ``*`` policy, else the built-in one."""
+    found = {p.category: p for p in policies}
+    if category in found:
+        return found[category]
+    if ANY_CATEGORY in found:
+        return found[ANY_CATEGORY]
+    return DeadlinePolicy(ANY_CATEGORY, DEFAULT_ACK_WORKING_DAYS, DEFAULT_RESOLVE_WORKING_DAYS)
+
+
+def deadlines_for(
+    category: str,
+    policies: Iterable[DeadlinePolicy],
+    commitment_due_on: date | None = None,
+    *,
+    start: datetime,
+    tz: ZoneInfo = CHINA_TZ,
+) -> Deadlines:
+    """Acknowledge and resolve deadlines for a ticket routed at ``start``.
+
+    A department's commitment date (承诺办结日期) overrides the resolve deadline — it may
+    be later than the policy ("done by year end") — and the acknowledgement deadline
+    stays as the policy says.
+    """
+    policies = list(policies)
+    own = {p.category for p in policies}
+    policy = policy_for(category, policies)
+    known = policy.category if (policy.category in own) else None
+    ack = due_at(start, policy.ack_working_days, tz)
+    if commitment_due_on is not None:
+        return Deadlines(ack, end_of_day(commitment_due_on, tz), known, by_commitment=True)
+    return Deadlines(ack, due_at(start, policy.resolve_working_days, tz), known)
+
+
+def check_deadline_policy(ack_working_days: int, resolve_working_days: int) -> None:
+    """Refuse limits the database would refuse, and an acknowledgement after resolution."""
+    if not 1 <= ack_working_days <= 60:
+        raise DeadlineOutOfRange(what_zh="签收时限", what_en="acknowledgement", low=1, high=60)
+    if not 1 <= resolve_working_days <= 365:
+        raise DeadlineOutOfRange(what_zh="办结时限", what_en="resolution", low=1, high=365)
+    if ack_working_days > resolve_working_days:
+        raise AckAfterResolve()
+
+
+class DeadlineOutOfRange(SanshiError):
+    """A deadline outside the allowed number of working days."""
+
+    code = "DEADLINE_OUT_OF_RANGE"
+    zh = "{what_zh}须在 {low}–{high} 个工作日之间"
+    en = "The {what_en} limit must be {low}-{high} working days"
+
+
+class AckAfterResolve(SanshiError):
+    """An acknowledgement limit longer than the resolution limit."""
+
+    code = "ACK_AFTER_RESOLVE"
+    zh = "签收时限不能长于办结时限"
+    en = "The acknowledgement limit cannot be longer than the resolution limit"
+
+
+# -- effects of department acts on the community's matter --------------------------------
+# Acts that show a department is working on the matter: the matter is then in progress.
+ENGAGING_EVENTS = frozenset({"acknowledged", "answered", "progress", "done", "meeting_outcome"})
+# Tickets that no longer count towards "all done": re-routed elsewhere or withdrawn.
+CLOSED_WITHOUT_WORK = frozenset({"rejected", "cancelled"})
+
+
+def matter_steps(
+    matter_status: str,
+    matter_kind: str | None,
+    event_kind: str,
+    ticket_statuses: Iterable[str],
+) -> tuple[str, ...]:
+    """The matter status changes a department event causes, in order (often none).
+
+    - the first engaging act (acknowledgement, answer, progress, done, meeting outcome)
+      on a classified — or reopened — major matter moves it to in progress;
+    - the ``done`` that leaves every counted ticket of the matter done resolves it (via
+      in progress if it had not got there yet). Rejected and cancelled tickets do not
+      count: a rejection is followed by a re-routed ticket that does.
+    Only moves the matter lifecycle allows from ``matter_status`` are returned, so
+    applying them never raises IllegalTransition, and a matter no longer major, already
+    resolved, closed or withdrawn is left alone.
+    """
+    from services.matters.model import MatterStatus, allowed_targets
+
+    if matter_kind != "major":
+        return ()
+    steps: list[str] = []
+    status = MatterStatus(matter_status)
+    if event_kind in ENGAGING_EVENTS and MatterStatus.IN_PROGRESS in allowed_targets(status):
+        steps.append(MatterStatus.IN_PROGRESS.value)
+        status = MatterStatus.IN_PROGRESS
+    counted = [s for s in ticket_statuses if s not in CLOSED_WITHOUT_WORK]
+    all_done = bool(counted) and all(s == "done" for s in counted)
+    if (
+        event_kind == "done"
+        and all_done
+        and status is MatterStatus.IN_PROGRESS
+        and MatterStatus.RESOLVED in allowed_targets(status)
+    ):
+        steps.append(MatterStatus.RESOLVED.value)
+    return tuple(steps)
