@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -13,6 +14,8 @@ from services.errors import InvalidInput, TokenExpired, Unauthenticated
 from services.settings import Settings
 
 ALGORITHM = "HS256"
+# Development secrets read from data folders, by path (the file never changes once written).
+_FILE_SECRETS: dict[Path, str] = {}
 
 
 def resolve_secret(settings: Settings) -> str:
@@ -25,12 +28,27 @@ def resolve_secret(settings: Settings) -> str:
         return settings.jwt_secret
     if settings.is_production:
         raise Unauthenticated("no SANSHI_JWT_SECRET in production")
-    path = Path(settings.data_dir) / "jwt-secret"
+    path = Path(settings.data_dir).resolve() / "jwt-secret"
+    cached = _FILE_SECRETS.get(path)
+    if cached is not None:  # read once per process: verify_token runs on every request
+        return cached
     if not path.exists():
+        # Several processes (`sanshi run`, the API, the CLI) may get here at once on a
+        # fresh data folder: write a temporary file and link it into place, which fails
+        # if another process won — then everyone reads the one that is there.
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+        tmp = path.with_name(f".jwt-secret.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    secret = path.read_text(encoding="utf-8").strip()
+    _FILE_SECRETS[path] = secret
+    return secret
 
 
 def scope_claim(scope: Scope) -> dict[str, str]:
