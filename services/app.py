@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Litestar, Request, Response, get
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -220,14 +221,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             loaders=Loaders(),
         )
 
-    graphql = make_graphql_controller(
-        build_schema(configured),
-        path="/graphql",
-        graphql_ide="graphiql" if configured.graphiql else None,
-        context_getter=graphql_context,
-    )
+    class GraphQLController(
+        make_graphql_controller(
+            build_schema(configured),
+            path="/graphql",
+            graphql_ide="graphiql" if configured.graphiql else None,
+            context_getter=graphql_context,
+        )
+    ):
+        def encode_json(self, data: object) -> bytes:
+            # msgspec (Litestar's own encoder) instead of Strawberry's json.dumps: several
+            # times faster on a ledger page, and UTF-8 instead of \uXXXX escapes for
+            # Chinese text (about half the bytes). The same JSON value either way.
+            return msgspec.json.encode(data)
+
     return Litestar(
-        route_handlers=[graphql, healthz, readyz, ledger_csv],
+        route_handlers=[GraphQLController, healthz, readyz, ledger_csv],
         middleware=[RequestIdMiddleware()],
         exception_handlers={Unauthenticated: unauthenticated_response},
         lifespan=[lifespan],

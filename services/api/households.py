@@ -126,15 +126,21 @@ class HouseholdCircumstancesType:
 
     @classmethod
     def of(cls, c: Circumstances) -> HouseholdCircumstancesType:
-        holding = c.flags
+        # Built for every household on a ledger page: read the attributes in vocabulary
+        # order off a tuple instead of building the frozenset ``c.flags`` and iterating
+        # the enum class (same flags, same order, a fraction of the cost).
+        holding = [x for x in _CIRCUMSTANCES if getattr(c, x.value)]
         return cls(
             elderly_living_alone=c.elderly_living_alone,
             elderly_without_family=c.elderly_without_family,
             disability=c.disability,
             subsistence_allowance=c.subsistence_allowance,
             renting=c.renting,
-            flags=[CircumstanceInfoType.of(x) for x in Circumstance if x in holding],
+            flags=[CircumstanceInfoType.of(x) for x in holding],
         )
+
+
+_CIRCUMSTANCES = tuple(Circumstance)
 
 
 def _circumstances_from(values: list[CircumstanceType] | None) -> Circumstances:

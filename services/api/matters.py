@@ -12,14 +12,16 @@ page with ``after: pageInfo.endCursor`` and never need a per-item cursor.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, cast
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from services.api.auth import RoleType
 from services.api.context import require_principal
@@ -36,6 +38,7 @@ from services.api.errors import (
     error_type,
 )
 from services.api.grids import GridType
+from services.api.routing import department_updates_field, matter_routes_field
 from services.auth.model import Principal
 from services.errors import SanshiError
 from services.households.masking import Visibility
@@ -53,6 +56,7 @@ from services.matters.model import (
 if TYPE_CHECKING:
     from services.api.councils import MatterKindType
     from services.api.households import HouseholdType
+    from services.api.loaders import Loaders
 
 T = TypeVar("T")
 
@@ -127,6 +131,79 @@ class MatterDateFieldType(enum.Enum):
 
 def _opt(enum_type: type[T], value: str | None) -> T | None:
     return None if value is None else enum_type(value)  # type: ignore[call-arg]
+
+
+# -- prefetched or loaded ------------------------------------------------------------------
+# The ledger and matter fields read the rows their sub-fields will show in their own
+# transaction (queries.fetch_related, chosen from the selection). Fields under a Matter
+# then answer synchronously from those rows: no task, no future, no DataLoader batch per
+# field — on a page of 50 that is most of what GraphQL execution costs (bench/README.md).
+# A Matter built anywhere else (a mutation's result) has no prefetched rows and its fields
+# go through the per-request DataLoaders as before. Both paths build the same objects
+# from the same rows with the same masking.
+
+
+def _later(pending: Coroutine[Any, Any, T]) -> T:
+    """Return a coroutine from a synchronous resolver: graphql-core awaits any awaitable
+    a resolver returns, so one resolver can answer now (prefetched) or later (loader)."""
+    return cast(T, pending)
+
+
+class _Pending:
+    """A field value loaded if and when GraphQL awaits it (graphql-core awaits awaitable
+    attribute values as it does resolver results): an attribute can then hold either the
+    object itself (prefetched) or this, and costs no resolver call when prefetched."""
+
+    __slots__ = ("_build", "_load")
+
+    def __init__(self, load: Callable[[], Awaitable[Any]], build: Callable[[Any], Any]) -> None:
+        self._load, self._build = load, build
+
+    def __await__(self) -> Any:
+        async def run() -> Any:
+            return self._build(await self._load())
+
+        return run().__await__()
+
+
+def _selected_names(selections: list[Selection]) -> dict[str, list[SelectedField]]:
+    """The fields of a selection set by name, looking through fragments (directives are
+    ignored: prefetching a skipped field only reads rows nobody shows)."""
+    out: dict[str, list[SelectedField]] = {}
+    stack = list(selections)
+    while stack:
+        sel = stack.pop()
+        if isinstance(sel, SelectedField):
+            out.setdefault(sel.name, []).append(sel)
+        else:  # FragmentSpread or InlineFragment
+            stack.extend(sel.selections)
+    return out
+
+
+# A Matter field -> the rows queries.fetch_related reads for it.
+_RELATED_OF_FIELD = {
+    "household": "household",
+    "grid": "grids",
+    "category": "categories",
+    "sheets": "sheets",
+    "history": "history",
+    "votes": "votes",
+    "referrals": "referrals",
+    "negotiations": "negotiations",
+    "feedback": "feedback",
+}
+
+
+def _related_for(matter_fields: list[SelectedField]) -> frozenset[str]:
+    """What to prefetch for Matter objects selected by ``matter_fields``."""
+    wanted: set[str] = set()
+    for f in matter_fields:
+        names = _selected_names(f.selections)
+        wanted.update(_RELATED_OF_FIELD[n] for n in names if n in _RELATED_OF_FIELD)
+        for negotiation in names.get("negotiations", ()):
+            if "commitments" in _selected_names(negotiation.selections):
+                wanted.add("commitments")
+    return frozenset(wanted)
 
 
 # One GraphQL enum per vocabulary in the whole schema: the councils adapter declared
@@ -420,9 +497,13 @@ class NegotiationType:
     recorded_by: str
     at: datetime
     slug: strawberry.Private[str]
+    # The matter's commitments when the page prefetched them (None: use the DataLoader).
+    matter_commitments: strawberry.Private[list[dict[str, Any]] | None] = None
 
     @classmethod
-    def from_row(cls, r: dict[str, Any], slug: str) -> NegotiationType:
+    def from_row(
+        cls, r: dict[str, Any], slug: str, commitments: list[dict[str, Any]] | None = None
+    ) -> NegotiationType:
         return cls(
             id=strawberry.ID(str(r["id"])),
             matter_id=strawberry.ID(str(r["matter_id"])),
@@ -433,12 +514,22 @@ class NegotiationType:
             recorded_by=r["recorded_by"],
             at=r["at"],
             slug=slug,
+            matter_commitments=commitments,
         )
 
-    @strawberry.field(description="各方承诺 / Each party's commitment")
-    async def commitments(self, info: Info) -> list[CommitmentType]:
-        rows = await info.context.loaders.matter_commitments.load((self.slug, int(self.matter_id)))
+    def _own(self, rows: list[dict[str, Any]]) -> list[CommitmentType]:
         return [CommitmentType.from_row(r) for r in rows if str(r["negotiation_id"]) == self.id]
+
+    @strawberry.field(description="各方承诺 / Each party's commitment")
+    def commitments(self, info: Info) -> list[CommitmentType]:
+        if self.matter_commitments is not None:
+            return self._own(self.matter_commitments)
+
+        async def load() -> list[CommitmentType]:
+            loader = info.context.loaders.matter_commitments
+            return self._own(await loader.load((self.slug, int(self.matter_id))))
+
+        return _later(load())
 
 
 @strawberry.type(
@@ -564,11 +655,64 @@ class MatterType:
     resolved_at: datetime | None
     closed_at: datetime | None
     updated_at: datetime
+    # Plain attributes, not resolvers: set from the prefetched rows, or to a _Pending
+    # that goes through the request's DataLoaders (see from_row). On a ledger page these
+    # are 150 objects; a resolver call each was a large share of the page's CPU.
+    household: HouseholdRef | None = strawberry.field(
+        description="住户（按角色遮蔽敏感信息）/ The household, masked for the caller's role"
+    )
+    grid: GridType | None = strawberry.field(description="网格 / The grid")
+    category: CategoryType | None = strawberry.field(description="诉求类别 / The request category")
     slug: strawberry.Private[str]
     visibility: strawberry.Private[Visibility]
+    # Rows read with the matter (queries.fetch_related); None: fields use the DataLoaders.
+    related: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
-    def from_row(cls, r: dict[str, Any], slug: str, actor: Principal) -> MatterType:
+    def from_row(
+        cls,
+        r: dict[str, Any],
+        slug: str,
+        actor: Principal,
+        loaders: Loaders,
+        related: dict[str, Any] | None = None,
+        visibility: Visibility | None = None,
+    ) -> MatterType:
+        """The matter of row ``r``; its household, grid and category from ``related`` when
+        it has them, else loaded (only if selected) through ``loaders``."""
+        from services.api.households import HouseholdType
+
+        view = queries.household_visibility(actor, slug) if visibility is None else visibility
+        related_rows = related or {}
+        household_id, grid_id, code = r["household_id"], r["grid_id"], r["category"]
+
+        def household_of(row: dict[str, Any] | None) -> HouseholdType | None:
+            return None if row is None else HouseholdType.from_row(slug, row, view)
+
+        def grid_of(grids: list[dict[str, Any]]) -> GridType | None:
+            return next((GridType.from_row(g) for g in grids if g["id"] == grid_id), None)
+
+        def category_of(rows: list[dict[str, Any]]) -> CategoryType | None:
+            found = next((c for c in rows if c["code"] == code), None)
+            return None if found is None else CategoryType.from_row(found)
+
+        household: Any
+        if "household" in related_rows:
+            household = household_of(related_rows["household"].get(household_id))
+        else:
+            household = _Pending(
+                lambda: loaders.households.load((slug, household_id)), household_of
+            )
+        grid: Any
+        if "grids" in related_rows:
+            grid = grid_of(related_rows["grids"])
+        else:
+            grid = _Pending(lambda: loaders.grids.load(slug), grid_of)
+        category: Any
+        if "categories" in related_rows:
+            category = category_of(related_rows["categories"])
+        else:
+            category = _Pending(lambda: loaders.categories.load(slug), category_of)
         suggestion = None
         if r["suggested_kind"] is not None:
             suggestion = SuggestionType(
@@ -599,64 +743,71 @@ class MatterType:
             resolved_at=r["resolved_at"],
             closed_at=r["closed_at"],
             updated_at=r["updated_at"],
+            household=household,
+            grid=grid,
+            category=category,
             slug=slug,
-            visibility=queries.household_visibility(actor, slug),
+            visibility=view,
+            related=related,
         )
 
     def _key(self) -> tuple[str, int]:
         return (self.slug, int(self.id))
 
-    @strawberry.field(
-        description="住户（按角色遮蔽敏感信息）/ The household, masked for the caller's role"
-    )
-    async def household(self, info: Info) -> HouseholdRef | None:
-        from services.api.households import HouseholdType
+    def _many(
+        self,
+        what: str,
+        loader: DataLoader[tuple[str, int], list[dict[str, Any]]],
+        build: Callable[[dict[str, Any]], T],
+    ) -> list[T]:
+        """Objects from the prefetched rows of ``what``, else (later) from ``loader``."""
+        if self.related is not None and what in self.related:
+            return [build(r) for r in self.related[what].get(int(self.id), ())]
 
-        row = await info.context.loaders.households.load((self.slug, int(self.household_id)))
-        return None if row is None else HouseholdType.from_row(self.slug, row, self.visibility)
+        async def load() -> list[T]:
+            return [build(r) for r in await loader.load(self._key())]
 
-    @strawberry.field(description="网格 / The grid")
-    async def grid(self, info: Info) -> GridType | None:
-        grids = await info.context.loaders.grids.load(self.slug)
-        return next((GridType.from_row(g) for g in grids if str(g["id"]) == self.grid_id), None)
-
-    @strawberry.field(description="诉求类别 / The request category")
-    async def category(self, info: Info) -> CategoryType | None:
-        rows = await info.context.loaders.categories.load(self.slug)
-        found = next((r for r in rows if r["code"] == self.category_code), None)
-        return None if found is None else CategoryType.from_row(found)
+        return _later(load())
 
     @strawberry.field(
         description="三事归类单的全部版本（改类历史）/ Every classification sheet version"
     )
-    async def sheets(self, info: Info) -> list[ClassificationSheetType]:
-        rows = await info.context.loaders.matter_sheets.load(self._key())
-        return [ClassificationSheetType.from_row(r) for r in rows]
+    def sheets(self, info: Info) -> list[ClassificationSheetType]:
+        loader = info.context.loaders.matter_sheets
+        return self._many("sheets", loader, ClassificationSheetType.from_row)
 
     @strawberry.field(description="状态变更历史 / Every status change, oldest first")
-    async def history(self, info: Info) -> list[MatterTransitionType]:
-        rows = await info.context.loaders.matter_history.load(self._key())
-        return [MatterTransitionType.from_row(r) for r in rows]
+    def history(self, info: Info) -> list[MatterTransitionType]:
+        loader = info.context.loaders.matter_history
+        return self._many("history", loader, MatterTransitionType.from_row)
 
     @strawberry.field(description="理事会的表决 / The council's votes on it")
-    async def votes(self, info: Info) -> list[MatterVoteType]:
-        rows = await info.context.loaders.matter_votes.load(self._key())
-        return [MatterVoteType.from_row(r) for r in rows]
+    def votes(self, info: Info) -> list[MatterVoteType]:
+        return self._many("votes", info.context.loaders.matter_votes, MatterVoteType.from_row)
 
     @strawberry.field(description="转介记录 / Referrals to resident groups")
-    async def referrals(self, info: Info) -> list[ReferralType]:
-        rows = await info.context.loaders.matter_referrals.load(self._key())
-        return [ReferralType.from_row(r) for r in rows]
+    def referrals(self, info: Info) -> list[ReferralType]:
+        loader = info.context.loaders.matter_referrals
+        return self._many("referrals", loader, ReferralType.from_row)
 
     @strawberry.field(description="协商记录 / Negotiations (minor matters)")
-    async def negotiations(self, info: Info) -> list[NegotiationType]:
-        rows = await info.context.loaders.matter_negotiations.load(self._key())
-        return [NegotiationType.from_row(r, self.slug) for r in rows]
+    def negotiations(self, info: Info) -> list[NegotiationType]:
+        commitments = None
+        if self.related is not None and "commitments" in self.related:
+            commitments = self.related["commitments"].get(int(self.id), [])
+        loader = info.context.loaders.matter_negotiations
+        return self._many(
+            "negotiations", loader, lambda r: NegotiationType.from_row(r, self.slug, commitments)
+        )
 
     @strawberry.field(description="居民评价 / Residents' feedback")
-    async def feedback(self, info: Info) -> list[FeedbackType]:
-        rows = await info.context.loaders.matter_feedback.load(self._key())
-        return [FeedbackType.from_row(r) for r in rows]
+    def feedback(self, info: Info) -> list[FeedbackType]:
+        loader = info.context.loaders.matter_feedback
+        return self._many("feedback", loader, FeedbackType.from_row)
+
+    # Routing slice (services/api/routing.py): where a major matter went, every department act.
+    routes = matter_routes_field
+    department_updates = department_updates_field
 
     @strawberry.field(
         description="当前状态可变更为 / Statuses the lifecycle allows next (which buttons to show)"
@@ -839,13 +990,28 @@ async def _community_matters(
     after: str | None = None,
 ) -> MatterConnectionType:
     actor = require_principal(info)
+    items = _selected_names(info.selected_fields[0].selections).get("items", [])
     try:
         filt = filter.to_filter() if filter else None
-        page = await queries.list_matters(actor, root.slug, filt, first, after)
+        page = await queries.list_matters(
+            actor,
+            root.slug,
+            filt,
+            first,
+            after,
+            community=getattr(root, "registry", None),
+            related=_related_for(items),
+        )
     except SanshiError as err:
         raise _query_error(info, err) from None
+    related = page.related or None
+    # One caller, one community: the masking decision is the same for every row.
+    visibility = queries.household_visibility(actor, root.slug)
     return MatterConnectionType(
-        items=[MatterType.from_row(r, root.slug, actor) for r in page.rows],
+        items=[
+            MatterType.from_row(r, root.slug, actor, info.context.loaders, related, visibility)
+            for r in page.rows
+        ],
         page_info=MatterPageInfoType(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         total_count=page.total_count,
     )
@@ -857,8 +1023,17 @@ async def _community_matter(root: Any, info: Info, id: strawberry.ID) -> MatterT
         matter_id = _int_id(id, MatterNotFound)
     except MatterNotFound:
         return None
-    row = await queries.get_matter(actor, root.slug, matter_id)
-    return None if row is None else MatterType.from_row(row, root.slug, actor)
+    found = await queries.get_matter(
+        actor,
+        root.slug,
+        matter_id,
+        community=getattr(root, "registry", None),
+        related=_related_for(info.selected_fields),
+    )
+    if found is None:
+        return None
+    row, related = found
+    return MatterType.from_row(row, root.slug, actor, info.context.loaders, related or None)
 
 
 async def _community_categories(
@@ -1002,8 +1177,8 @@ async def _attempt(
     return wrap(value, actor)
 
 
-def _matter(slug: str) -> Callable[[dict[str, Any], Principal], MatterType]:
-    return lambda row, actor: MatterType.from_row(row, slug, actor)
+def _matter(info: Info, slug: str) -> Callable[[dict[str, Any], Principal], MatterType]:
+    return lambda row, actor: MatterType.from_row(row, slug, actor, info.context.loaders)
 
 
 @strawberry.type
@@ -1029,7 +1204,7 @@ class MatterMutation:
             )
             return await handlers.register_request(actor, community, data, info.context.settings)
 
-        return await _attempt(info, RegisterRequestResult, act, _matter(community))
+        return await _attempt(info, RegisterRequestResult, act, _matter(info, community))
 
     @strawberry.mutation(
         description="开始办理（已归类/重新办理 → 办理中），可写明负责人 / "
@@ -1048,7 +1223,7 @@ class MatterMutation:
                 info.context.settings,
                 responsible_note=responsible_note,
             ),
-            _matter(community),
+            _matter(info, community),
         )
 
     @strawberry.mutation(description="办理完毕（→ 已解决）/ Mark solved (→ resolved)")
@@ -1065,7 +1240,7 @@ class MatterMutation:
                 info.context.settings,
                 note=note,
             ),
-            _matter(community),
+            _matter(info, community),
         )
 
     @strawberry.mutation(description="办结（已解决 → 已办结）/ Close a resolved matter")
@@ -1082,7 +1257,7 @@ class MatterMutation:
                 info.context.settings,
                 note=note,
             ),
-            _matter(community),
+            _matter(info, community),
         )
 
     @strawberry.mutation(description="撤回（须说明理由）/ Withdraw (a reason is required)")
@@ -1099,7 +1274,7 @@ class MatterMutation:
                 info.context.settings,
                 reason=reason,
             ),
-            _matter(community),
+            _matter(info, community),
         )
 
     @strawberry.mutation(
@@ -1206,7 +1381,7 @@ class MatterMutation:
                 reason=input.reason,
                 evidence=tuple(input.evidence),
             ),
-            _matter(community),
+            _matter(info, community),
         )
 
     @strawberry.mutation(
@@ -1228,7 +1403,7 @@ class MatterMutation:
                 comment=input.comment,
                 reopen_reason=input.reopen_reason,
             ),
-            _matter(community),
+            _matter(info, community),
         )
 
     @strawberry.mutation(description="新增或修改诉求类别 / Add or change a request category")

@@ -13,14 +13,15 @@ import enum
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from services.auth.model import Principal, ScopeKind
+from services.auth.model import Principal, ScopeKind, can_read_community
 from services.auth.permissions import Op, allowed
 from services.communities.handlers import access_community_by_slug
-from services.errors import Forbidden, InvalidInput
+from services.errors import CommunityNotFound, Forbidden, InvalidInput
+from services.grids.tables import Grid
 from services.households.masking import Visibility, visibility_for
 from services.households.tables import Household
 from services.matters import model
@@ -38,6 +39,7 @@ from services.matters.tables import (
     Referral,
     SuggestionRuleRow,
 )
+from tenants.provisioning import CommunityInfo
 from tenants.tx import tenant_tx
 
 DEFAULT_PAGE = 50
@@ -81,12 +83,17 @@ class MatterFilter:
 
 @dataclass(frozen=True)
 class MatterPage:
-    """One page of the ledger, newest first, with the total over all pages."""
+    """One page of the ledger, newest first, with the total over all pages.
+
+    ``related`` holds what the caller asked to have fetched with the page (see
+    ``fetch_related``), read in the page's own transaction.
+    """
 
     rows: list[dict[str, Any]]
     total_count: int
     has_next_page: bool
     end_cursor: str | None
+    related: dict[str, Any] = field(default_factory=dict)
 
 
 # -- cursors ------------------------------------------------------------------------------
@@ -156,6 +163,21 @@ def _where(conds: Sequence[str]) -> str:
 
 
 # -- access -------------------------------------------------------------------------------
+async def _community(actor: Principal, slug: str, community: CommunityInfo | None) -> CommunityInfo:
+    """The community if ``actor`` may see it (as ``access_community_by_slug``).
+
+    ``community`` is the registry entry the caller already read in this request (the
+    GraphQL ``Community`` object a ledger field hangs under): the same pure visibility
+    rule is applied to it again, only the platform transaction that would re-read it is
+    saved. Anything else (another slug, no entry) reads the registry.
+    """
+    if community is None or community.slug != slug:
+        return await access_community_by_slug(actor, slug)
+    if not can_read_community(actor, community.slug, community.county_code):
+        raise CommunityNotFound()
+    return community
+
+
 def _own_only(actor: Principal, slug: str, county: str) -> bool:
     """False: the actor sees the whole ledger; True: only their household's matters."""
     if allowed(actor, Op.VIEW_LEDGER, slug, county):
@@ -182,16 +204,20 @@ async def list_matters(
     filt: MatterFilter | None = None,
     first: int = DEFAULT_PAGE,
     after: str | None = None,
+    *,
+    community: CommunityInfo | None = None,
+    related: Iterable[str] = (),
 ) -> MatterPage:
     """One page of the community's ledger (登记造册), newest registration first.
 
     Staff, council members and county users see every matter; a resident sees only their
     own household's (whatever household filter they send). Order is registered_at desc,
     id desc, so pages are stable while new requests come in; ``totalCount`` counts every
-    page of the filtered ledger.
+    page of the filtered ledger. ``related`` (see ``fetch_related``) is read in the same
+    transaction; ``community`` is the caller's already-checked registry entry, if any.
     """
     filt = filt or MatterFilter()
-    info = await access_community_by_slug(actor, slug)
+    info = await _community(actor, slug, community)
     own_only = _own_only(actor, slug, info.county_code)
     if not 1 <= first <= MAX_PAGE:
         raise InvalidInput(
@@ -208,34 +234,57 @@ async def list_matters(
             filt = replace(filt, household_id=own)
         args: list[Any] = []
         conds = filter_conditions(filt, args)
-        total = await tx.connection.fetchval(f"SELECT count(*) FROM matters {_where(conds)}", *args)
+        where = _where(conds)
+        n_filter_args = len(args)
         if position is not None:
             conds.append(f"(registered_at, id) < (${len(args) + 1}, ${len(args) + 2})")
             args += list(position)
         args.append(first + 1)
+        # The total rides along with the page as an uncorrelated sub-select (planned once,
+        # run once): one round trip instead of two. It repeats the filter conditions only
+        # (same $n placeholders), not the cursor, so it counts every page.
         records = await tx.connection.fetch(
-            f"SELECT {MATTER_COLUMNS} FROM matters {_where(conds)} "
+            f"SELECT {MATTER_COLUMNS}, (SELECT count(*) FROM matters {where}) AS total_count "
+            f"FROM matters {_where(conds)} "
             f"ORDER BY registered_at DESC, id DESC LIMIT ${len(args)}",
             *args,
         )
-    rows = [dict(r) for r in records]
-    has_next = len(rows) > first
-    rows = rows[:first]
-    return MatterPage(rows, total, has_next, encode_cursor(rows[-1]) if rows else None)
+        if records:
+            total = records[0]["total_count"]
+        else:  # past the last page (or nothing matches): no row carried the total
+            total = await tx.connection.fetchval(
+                f"SELECT count(*) FROM matters {where}", *args[:n_filter_args]
+            )
+        rows = [dict(r) for r in records]
+        for r in rows:
+            del r["total_count"]
+        has_next = len(rows) > first
+        rows = rows[:first]
+        extra = await fetch_related(tx, rows, related) if rows else {}
+    return MatterPage(rows, total, has_next, encode_cursor(rows[-1]) if rows else None, extra)
 
 
-async def get_matter(actor: Principal, slug: str, matter_id: int) -> dict[str, Any] | None:
-    """The matter if ``actor`` may see it; None when missing or not visible (the same)."""
-    info = await access_community_by_slug(actor, slug)
+async def get_matter(
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    *,
+    community: CommunityInfo | None = None,
+    related: Iterable[str] = (),
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The matter and its ``related`` rows (see ``fetch_related``) if ``actor`` may see it;
+    None when missing or not visible (the same). One tenant transaction."""
+    info = await _community(actor, slug, community)
     try:
         _own_only(actor, slug, info.county_code)
     except Forbidden:
         return None
-    async with tenant_tx(slug):
+    async with tenant_tx(slug) as tx:
         try:
-            return await access_matter_in_tx(actor, slug, info.county_code, matter_id)
+            row = await access_matter_in_tx(actor, slug, info.county_code, matter_id)
         except MatterNotFound:
             return None
+        return row, await fetch_related(tx, [row], related)
 
 
 async def list_categories(
@@ -325,6 +374,52 @@ async def rows_by_matter(
     for r in records:
         grouped[r["matter_id"]].append(dict(r))
     return grouped
+
+
+_GRIDS_SQL = f"SELECT {_columns(Grid)} FROM grids ORDER BY code"
+_CATEGORIES_SQL = f"SELECT {_columns(Category)} FROM categories ORDER BY sort, code"
+# What a matter page can ask to have read with its matters (``fetch_related``):
+# "household" -> {household id: row}; "grids", "categories" -> every row of the community;
+# each of BY_MATTER -> {matter id: [rows]}.
+RELATED = frozenset({"household", "grids", "categories", *BY_MATTER})
+
+
+async def fetch_related(
+    tx: Any, matters: Sequence[dict[str, Any]], related: Iterable[str]
+) -> dict[str, Any]:
+    """Rows that the fields under these matters will show, read inside the caller's tenant
+    transaction: one statement per kind of row, whatever the number of matters.
+
+    For pages whose fields are known up front (the GraphQL ledger and matter fields look at
+    the selection): instead of one DataLoader batch per field, each with a transaction of
+    its own (BEGIN, set_config, query, COMMIT and a pool round trip), everything rides in
+    the transaction that read the matters. Rows are unmasked; the types mask them, exactly
+    as they do for rows from the DataLoaders.
+    """
+    wanted = set(related)
+    unknown = wanted - RELATED
+    if unknown:
+        raise ValueError(f"unknown related rows: {sorted(unknown)}")
+    ids = sorted({m["id"] for m in matters})
+    out: dict[str, Any] = {}
+    conn = tx.connection
+    if "household" in wanted:
+        household_ids = sorted({m["household_id"] for m in matters})
+        records = await conn.fetch(
+            f"SELECT {_columns(Household)} FROM households WHERE id = ANY($1::int[])",
+            household_ids,
+        )
+        out["household"] = {r["id"]: dict(r) for r in records}
+    if "grids" in wanted:
+        out["grids"] = [dict(r) for r in await conn.fetch(_GRIDS_SQL)]
+    if "categories" in wanted:
+        out["categories"] = [dict(r) for r in await conn.fetch(_CATEGORIES_SQL)]
+    for what in sorted(wanted & BY_MATTER):
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in await conn.fetch(_BY_MATTER_SQL[what], ids):
+            grouped[r["matter_id"]].append(dict(r))
+        out[what] = grouped
+    return out
 
 
 async def categories_of(slug: str) -> list[dict[str, Any]]:
