@@ -108,11 +108,16 @@ async def agenda_item(slug: str, item_id: int) -> ItemView | None:
         if session_id is None:
             return None
         rows = await CouncilSession.select().where(CouncilSession.id == session_id).run()
-        views = await _views(tx, rows)
-    return next(i for i in views[0].items if i.row["id"] == item_id)
+        # Only this item: a session's agenda can hold hundreds of items, and every vote
+        # and decision returns its item.
+        views = await _views(tx, rows, item_ids=[item_id])
+    return views[0].items[0]
 
 
-async def _views(tx: SanshiTransaction, sessions: list[dict[str, Any]]) -> list[SessionView]:
+async def _views(
+    tx: SanshiTransaction, sessions: list[dict[str, Any]], *, item_ids: list[int] | None = None
+) -> list[SessionView]:
+    """Sessions with attendance, agenda items (all, or only ``item_ids``) and their votes."""
     if not sessions:
         return []
     ids = [s["id"] for s in sessions]
@@ -126,8 +131,10 @@ async def _views(tx: SanshiTransaction, sessions: list[dict[str, Any]]) -> list[
         "m.number, m.title, m.status AS matter_status, m.category, m.grid_id, m.kind, "
         "m.suggested_kind, m.suggestion_reason_zh, m.suggestion_reason_en "
         "FROM agenda_items i JOIN matters m ON m.id = i.matter_id "
-        "WHERE i.session_id = ANY($1::int[]) ORDER BY i.id",
+        "WHERE i.session_id = ANY($1::int[]) AND ($2::int[] IS NULL OR i.id = ANY($2::int[])) "
+        "ORDER BY i.id",
         ids,
+        item_ids,
     )
     votes = await tx.connection.fetch(
         "SELECT id, agenda_item_id, member_id, kind, recused, note, cast_at FROM votes "
