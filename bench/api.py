@@ -11,7 +11,8 @@ What it does:
    generator below (7 grids, ~2,000 households with residents and circumstances, a
    council of 21, ~600 requests over a year, decided by council votes, followed up),
    always through the handlers, never by writing tables;
-2. starts a REAL uvicorn server process (one process, like one production replica) on a
+2. starts a REAL uvicorn server process (one process, like one production replica;
+   ``--workers N`` for N) on a
    free port, per server variant (asyncio + h11 always; uvloop + httptools when they can
    be imported — they are not project dependencies, see bench/README.md);
 3. drives it with N concurrent keep-alive clients for a fixed duration per scenario:
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import os
@@ -757,10 +759,31 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def _proc_cpu(pid: int) -> float:
-    """user+system CPU seconds of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _one_proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone meanwhile
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):  # the task ended meanwhile
+            out.extend(int(x) for x in (task / "children").read_text().split())
+    return out
+
+
+def _proc_cpu(pid: int) -> float:
+    """user+system CPU seconds of a process and its live descendants (Linux /proc): with
+    ``--workers N`` uvicorn's supervisor does nothing and its N children serve."""
+    total, stack = 0.0, [pid]
+    while stack:
+        p = stack.pop()
+        total += _one_proc_cpu(p)
+        stack.extend(_children(p))
+    return total
 
 
 def _machine() -> tuple[float, float]:
@@ -872,6 +895,7 @@ def start_server(
     flags: list[str],
     extra_path: str | None,
     root: Path = ROOT,
+    workers: int = 1,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """uvicorn with the app of the tree at ``root`` (this checkout unless --baseline)."""
     port = free_port()
@@ -894,7 +918,7 @@ def start_server(
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--no-access-log",
         "--log-level",
         "warning",
@@ -993,11 +1017,20 @@ def fmt_ms(x: float) -> str:
     return f"{x:7.1f}"
 
 
-def report(results: dict[str, dict[str, list[RunResult]]], clients: int) -> bool:
+def report(
+    results: dict[str, dict[str, list[RunResult]]],
+    clients: int,
+    workers: int = 1,
+    rate: float = 0.0,
+) -> bool:
     """Print the medians per variant and scenario; True when the targets are met."""
     cores = os.cpu_count()
+    load = f"open loop, {rate:g} req/s offered" if rate else "closed loop"
     print()
-    print(f"cores: {cores} · clients: {clients} · one uvicorn process per variant")
+    print(
+        f"cores: {cores} · clients: {clients} · {load} · "
+        f"{workers} uvicorn process{'es' if workers > 1 else ''} per variant"
+    )
     print(
         f"{'variant':<18}{'scenario':<13}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'errors':>8}{'server':>8}{'ms/req':>8}{'client':>8}{'machine':>9}"
@@ -1080,7 +1113,9 @@ async def run(args: argparse.Namespace) -> int:
         for rep in range(args.repeat):
             for variant in [v for v in wanted if v in variants]:
                 flags, extra = variants[variant]
-                proc, port = start_server(url, args.redis_url, flags, extra, roots[variant])
+                proc, port = start_server(
+                    url, args.redis_url, flags, extra, roots[variant], args.workers
+                )
                 try:
                     for scenario in scenarios:
                         r = await drive(
@@ -1105,7 +1140,7 @@ async def run(args: argparse.Namespace) -> int:
                         )
                 finally:
                     stop_server(proc)
-        return 0 if report(results, args.clients) else 1
+        return 0 if report(results, args.clients, args.workers, args.rate) else 1
     finally:
         if not args.keep:
             admin = await asyncpg.connect(args.database_url)
@@ -1124,6 +1159,12 @@ def main() -> int:
     parser.add_argument("--scenarios", default="ledger,matter,flow")
     parser.add_argument("--variants", default="asyncio-h11,uvloop-httptools")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn processes per server (server CPU sums them); default 1, one replica",
+    )
     parser.add_argument(
         "--rate",
         type=float,

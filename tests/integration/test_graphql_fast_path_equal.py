@@ -4,19 +4,25 @@ Two things changed how a ledger page or a matter is produced (bench/README.md):
 - the ledger and matter fields read the rows their sub-fields show in their own
   transaction (``queries.fetch_related``) and the Matter fields answer from them, instead
   of each field going through a DataLoader;
-- graphql-core runs with ``SanshiExecutionContext`` (a short cut for plain leaf fields).
+- graphql-core runs with ``SanshiExecutionContext`` (short cuts for plain leaf fields and
+  for object and list fields over objects already in memory).
 
 "Standard" below is the schema as it was: graphql-core's own execution context and no
 prefetching (every Matter field through the DataLoaders). The same documents — the ledger
-screen, a matter with its whole history, fragments and aliases — run as every role that
-can see them, and the answers (data and errors) must be identical.
+screen (this file's, the published operation's and the one bench/api.py sends), a matter
+with its whole history (idem), the matter's routes, the community, fragments and aliases —
+run as every role that can see them, and the answers (data and errors) must be identical:
+with prefetching (the fast paths over plain objects) and without it (the fast execution
+context over awaitable attributes and resolvers that go through the DataLoaders).
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 import secrets
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,6 +101,27 @@ query Matter($c: String!, $m: ID!) {
     }
   }
 }"""
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _operation(name: str) -> str:
+    return (ROOT / "graphql" / "operations" / f"{name}.graphql").read_text()
+
+
+def _bench_documents() -> tuple[str, str]:
+    """The ledger and matter documents bench/api.py sends (the figures are about them),
+    read from its source without running it."""
+    tree = ast.parse((ROOT / "bench" / "api.py").read_text())
+    found = {
+        target.id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id in ("LEDGER_QUERY", "MATTER_QUERY")
+    }
+    return found["LEDGER_QUERY"], found["MATTER_QUERY"]
 
 
 def person(role: Role, slug: str, subject: str | None = None) -> Principal:
@@ -247,6 +274,7 @@ async def test_fast_paths_answer_as_the_standard_ones(settings, communities, no_
         person(Role.RESIDENT, a, resident_subject),
         person(Role.COMMUNITY_CADRE, b),  # another community's cadre: sees nothing
     ]
+    bench_ledger, bench_matter = _bench_documents()
     cases: list[tuple[str, dict[str, Any]]] = [
         (LEDGER, {"c": a, "g": [str(g)], "first": 50}),
         (LEDGER, {"c": a, "g": [str(g)], "first": 2}),
@@ -254,6 +282,13 @@ async def test_fast_paths_answer_as_the_standard_ones(settings, communities, no_
         (FRAGMENTS, {"c": a, "g": [str(g)]}),
         *((MATTER, {"c": a, "m": str(m)}) for m in ids),
         (MATTER, {"c": a, "m": "999999"}),
+        (_operation("ledger"), {"community": a, "filter": {"gridIds": [str(g)]}}),
+        (_operation("ledger"), {"community": a, "filter": {"gridIds": [str(g)]}, "first": 2}),
+        *((_operation("matter"), {"community": a, "id": str(m)}) for m in ids[:3]),
+        (_operation("matterRoutes"), {"community": a, "id": str(ids[3])}),
+        (_operation("community"), {"slug": a}),
+        (bench_ledger, {"c": a, "first": 50}),
+        *((bench_matter, {"c": a, "id": str(m)}) for m in ids),
     ]
     checked = 0
     for actor in actors:
@@ -262,11 +297,14 @@ async def test_fast_paths_answer_as_the_standard_ones(settings, communities, no_
             no_prefetch(True)
             try:
                 expected = await run(standard, settings, actor, query, **variables)
+                # The fast execution context over the DataLoaders' awaitable attributes.
+                unprefetched = await run(fast, settings, actor, query, **variables)
             finally:
                 no_prefetch(False)
             assert got == expected, (actor.primary_role, query[:40], variables)
+            assert unprefetched == expected, (actor.primary_role, query[:40], variables)
             checked += bool(got[0] and got[0]["community"])
-    assert checked > 20  # most cases returned data, not just nulls
+    assert checked > 40  # most cases returned data, not just nulls
     # The page really has the rows it should (not two equally empty answers).
     data, errors = await run(fast, settings, actors[0], LEDGER, c=a, g=[str(g)], first=50)
     items = data["community"]["matters"]["items"]

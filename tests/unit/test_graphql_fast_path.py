@@ -1,11 +1,15 @@
-"""The plain-leaf fast path (services.api.execution) answers exactly as graphql-core does.
+"""The fast paths (services.api.execution) answer exactly as graphql-core does.
 
 Edge cases on a small schema: every kind of leaf (str, int, float, bool, ID, enum, date,
 JSON), nulls on nullable and non-null fields, a value an enum cannot serialise, an
 awaitable attribute, a raising property, aliases, fragments, @skip/@include, a field with
-a resolver, lists. Each document runs through both executors and the results (data and
-errors, as the client would get them) must be equal. tests/integration/
-test_graphql_fast_path_equal.py does the same with the real schema and data.
+a resolver, lists; and for object and list fields: lists of lists, tuples, generators,
+null items in non-null lists, awaitable items, objects whose non-null field is null (null
+propagation up to the nearest nullable parent), a non-list where a list is due, unions and
+interfaces, ``is_type_of``, synchronous and async resolvers returning objects, arguments.
+Each document runs through both executors and the results (data and errors, as the client
+would get them) must be equal. tests/integration/test_graphql_fast_path_equal.py does the
+same with the real schema and data.
 """
 
 from __future__ import annotations
@@ -14,12 +18,18 @@ import enum
 from datetime import date
 from typing import Any
 
+import graphql
 import pytest
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from services.api.execution import SanshiExecutionContext
+from services.api.execution import MIRRORED_GRAPHQL_CORE, SanshiExecutionContext
+
+
+def test_the_mirrored_graphql_core_is_the_installed_one() -> None:
+    """execution.py mirrors graphql-core's Executor methods: re-check them on an upgrade."""
+    assert graphql.version == MIRRORED_GRAPHQL_CORE
 
 
 @strawberry.enum
@@ -174,3 +184,152 @@ async def test_a_raising_attribute_fails_the_same_way() -> None:
         assert fast.errors, "the raising attribute must be an error"
         assert fast.data == standard.data
         assert [e.formatted for e in fast.errors] == [e.formatted for e in standard.errors or []]
+
+
+# --------------------------------------------------------------------------------------
+# Object and list fields
+# --------------------------------------------------------------------------------------
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Cat(Named):
+    lives: int
+
+
+@strawberry.type
+class Dog(Named):
+    good: bool
+
+
+@strawberry.type
+class Typed:
+    """A type with its own is_type_of (graphql-core must check it)."""
+
+    n: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, Typed) and obj.n >= 0
+
+
+async def _async_pair() -> Pair:
+    return Pair(s="later", n=9)
+
+
+class _LaterPair:
+    def __await__(self) -> Any:
+        return _async_pair().__await__()
+
+
+@strawberry.type
+class Node:
+    label: str
+    child: Node | None
+    required_child: Node
+    kids: list[Node]
+    maybe_kids: list[Node | None] | None
+    grid: list[list[int]]
+    maybe_grid: list[list[int | None] | None]
+    tuple_kids: list[Pair]
+    pets: list[Named]
+    either: Cat | Dog
+    typed: list[Typed]
+    pending: list[Pair]
+    later_pair: Pair | None
+    not_a_list: list[int] | None
+
+    @strawberry.field
+    def sync_kids(self, first: int = 2) -> list[Pair]:
+        return [Pair(s=f"k{i}", n=i) for i in range(first)]
+
+    @strawberry.field
+    async def async_kid(self) -> Pair:
+        return Pair(s="async", n=5)
+
+    @strawberry.field
+    def generated(self) -> list[int]:
+        return (i * i for i in range(3))  # type: ignore[return-value]
+
+    @strawberry.field
+    def strict_kids(self) -> list[Pair]:
+        return [Pair(s="a", n=1), None, Pair(s="c", n=3)]  # type: ignore[list-item]
+
+
+def _node(depth: int = 2, label: str = "n") -> Node:
+    leaf = depth <= 0
+    return Node(
+        label=label,
+        child=None if leaf else _node(depth - 1, label + ".c"),
+        required_child=None if leaf else _node(depth - 1, label + ".r"),  # type: ignore[arg-type]
+        kids=[] if leaf else [_node(depth - 1, f"{label}.{i}") for i in range(2)],
+        maybe_kids=None if leaf else [None, _node(0, label + ".m")],
+        grid=[[1, 2], [], [3]],
+        maybe_grid=[[1, None], None],
+        tuple_kids=(Pair(s="t", n=1), Pair(s="u", n=2)),  # type: ignore[arg-type]
+        pets=[Cat(name="咪", lives=9), Dog(name="旺", good=True)],
+        either=Dog(name="旺", good=True) if depth % 2 else Cat(name="咪", lives=9),
+        typed=[Typed(n=1), Typed(n=-1)],
+        pending=[Pair(s="now", n=1), _LaterPair()],  # type: ignore[list-item]
+        later_pair=_LaterPair(),  # type: ignore[arg-type]
+        not_a_list=7,  # type: ignore[arg-type]
+    )
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field
+    def node(self) -> Node:
+        return _node()
+
+    @strawberry.field
+    def nodes(self) -> list[Node]:
+        return [_node(1, "a"), _node(0, "b")]
+
+    @strawberry.field
+    def maybe_node(self) -> Node | None:
+        return _node()
+
+
+def _node_schema(fast: bool) -> strawberry.Schema:
+    cls = SanshiExecutionContext if fast else StrawberryGraphQLCoreExecutionContext
+    return strawberry.Schema(query=NodeQuery, types=[Cat, Dog], execution_context_class=cls)
+
+
+NODE_DOCUMENTS = [
+    "{ node { label child { label child { label } } kids { label kids { label } } } }",
+    "{ nodes { label kids { label } tupleKids { s n } grid maybeGrid } }",
+    # required_child is null at depth 0: null propagates to the nearest nullable parent.
+    "{ node { requiredChild { label requiredChild { label requiredChild { label } } } } }",
+    "{ maybeNode { requiredChild { requiredChild { requiredChild { label } } } } }",
+    "{ node { kids { requiredChild { requiredChild { label } } } } }",
+    "{ maybeNode { kids { label requiredChild { label requiredChild { label } } } } }",
+    "{ node { maybeKids { label } child { maybeKids { label child { label } } } } }",
+    "{ node { pets { name ... on Cat { lives } ... on Dog { good } } either { __typename } } }",
+    "{ node { either { ... on Cat { lives } ... on Dog { good } } } }",
+    "{ node { typed { n } } }",
+    "{ node { pending { s n } laterPair { s } } }",
+    "{ node { notAList } }",
+    "{ node { syncKids { s } few: syncKids(first: 1) { n } asyncKid { s n } } }",
+    "{ node { generated strictKids { s } } }",
+    "{ maybeNode { strictKids { s n } } }",
+    "query($x: Boolean!) { node { kids @include(if: $x) { label } child @skip(if: $x) "
+    "{ label } grid @skip(if: false) } }",
+    "fragment K on Node { label kids { label } } { node { ...K child { ...K } "
+    "a: child { label } b: child { kids { label } } } }",
+]
+
+
+@pytest.mark.parametrize("document", NODE_DOCUMENTS)
+async def test_object_and_list_fields_equal_the_standard_executor(document: str) -> None:
+    variables = {"x": True}
+    fast = await _node_schema(True).execute(document, variable_values=variables)
+    standard = await _node_schema(False).execute(document, variable_values=variables)
+    assert fast.data == standard.data
+    assert [e.formatted for e in fast.errors or []] == [e.formatted for e in standard.errors or []]
+    if "notAList" in document or "strictKids" in document or "requiredChild" in document:
+        assert standard.errors  # the error cases really are errors
