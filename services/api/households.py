@@ -184,18 +184,8 @@ class HouseholdLoaders:
 
 
 def household_loaders(info: Info) -> HouseholdLoaders:
-    """The request's HouseholdLoaders, created on first use.
-
-    Stored on the request's shared ``Loaders`` object (a plain dataclass, one per request)
-    under a private name, so their lifetime is the request's without this slice editing
-    services/api/loaders.py (owned by the matters slice). Households by (slug, id) come
-    from ``Loaders.households`` there.
-    """
-    shared = vars(info.context.loaders)
-    found = shared.get("_households_slice")
-    if found is None:
-        found = shared["_households_slice"] = HouseholdLoaders()
-    return found
+    """The request's HouseholdLoaders (households by (slug, id) are ``Loaders.households``)."""
+    return info.context.loaders.own("households", HouseholdLoaders)
 
 
 # -- output types ------------------------------------------------------------------------------

@@ -136,3 +136,13 @@ class Loaders:
     matter_feedback: DataLoader[CommunityKey, list[dict[str, Any]]] = field(
         default_factory=lambda: _by_matter("feedback")
     )
+    # Loaders a context's API module declares for itself (households, routing, ...),
+    # created on first use and living exactly as long as the request.
+    _own: dict[str, Any] = field(default_factory=dict)
+
+    def own(self, name: str, factory: Callable[[], Any]) -> Any:
+        """The request's loader ``name`` of some context, made by ``factory`` on first use."""
+        found = self._own.get(name)
+        if found is None:
+            found = self._own[name] = factory()
+        return found

@@ -412,17 +412,8 @@ async def _load(
 
 
 def _loader(info: Info, name: str, fetch: Any) -> DataLoader[tuple[str, int], list[dict]]:
-    """The request's DataLoader ``name``, kept on the request's Loaders object.
-
-    Kept there (not as declared Loaders fields) so this slice adds no field to the shared
-    loaders module; the Loaders object lives exactly as long as the request.
-    """
-    loaders = info.context.loaders
-    found = getattr(loaders, name, None)
-    if found is None:
-        found = DataLoader(load_fn=partial(_load, fetch))
-        setattr(loaders, name, found)
-    return found
+    """The request's DataLoader ``name`` of the routing context."""
+    return info.context.loaders.own(name, lambda: DataLoader(load_fn=partial(_load, fetch)))
 
 
 async def resolve_routes(root: Any, info: Info) -> list[MatterRouteType]:
