@@ -82,6 +82,21 @@ CastingVoteNotInTieErrorType = error_type(
     "CastingVoteNotInTieError",
     "决定票须投给平票的类别之一 / The casting vote must go to a tied kind",
 )
+NotTheChairErrorType = error_type(
+    model.NotTheChair,
+    "NotTheChairError",
+    "只有主持人才能投决定票 / Only the chair gives the casting vote",
+)
+NoTieToBreakErrorType = error_type(
+    model.NoTieToBreak,
+    "NoTieToBreakError",
+    "最近一次计票不是平票 / The last count was not a tie",
+)
+CastingVoteAlreadyCastErrorType = error_type(
+    model.CastingVoteAlreadyCast,
+    "CastingVoteAlreadyCastError",
+    "主持人已投决定票 / The chair has already given the casting vote",
+)
 GridSeatsFullErrorType = error_type(
     model.GridSeatsFull, "GridSeatsFullError", "该网格席位已满 / The grid's seats are full"
 )
@@ -288,10 +303,22 @@ class AgendaItemType:
     decided_at: datetime | None
     votes: list[VoteType]
     tally: TallyType = strawberry.field(description="当前计票 / The votes so far")
+    tied_kinds: list[MatterKindType] = strawberry.field(
+        description="最近一次计票平票的类别（非平票时为空）/ Kinds tied at the last count"
+    )
+    casting_vote: MatterKindType | None = strawberry.field(
+        description="主持人的决定票 / The chair's casting vote"
+    )
+    casting_vote_by: CouncilMemberType | None = strawberry.field(
+        description="投决定票的主持人 / The chair who gave it"
+    )
+    casting_vote_at: datetime | None
+    casting_vote_note: str = strawberry.field(description="决定票意见 / Why")
 
     @classmethod
     def from_view(cls, view: ItemView, members: dict[int, CouncilMemberType]) -> AgendaItemType:
         m = view.matter
+        by = view.row["casting_vote_by"]
         return cls(
             id=strawberry.ID(str(view.row["id"])),
             session_id=strawberry.ID(str(view.row["session_id"])),
@@ -318,6 +345,11 @@ class AgendaItemType:
                 for v in view.votes
             ],
             tally=TallyType.of(view.votes),
+            tied_kinds=[MatterKindType(k) for k in view.row["tied_kinds"] or ()],
+            casting_vote=kind_out(view.row["casting_vote"]),
+            casting_vote_by=None if by is None else members.get(by),
+            casting_vote_at=view.row["casting_vote_at"],
+            casting_vote_note=view.row["casting_vote_note"],
         )
 
 
@@ -588,11 +620,21 @@ class CastVoteInput:
     )
 
 
+@strawberry.input(name="CastCastingVoteInput")
+class CastCastingVoteInput:
+    agenda_item_id: strawberry.ID
+    kind: MatterKindType = strawberry.field(description="平票的类别之一 / One of the tied kinds")
+    note: str = strawberry.field(default="", description="决定票意见 / Why")
+
+
 @strawberry.input(name="DecideAgendaItemInput")
 class DecideAgendaItemInput:
     agenda_item_id: strawberry.ID
     casting_vote: MatterKindType | None = strawberry.field(
-        default=None, description="主持人的决定票，仅在平票时有效 / The chair's casting vote (ties)"
+        default=None,
+        description="代主持人投的决定票（主持人未在系统中时），仅在平票时有效；主持人已用 "
+        "castCastingVote 投票时以其为准 / The casting vote on the chair's behalf when the chair "
+        "has no login (ties only); a vote the chair cast with castCastingVote comes first",
     )
     reasoning: str = strawberry.field(
         default="", description="归类理由（空则记录表决结果）/ Reasoning (default: the vote)"
@@ -723,6 +765,23 @@ CastVoteResult = Annotated[
     | TextTooLongErrorType,
     strawberry.union("CastVoteResult", description="记录的表决或失败原因 / The vote or why not"),
 ]
+CastCastingVoteResult = Annotated[
+    AgendaItemType
+    | _BASE
+    | AgendaItemNotFoundErrorType
+    | NotACouncilMemberErrorType
+    | NotTheChairErrorType
+    | SessionDecidedErrorType
+    | SessionClosedErrorType
+    | MemberAbsentErrorType
+    | NoTieToBreakErrorType
+    | CastingVoteAlreadyCastErrorType
+    | CastingVoteNotInTieErrorType
+    | TextTooLongErrorType,
+    strawberry.union(
+        "CastCastingVoteResult", description="议程事项或失败原因 / The agenda item or why not"
+    ),
+]
 DecideAgendaItemResult = Annotated[
     CouncilDecisionType
     | _BASE
@@ -734,6 +793,7 @@ DecideAgendaItemResult = Annotated[
     | NoMajorityErrorType
     | TieErrorType
     | CastingVoteNotInTieErrorType
+    | CastingVoteAlreadyCastErrorType
     | TextTooLongErrorType,
     strawberry.union(
         "DecideAgendaItemResult", description="决定或未能决定的原因 / The decision or why none"
@@ -759,6 +819,7 @@ OPEN_ERRORS = error_members(OpenCouncilSessionResult)
 ATTENDANCE_ERRORS = error_members(RecordAttendanceResult)
 AGENDA_ERRORS = error_members(AddToAgendaResult)
 VOTE_ERRORS = error_members(CastVoteResult)
+CASTING_ERRORS = error_members(CastCastingVoteResult)
 DECIDE_ERRORS = error_members(DecideAgendaItemResult)
 CLOSE_ERRORS = error_members(CloseCouncilSessionResult)
 RULES_ERRORS = error_members(SetDecisionRulesResult)
@@ -940,6 +1001,26 @@ class CouncilMutation:
             note=row["note"],
             cast_at=row["cast_at"],
         )
+
+    @strawberry.mutation(
+        description="平票后主持人投决定票（平票类别之一），下次计票采用，主持人本人 / "
+        "After a tie the chair gives the casting vote (one of the tied kinds), used by the next "
+        "decideAgendaItem; the council's chair"
+    )
+    async def cast_casting_vote(
+        self, info: Info, community: str, input: CastCastingVoteInput
+    ) -> CastCastingVoteResult:
+        try:
+            actor = require_principal(info)
+            item_id = _int_id(input.agenda_item_id, handlers.AgendaItemNotFound)
+            kind = _kind_in(input.kind)
+            assert kind is not None
+            await handlers.cast_casting_vote(
+                actor, community, item_id, kind, info.context.settings, note=input.note
+            )
+            return await _item_out(community, item_id)
+        except SanshiError as err:
+            return as_error(err, CASTING_ERRORS)
 
     @strawberry.mutation(
         description="计票并作出决定，写入三事归类单；未达法定人数或多数时记录结果并返回原因，"

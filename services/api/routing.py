@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -402,30 +401,33 @@ class DepartmentUpdateType:
         )
 
 
-async def _load(
-    fetch: Any, keys: list[tuple[str, int]]
-) -> list[list[dict[str, Any]] | BaseException]:
+async def _load_routing_views(
+    keys: list[tuple[str, int]],
+) -> list[handlers.RoutingView | BaseException]:
     """One tenant transaction per community for a batch of (slug, matter id) keys."""
     from services.api.loaders import load_per_community
 
-    return await load_per_community(fetch, list, keys)
+    return await load_per_community(
+        handlers.routing_by_matter, lambda: handlers.EMPTY_ROUTING_VIEW, keys
+    )
 
 
-def _loader(info: Info, name: str, fetch: Any) -> DataLoader[tuple[str, int], list[dict]]:
-    """The request's DataLoader ``name`` of the routing context."""
-    return info.context.loaders.own(name, lambda: DataLoader(load_fn=partial(_load, fetch)))
+async def _routing_view(root: Any, info: Info) -> handlers.RoutingView:
+    """The matter's routes and updates; one loader for both fields, so one snapshot."""
+    loader = info.context.loaders.own(
+        "routing_view", lambda: DataLoader(load_fn=_load_routing_views)
+    )
+    return await loader.load((root.slug, int(root.id)))
 
 
 async def resolve_routes(root: Any, info: Info) -> list[MatterRouteType]:
-    loader = _loader(info, "_routing_routes", handlers.routes_by_matter)
-    rows = await loader.load((root.slug, int(root.id)))
-    return [MatterRouteType.from_row(r) for r in rows]
+    view = await _routing_view(root, info)
+    return [MatterRouteType.from_row(r) for r in view.routes]
 
 
 async def resolve_department_updates(root: Any, info: Info) -> list[DepartmentUpdateType]:
-    loader = _loader(info, "_routing_updates", handlers.updates_by_matter)
-    rows = await loader.load((root.slug, int(root.id)))
-    return [DepartmentUpdateType.from_row(r) for r in rows]
+    view = await _routing_view(root, info)
+    return [DepartmentUpdateType.from_row(r) for r in view.updates]
 
 
 matter_routes_field = strawberry.field(

@@ -23,12 +23,17 @@ from services.auth.permissions import Op
 from services.communities.handlers import community_for
 from services.councils import model
 from services.councils.model import (
+    CastingVoteAlreadyCast,
     DecisionRules,
+    MemberAbsent,
     MustRecuse,
     NoMajority,
     NoQuorum,
     NotACouncilMember,
+    NoTieToBreak,
+    NotTheChair,
     SessionDecided,
+    Tie,
 )
 from services.councils.tables import AgendaItem, CouncilMember, CouncilSession, VoteRow
 from services.errors import InvalidInput, NotFound, SanshiError, TextTooLong
@@ -654,6 +659,74 @@ async def cast_vote(
     return row[0]
 
 
+async def cast_casting_vote(
+    actor: Principal,
+    slug: str,
+    agenda_item_id: int,
+    kind: MatterKind,
+    settings: Settings,
+    *,
+    note: str = "",
+) -> dict[str, Any]:
+    """Record the chair's casting vote (主持人决定票) on an item whose last count tied.
+
+    The actor is the council member whose login is ``actor.subject``, seated on the session's
+    date, present at it, and the council's active chair. Refusals in this order: not a seated
+    member (``NotACouncilMember``), not the chair (``NotTheChair``), already decided, session
+    closed, absent (``MemberAbsent``), the last decide attempt was not a tie
+    (``NoTieToBreak``), a casting vote already given (``CastingVoteAlreadyCast``), a kind
+    outside the tie (``CastingVoteNotInTie``). The next ``decide`` uses the vote.
+    """
+    await community_for(actor, slug, Op.CAST_VOTE)
+    note = note.strip()
+    _check_len("note", note, settings.max_note_length)
+    async with tenant_tx(slug) as tx:
+        # UPDATE: one casting vote at a time, and a concurrent decide waits for it.
+        item = await _item(agenda_item_id, lock="UPDATE")
+        session = await _session(item["session_id"], lock="SHARE")
+        seated = await seated_on(session["held_on"])
+        member = next((m for m in seated if m["subject"] == actor.subject), None)
+        if member is None:
+            raise NotACouncilMember()
+        if not member["is_chair"]:
+            raise NotTheChair()
+        if item["status"] == "decided":
+            raise SessionDecided()
+        if session["status"] != "open":
+            raise SessionClosed()
+        if member["id"] not in await _present(tx, session["id"]):
+            raise MemberAbsent()
+        tied = [MatterKind(k) for k in item["tied_kinds"] or ()]
+        if item["status"] != "no_majority" or not tied:
+            raise NoTieToBreak()
+        if item["casting_vote"] is not None:
+            cast = MatterKind(item["casting_vote"])
+            raise CastingVoteAlreadyCast(kind_zh=cast.label_zh, kind_en=cast.label_en.lower())
+        model.check_casting_vote(kind, tied)
+        row = (
+            await AgendaItem.update(
+                {
+                    AgendaItem.casting_vote: kind.value,
+                    AgendaItem.casting_vote_by: member["id"],
+                    AgendaItem.casting_vote_at: datetime.now(UTC),
+                    AgendaItem.casting_vote_note: note,
+                }
+            )
+            .where(AgendaItem.id == agenda_item_id)
+            .returning(*AgendaItem.all_columns())
+            .run()
+        )[0]
+        await audit.record(
+            tx,
+            actor,
+            "council.casting_vote",
+            f"agenda_item:{agenda_item_id}",
+            before={"tied": [k.value for k in tied]},
+            after={"member": member["id"], "kind": kind.value, "note": note},
+        )
+    return row
+
+
 async def decide(
     actor: Principal,
     slug: str,
@@ -671,10 +744,16 @@ async def decide(
     ``classify_in_tx`` in this same transaction (kind, responsible party, the votes, the
     session, whether the suggestion was followed; the ``matter.major`` outbox message for a
     major matter). No quorum / no majority / a tie without the chair's casting vote records
-    the item's outcome, leaves the matter awaiting the council and raises ``NoQuorum`` /
-    ``NoMajority`` / ``Tie`` after the outcome has committed. The item can be decided again
-    while its session is open (e.g. with the chair's casting vote, or after more members
-    arrive).
+    the item's outcome (for a tie, the kinds that tied), leaves the matter awaiting the
+    council and raises ``NoQuorum`` / ``NoMajority`` / ``Tie`` after the outcome has
+    committed. The item can be decided again while its session is open (e.g. after the chair
+    has cast the casting vote, or after more members arrive).
+
+    The casting vote is the one the chair stored with ``cast_casting_vote``. ``casting_vote``
+    is the fallback for a chair without a login: the deciding cadre gives it, and the sheet
+    records the cadre as who cast it. Given alongside a different stored vote it is refused
+    (``CastingVoteAlreadyCast``). A stored vote for a tie that no longer stands (later votes
+    changed the tied kinds) is dropped, so the chair can cast again for the new tie.
     """
     await community_for(actor, slug, Op.DECIDE)
     reasoning, explanation = reasoning.strip(), explanation.strip()
@@ -703,13 +782,27 @@ async def decide(
         rows = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
         cast = [r for r in rows if not r["recused"] and r["member_id"] in present]
         votes = [model.Vote(r["member_id"], MatterKind(r["kind"]), r["note"]) for r in cast]
+        chair_vote, cast_by, stale = _casting_vote(item, votes, casting_vote, actor, seated)
         try:
-            decision = model.tally(votes, len(seated), len(present), rules, chair_vote=casting_vote)
+            decision = model.tally(votes, len(seated), len(present), rules, chair_vote=chair_vote)
         except (NoQuorum, NoMajority) as err:
             outcome = err
             status_after = "no_quorum" if isinstance(err, NoQuorum) else "no_majority"
+            changes: dict[Any, Any] = {
+                AgendaItem.status: status_after,
+                AgendaItem.tied_kinds: [k.value for k in err.tied]
+                if isinstance(err, Tie)
+                else None,
+            }
+            if stale:
+                changes |= {
+                    AgendaItem.casting_vote: None,
+                    AgendaItem.casting_vote_by: None,
+                    AgendaItem.casting_vote_at: None,
+                    AgendaItem.casting_vote_note: "",
+                }
             item = (
-                await AgendaItem.update({AgendaItem.status: status_after})
+                await AgendaItem.update(changes)
                 .where(AgendaItem.id == agenda_item_id)
                 .returning(*AgendaItem.all_columns())
                 .run()
@@ -722,7 +815,7 @@ async def decide(
                 after={"outcome": status_after, "code": err.code, "message": err.message_zh},
             )
         else:
-            tally = _tally_record(decision, session, rows, seated, casting_vote)
+            tally = _tally_record(decision, session, rows, seated, chair_vote, cast_by)
             sheet = await matters.classify_in_tx(
                 tx,
                 actor,
@@ -757,6 +850,49 @@ async def decide(
     return DecideResult(item=item, sheet=sheet, decision=decision)
 
 
+@dataclass(frozen=True)
+class _CastBy:
+    """Who gave the casting vote: the chair (member id) or the deciding cadre (subject)."""
+
+    by: int | str
+    name: str | None
+    role: Literal["chair", "cadre"]
+    note: str = ""
+
+
+def _casting_vote(
+    item: dict[str, Any],
+    votes: list[model.Vote],
+    given: MatterKind | None,
+    actor: Principal,
+    seated: dict[int, dict[str, Any]],
+) -> tuple[MatterKind | None, _CastBy | None, bool]:
+    """The casting vote ``decide`` applies, who gave it, and whether a stored one is stale.
+
+    The chair's stored vote comes first; the cadre's ``given`` one is the fallback (and must
+    agree with a stored one). A stored vote outside today's tie is stale: it is dropped.
+    """
+    stored = MatterKind(item["casting_vote"]) if item["casting_vote"] else None
+    if stored is not None:
+        tied = model.tied_kinds(votes)
+        if tied and stored not in tied:
+            stored = None
+            stale = True
+        else:
+            stale = False
+    else:
+        stale = False
+    if stored is not None:
+        if given is not None and given is not stored:
+            raise CastingVoteAlreadyCast(kind_zh=stored.label_zh, kind_en=stored.label_en.lower())
+        chair = item["casting_vote_by"]
+        name = seated[chair]["name"] if chair in seated else None
+        return stored, _CastBy(chair, name, "chair", item["casting_vote_note"]), False
+    if given is not None:
+        return given, _CastBy(actor.subject, None, "cadre"), stale
+    return None, None, stale
+
+
 def _default_reasoning(decision: model.Decision) -> str:
     """What the sheet says when the cadre gave no reasoning: the council's vote itself."""
     counts = "、".join(f"{k.label_zh} {decision.counts[k]} 票" for k in MatterKind)
@@ -770,8 +906,14 @@ def _tally_record(
     rows: list[dict[str, Any]],
     seated: dict[int, dict[str, Any]],
     casting_vote: MatterKind | None,
+    cast_by: _CastBy | None,
 ) -> dict[str, Any]:
-    """The votes and counts as the classification sheet keeps them (jsonb)."""
+    """The votes and counts as the classification sheet keeps them (jsonb).
+
+    ``casting_vote_by`` is the chair's member id when the chair cast it, or the deciding
+    cadre's login subject when given through ``decide`` (``casting_vote_by_role`` says which).
+    """
+    by = cast_by if decision.tie_broken_by_chair and casting_vote is not None else None
     return {
         "session_id": session["id"],
         "session_held_on": session["held_on"].isoformat(),
@@ -783,9 +925,11 @@ def _tally_record(
         "quorum_required": decision.quorum_required,
         "majority_required": decision.majority_required,
         "tie_broken_by_chair": decision.tie_broken_by_chair,
-        "casting_vote": casting_vote.value
-        if decision.tie_broken_by_chair and casting_vote
-        else None,
+        "casting_vote": casting_vote.value if by and casting_vote else None,
+        "casting_vote_by": by.by if by else None,
+        "casting_vote_by_role": by.role if by else None,
+        "casting_vote_by_name": by.name if by else None,
+        "casting_vote_note": by.note if by else None,
         "votes": [
             {
                 "member_id": r["member_id"],

@@ -74,11 +74,34 @@ class Tie(NoMajority):
     zh = "平票（{counts_zh}），须由主持人投决定票"
     en = "Tied ({counts_en}); the chair must give a casting vote"
 
+    @property
+    def tied(self) -> tuple[MatterKind, ...]:
+        """The kinds that tied at the top, in ``MatterKind`` order."""
+        return tuple(self.params.get("tied", ()))  # type: ignore[call-overload]
+
 
 class CastingVoteNotInTie(SanshiError):
     code = "CASTING_VOTE_NOT_IN_TIE"
     zh = "主持人的决定票只能投给平票的类别之一：{tied_zh}"
     en = "The chair's casting vote must go to one of the tied kinds: {tied_en}"
+
+
+class NotTheChair(SanshiError):
+    code = "NOT_THE_CHAIR"
+    zh = "只有理事会主持人才能投决定票"
+    en = "Only the council's chair can give the casting vote"
+
+
+class NoTieToBreak(SanshiError):
+    code = "NO_TIE_TO_BREAK"
+    zh = "该事项最近一次计票不是平票，不需要决定票"
+    en = "The item's last count was not a tie; there is no casting vote to give"
+
+
+class CastingVoteAlreadyCast(SanshiError):
+    code = "CASTING_VOTE_ALREADY_CAST"
+    zh = "主持人已就该事项投出决定票（{kind_zh}）"
+    en = "The chair has already given the casting vote on this item ({kind_en})"
 
 
 class GridSeatsFull(SanshiError):
@@ -280,6 +303,26 @@ def _counts_text(counts: Mapping[MatterKind, int]) -> tuple[str, str]:
     return zh, en
 
 
+def tied_kinds(votes: Iterable[Vote]) -> tuple[MatterKind, ...]:
+    """The kinds tied at the top of the votes (in ``MatterKind`` order); empty if no tie."""
+    counts = {k: 0 for k in MatterKind}
+    for v in votes:
+        counts[v.kind] += 1
+    top = max(counts.values())
+    leaders = tuple(k for k in MatterKind if counts[k] == top)
+    return leaders if top and len(leaders) > 1 else ()
+
+
+def check_casting_vote(kind: MatterKind, tied: Iterable[MatterKind]) -> None:
+    """A casting vote must go to one of the tied kinds (``CastingVoteNotInTie``)."""
+    tied = tuple(tied)
+    if kind not in tied:
+        raise CastingVoteNotInTie(
+            tied_zh="、".join(k.label_zh for k in tied),
+            tied_en=", ".join(k.label_en.lower() for k in tied),
+        )
+
+
 def tally(
     votes: Iterable[Vote],
     seated_count: int,
@@ -323,12 +366,8 @@ def tally(
     tie_broken = False
     if cast and len(leaders) > 1:
         if chair_vote is None:
-            raise Tie(counts_zh=counts_zh, counts_en=counts_en, cast=cast)
-        if chair_vote not in leaders:
-            raise CastingVoteNotInTie(
-                tied_zh="、".join(k.label_zh for k in leaders),
-                tied_en=", ".join(k.label_en.lower() for k in leaders),
-            )
+            raise Tie(counts_zh=counts_zh, counts_en=counts_en, cast=cast, tied=tuple(leaders))
+        check_casting_vote(chair_vote, leaders)
         winner, winner_count, base, tie_broken = chair_vote, top + 1, cast + 1, True
     else:
         winner, winner_count, base = leaders[0], top, cast

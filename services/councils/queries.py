@@ -128,6 +128,7 @@ async def _views(
     )
     items = await tx.connection.fetch(
         "SELECT i.id, i.session_id, i.matter_id, i.status, i.decided_kind, i.decided_at, "
+        "i.tied_kinds, i.casting_vote, i.casting_vote_by, i.casting_vote_at, i.casting_vote_note, "
         "m.number, m.title, m.status AS matter_status, m.category, m.grid_id, m.kind, "
         "m.suggested_kind, m.suggestion_reason_zh, m.suggestion_reason_en "
         "FROM agenda_items i JOIN matters m ON m.id = i.matter_id "
@@ -153,8 +154,22 @@ async def _views(
     by_session: dict[int, list[ItemView]] = {i: [] for i in ids}
     for r in items:
         view = ItemView(
-            row={k: r[k] for k in ("id", "session_id", "matter_id", "status", "decided_kind")}
-            | {"decided_at": r["decided_at"]},
+            row={
+                k: r[k]
+                for k in (
+                    "id",
+                    "session_id",
+                    "matter_id",
+                    "status",
+                    "decided_kind",
+                    "decided_at",
+                    "tied_kinds",
+                    "casting_vote",
+                    "casting_vote_by",
+                    "casting_vote_at",
+                    "casting_vote_note",
+                )
+            },
             matter={
                 "id": r["matter_id"],
                 "number": r["number"],

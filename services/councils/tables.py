@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, Date, Integer, Serial, Text, Timestamptz
+from piccolo.columns import Array, Boolean, Date, Integer, Serial, Text, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -57,6 +57,13 @@ class AgendaItem(Table, tablename="agenda_items", db=ENGINE):
     status = Text(default="pending")
     decided_kind = Text(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
+    # The chair's casting vote after a tie (migration 0005), and the kinds that tied at the
+    # last decide attempt (None when that attempt did not end in a tie).
+    casting_vote = Text(null=True, default=None)
+    casting_vote_by = Integer(null=True, default=None)
+    casting_vote_at = Timestamptz(null=True, default=None)
+    casting_vote_note = Text(default="")
+    tied_kinds = Array(Text(), null=True, default=None)
 
 
 class VoteRow(Table, tablename="votes", db=ENGINE):

@@ -575,38 +575,46 @@ async def apply_department_event(community: str, event_id: int) -> bool:
 # ==========================================================================================
 # Read side for the community: where a matter went, and every department act
 # ==========================================================================================
-async def routes_by_matter(slug: str, matter_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """``matter_routes`` rows per matter id (one tenant transaction), by ticket id."""
+@dataclass(frozen=True)
+class RoutingView:
+    """Where a matter went and every department act on it, read in ONE transaction.
+
+    Both come from the same snapshot, so a reader never sees an update whose route is not
+    there yet (the flow back writes the two in one transaction).
+    """
+
+    routes: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+
+
+EMPTY_ROUTING_VIEW = RoutingView([], [])
+
+
+async def routing_by_matter(slug: str, matter_ids: list[int]) -> dict[int, RoutingView]:
+    """``matter_routes`` (by ticket id) and ``department_updates`` (oldest first) per matter."""
     async with tenant_tx(slug) as tx:
-        rows = await tx.connection.fetch(
+        routes = await tx.connection.fetch(
             "SELECT ticket_id, matter_id, department_code, department_name_zh, "
             "department_name_en, status, commitment, commitment_due_on, resolve_due_at, "
             "overdue, supervised, updated_at FROM matter_routes WHERE matter_id = ANY($1) "
             "ORDER BY ticket_id",
             matter_ids,
         )
-    out: dict[int, list[dict[str, Any]]] = {}
-    for r in rows:
-        out.setdefault(r["matter_id"], []).append(dict(r))
-    return out
-
-
-async def updates_by_matter(slug: str, matter_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """``department_updates`` rows per matter id, oldest first (one tenant transaction)."""
-    async with tenant_tx(slug) as tx:
-        rows = await tx.connection.fetch(
+        updates = await tx.connection.fetch(
             "SELECT u.event_id, u.ticket_id, u.matter_id, u.department_code, u.kind, u.actor, "
             "u.note, u.data, u.at, r.department_name_zh, r.department_name_en "
             "FROM department_updates u LEFT JOIN matter_routes r ON r.ticket_id = u.ticket_id "
             "WHERE u.matter_id = ANY($1) ORDER BY u.at, u.event_id",
             matter_ids,
         )
-    out: dict[int, list[dict[str, Any]]] = {}
-    for r in rows:
+    out: dict[int, RoutingView] = {}
+    for r in routes:
+        out.setdefault(r["matter_id"], RoutingView([], [])).routes.append(dict(r))
+    for r in updates:
         item = dict(r)
         if isinstance(item["data"], str):
             item["data"] = json.loads(item["data"])
-        out.setdefault(r["matter_id"], []).append(item)
+        out.setdefault(r["matter_id"], RoutingView([], [])).updates.append(item)
     return out
 
 

@@ -128,6 +128,11 @@ DECIDE = """mutation($c: String!, $i: ID!, $cv: MatterKind, $why: String! = "") 
     suggestionFollowed seated present quorumRequired majorityRequired tieBrokenByChair
     agendaItem { status decidedKind matterStatus tally { private minor major votesCast recused } } }
   ... on Error { code message messageEn } } }"""
+CASTING = """mutation($c: String!, $i: ID!, $k: MatterKind!, $note: String! = "") {
+  castCastingVote(community: $c, input: {agendaItemId: $i, kind: $k, note: $note}) {
+  __typename ... on AgendaItem { id status tiedKinds castingVote castingVoteNote
+    castingVoteBy { id name isChair } }
+  ... on Error { code message messageEn } } }"""
 CLOSE = """mutation($c: String!, $s: ID!) { closeCouncilSession(community: $c, sessionId: $s) {
   __typename ... on CouncilSession { id status } ... on Error { code } } }"""
 RULES = """mutation($c: String!, $input: DecisionRulesInput!) {
@@ -446,6 +451,69 @@ async def test_tie_broken_by_the_chairs_casting_vote(schema, settings, pair):
     assert decided["kind"] == "MINOR" and decided["tieBrokenByChair"] is True
     (sheet,) = await sheets(a, m["id"])
     assert sheet["tally"]["casting_vote"] == "minor" and sheet["tally"]["tie_broken_by_chair"]
+    # Given through decide (the chair has no login): the sheet names the cadre who gave it.
+    assert sheet["tally"]["casting_vote_by"] == cadre(a).subject
+    assert sheet["tally"]["casting_vote_by_role"] == "cadre"
+
+
+async def test_the_chair_casts_the_casting_vote_after_a_tie(schema, settings, pair):
+    """Only the chair, only after a tie, only for a tied kind; decide then uses it."""
+    a, _ = pair
+    council = await seat(schema, settings, a, grids=2)
+    chair, other = council.ids[0], council.ids[1]
+    assert (await run(schema, settings, cadre(a), CHAIR, c=a, m=chair))["isChair"] is True
+    m = await matter(settings, a, await household(a, await grid(a)))
+    present = council.ids[:4]
+    _, item = await session_with(schema, settings, council, present, m["id"])
+    for member_id, kind in zip(present, ["PRIVATE", "PRIVATE", "MINOR", "MINOR"], strict=True):
+        await vote(schema, settings, council, member_id, item, kind)
+
+    async def casting(member_id: str, kind: str) -> dict[str, Any]:
+        login = council.login(member_id)
+        return await run(schema, settings, login, CASTING, c=a, i=item, k=kind, note="按主持人意见")
+
+    early = await casting(chair, "MINOR")
+    assert early["__typename"] == "NoTieToBreakError" and early["code"] == "NO_TIE_TO_BREAK"
+
+    tie = await run(schema, settings, cadre(a), DECIDE, c=a, i=item)
+    assert tie["__typename"] == "TieError"
+
+    not_chair = await casting(other, "MINOR")
+    assert not_chair["__typename"] == "NotTheChairError" and "主持人" in not_chair["message"]
+    stranger = await run(
+        schema, settings, member_login(a, "nobody"), CASTING, c=a, i=item, k="MINOR"
+    )
+    assert stranger["__typename"] == "NotACouncilMemberError"
+    outside = await casting(chair, "MAJOR")
+    assert outside["__typename"] == "CastingVoteNotInTieError"
+    async with tenant_tx(a):
+        row = (await AgendaItem.select().where(AgendaItem.id == int(item)).run())[0]
+    assert row["casting_vote"] is None and row["tied_kinds"] == ["private", "minor"]
+
+    cast = await casting(chair, "MINOR")
+    assert cast["__typename"] == "AgendaItem", cast
+    assert cast["castingVote"] == "MINOR" and cast["tiedKinds"] == ["PRIVATE", "MINOR"]
+    assert cast["castingVoteBy"]["id"] == chair and cast["castingVoteNote"] == "按主持人意见"
+    again = await casting(chair, "PRIVATE")
+    assert again["__typename"] == "CastingVoteAlreadyCastError"
+    conflict = await run(schema, settings, cadre(a), DECIDE, c=a, i=item, cv="PRIVATE")
+    assert conflict["__typename"] == "CastingVoteAlreadyCastError"
+
+    decided = await run(schema, settings, cadre(a), DECIDE, c=a, i=item)
+    assert decided["__typename"] == "CouncilDecision", decided
+    assert decided["kind"] == "MINOR" and decided["tieBrokenByChair"] is True
+    assert "主持人" in decided["reasoning"]
+    (sheet,) = await sheets(a, m["id"])
+    tally = sheet["tally"]
+    assert tally["casting_vote"] == "minor" and tally["casting_vote_by"] == int(chair)
+    assert tally["casting_vote_by_role"] == "chair" and tally["casting_vote_by_name"] == "代表1"
+    after = await casting(chair, "MINOR")
+    assert after["__typename"] == "SessionDecidedError"
+    async with tenant_tx(a) as tx:
+        actions = await tx.connection.fetch(
+            "SELECT action FROM audit_log WHERE subject = $1 ORDER BY id", f"agenda_item:{item}"
+        )
+    assert [r["action"] for r in actions].count("council.casting_vote") == 1
 
 
 async def test_no_majority_under_a_stricter_rule(schema, settings, pair):
@@ -660,6 +728,7 @@ OPS = {
     "rules": Op.MANAGE_COUNCIL,
     "vote": Op.CAST_VOTE,
     "decide": Op.DECIDE,
+    "casting": Op.CAST_VOTE,
 }
 ROLES = [
     Role.COMMUNITY_CADRE,
@@ -699,6 +768,7 @@ async def test_permission_matrix(schema, settings, pair):
         ),
         "vote": (VOTE, {"i": nowhere, "k": "MINOR", "r": False}),
         "decide": (DECIDE, {"i": nowhere}),
+        "casting": (CASTING, {"i": nowhere, "k": "MINOR"}),
     }
     seen: dict[tuple[str, str], bool] = {}
     for role in ROLES:
