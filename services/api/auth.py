@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from services.api.context import principal_of
+from services.api.vocabulary import labelled as _role
 from services.auth.model import Principal, Role, ScopeKind
-
-
-def _role(role: Role) -> Any:
-    # Labels have one owner (services.auth.model); a unit test keeps the members in step.
-    return strawberry.enum_value(role.value, description=f"{role.label_zh} / {role.label_en}")
 
 
 @strawberry.enum(name="Role", description="用户角色 / A user's role")

@@ -33,6 +33,7 @@ from services.api.errors import (
     error_type,
 )
 from services.api.grids import GridType
+from services.api.vocabulary import labelled as _kind
 from services.auth.permissions import Op, allowed
 from services.councils import handlers, model, queries
 from services.councils.handlers import DecideResult, ElectMemberInput
@@ -158,11 +159,6 @@ def _matter_not_found_type() -> type[ErrorType]:
 MatterNotFoundErrorType: Any = _matter_not_found_type()
 
 # -- vocabulary --------------------------------------------------------------------------------
-
-
-def _kind(kind: MatterKind) -> Any:
-    # Labels have one owner (services.matters.model); values are the stored ones.
-    return strawberry.enum_value(kind.value, description=f"{kind.label_zh} / {kind.label_en}")
 
 
 @strawberry.enum(

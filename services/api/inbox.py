@@ -33,6 +33,7 @@ from services.api.errors import (
     error_type,
 )
 from services.api.matters import ReasonRequiredErrorType
+from services.api.vocabulary import labelled as _v
 from services.auth.model import Principal
 from services.errors import SanshiError
 from services.routing import inbox
@@ -97,10 +98,6 @@ TicketClosedErrorType = _error(
 # --------------------------------------------------------------------------------------
 # Vocabulary
 # --------------------------------------------------------------------------------------
-
-
-def _v(member: TicketStatus | EventKind) -> Any:
-    return strawberry.enum_value(member.value, description=f"{member.label_zh} / {member.label_en}")
 
 
 @strawberry.enum(name="TicketStatus", description="工单状态 / Where a ticket stands")

@@ -39,6 +39,7 @@ from services.api.errors import (
 )
 from services.api.grids import GridType
 from services.api.routing import department_updates_field, matter_routes_field
+from services.api.vocabulary import labelled as _v
 from services.auth.model import Principal
 from services.errors import SanshiError
 from services.households.masking import Visibility
@@ -63,10 +64,6 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------------------
 # Vocabulary: GraphQL enums with the model's values and labels (a unit test keeps them equal)
 # --------------------------------------------------------------------------------------
-
-
-def _v(member: model._Labelled) -> Any:
-    return strawberry.enum_value(member.value, description=f"{member.label_zh} / {member.label_en}")
 
 
 @strawberry.enum(name="MatterStatus", description="事项状态 / Where a matter is in its life")

@@ -1,0 +1,20 @@
+"""GraphQL enum values from the domain's vocabulary: the stored value, the zh/en labels."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import strawberry
+
+
+class Labelled(Protocol):
+    """A domain enum member with its labels (their one owner is the context's model)."""
+
+    value: str
+    label_zh: str
+    label_en: str
+
+
+def labelled(member: Labelled) -> Any:
+    """``strawberry.enum_value`` for ``member``: its value, described "中文 / English"."""
+    return strawberry.enum_value(member.value, description=f"{member.label_zh} / {member.label_en}")
