@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get
-from litestar.enums import ScopeType
+from litestar.enums import MediaType, ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Stream
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +28,7 @@ from strawberry.litestar import make_graphql_controller
 
 from services.api.context import SanshiContext
 from services.api.loaders import Loaders
+from services.api.response_cache import CACHE_HEADER, ResponseCache, request_key
 from services.api.schema import build_schema
 from services.auth.model import Principal
 from services.auth.tokens import verify_token
@@ -36,6 +37,7 @@ from services.matters.export import filter_from_query, open_ledger_export
 from services.runtime import embedded
 from services.runtime.bootstrap import platform_ready, with_embedded_database
 from services.settings import Settings, get_settings
+from tenants import readset
 from tenants.tx import platform_tx
 
 logger = logging.getLogger("sanshi.app")
@@ -113,6 +115,8 @@ class Runtime:
 
     settings: Settings
     redis: Redis
+    # The GraphQL response cache (None when SANSHI_RESPONSE_CACHE_MB=0).
+    response_cache: ResponseCache | None = None
 
 
 def _runtime(request: Request) -> Runtime:
@@ -174,6 +178,12 @@ async def ledger_csv(request: Request, slug: str) -> Response[Any] | Stream:
     )
 
 
+def _is_json(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == (
+        "application/json"
+    )
+
+
 def _configure_logging() -> None:
     """Send our loggers to stderr once (uvicorn only configures its own)."""
     root = logging.getLogger("sanshi")
@@ -207,7 +217,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await stack.enter_async_context(platform_ready(effective))
             redis = Redis.from_url(effective.redis_url or "", socket_timeout=READY_TIMEOUT_S)
             stack.push_async_callback(redis.aclose)
-            app.state.runtime = Runtime(settings=effective, redis=redis)
+            cache_bytes = effective.response_cache_mb * 1024 * 1024
+            app.state.runtime = Runtime(
+                settings=effective,
+                redis=redis,
+                response_cache=ResponseCache(cache_bytes) if cache_bytes else None,
+            )
             logger.info("ready: database and Redis connected, platform schema migrated")
             yield
 
@@ -233,7 +248,36 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # msgspec (Litestar's own encoder) instead of Strawberry's json.dumps: several
             # times faster on a ledger page, and UTF-8 instead of \uXXXX escapes for
             # Chinese text (about half the bytes). The same JSON value either way.
+            if isinstance(data, dict) and data.get("errors"):
+                readset.refuse("errors")  # an answer with errors is never kept
             return msgspec.json.encode(data)
+
+        async def execute_request(
+            self, request: Request[Any, Any, Any], context: Any, root_value: Any
+        ) -> Response[Any]:
+            # The response cache (services/api/response_cache.py): a plain JSON POST
+            # whose answer is stored and whose schemas are unchanged is answered from
+            # it; otherwise the request runs with its reads recorded, and a query's
+            # answer is kept.
+            cache = _runtime(request).response_cache
+            if cache is None or request.method != "POST" or not _is_json(request):
+                return await super().execute_request(request, context, root_value)
+            key = request_key(context.principal, await request.body())
+            if key is None:
+                return await super().execute_request(request, context, root_value)
+            body = await cache.lookup(key)
+            if body is not None:
+                return Response(body, media_type=MediaType.JSON, headers={CACHE_HEADER: "hit"})
+            rs = readset.ReadSet()
+            with readset.recording(rs):
+                response = await super().execute_request(request, context, root_value)
+            stored = (
+                response.status_code == 200
+                and isinstance(response.content, bytes)
+                and cache.store(key, rs, response.content)
+            )
+            response.headers[CACHE_HEADER] = "store" if stored else "miss"
+            return response
 
     return Litestar(
         route_handlers=[GraphQLController, healthz, readyz, ledger_csv],

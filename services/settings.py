@@ -99,6 +99,9 @@ class Settings:
     max_text_length: int = 2_000
     max_note_length: int = 1_000
 
+    # GraphQL response cache (docs/response-cache.md): per process, in MiB; 0 turns it off.
+    response_cache_mb: int = 64
+
     # Migrations.
     migrate_workers: int = 2
 
@@ -149,6 +152,7 @@ class Settings:
             max_title_length=_int(e, "SANSHI_MAX_TITLE_LENGTH", 100),
             max_text_length=_int(e, "SANSHI_MAX_TEXT_LENGTH", 2_000),
             max_note_length=_int(e, "SANSHI_MAX_NOTE_LENGTH", 1_000),
+            response_cache_mb=_int(e, "SANSHI_RESPONSE_CACHE_MB", 64),
             migrate_workers=_int(e, "SANSHI_MIGRATE_WORKERS", 2),
             broker=e.get("SANSHI_BROKER", "redis"),
             redis_namespace=e.get("SANSHI_REDIS_NAMESPACE", "sanshi"),
@@ -161,6 +165,8 @@ class Settings:
             raise SettingsError("SANSHI_JWT_SECRET is required when SANSHI_ENV=production")
         if not 1 <= s.migrate_workers <= 8:
             raise SettingsError("SANSHI_MIGRATE_WORKERS must be between 1 and 8")
+        if not 0 <= s.response_cache_mb <= 65_536:
+            raise SettingsError("SANSHI_RESPONSE_CACHE_MB must be between 0 and 65536")
         if s.broker not in {"redis", "rabbitmq"}:
             raise SettingsError("SANSHI_BROKER must be redis or rabbitmq")
         return s

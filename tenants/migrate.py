@@ -77,6 +77,16 @@ def latest(migrations: list[Migration]) -> int:
     return migrations[-1].version if migrations else 0
 
 
+# After any migration run: new tables of a schema that keeps a data_version get its
+# triggers (platform migration 0004). A DO block, so a database whose platform schema is
+# older than 0004 (or a schema without data_version) is left alone.
+_COVER_NEW_TABLES = """DO $cover$ BEGIN
+    IF to_regprocedure('platform.install_data_version_triggers(text)') IS NOT NULL THEN
+        PERFORM platform.install_data_version_triggers(current_schema());
+    END IF;
+END $cover$"""
+
+
 def _script(migrations: Iterable[Migration], current: int) -> tuple[str, int]:
     """One SQL script applying every migration newer than ``current``, and its version.
 
@@ -94,6 +104,8 @@ def _script(migrations: Iterable[Migration], current: int) -> tuple[str, int]:
             f"INSERT INTO schema_migrations (version, name) VALUES ({mig.version}, '{mig.name}')"
         )
         version = mig.version
+    if parts:
+        parts.append(_COVER_NEW_TABLES)
     return "\n;\n".join(parts), version
 
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from services.errors import CommunityNotFound
-from tenants import db
+from tenants import db, readset
 from tenants.db import CURRENT_TX, ENGINE, IsolationError, SanshiTransaction
 from tenants.slugs import PLATFORM_SCHEMA, schema_for, validate_slug
 
@@ -29,10 +29,18 @@ async def _transaction(
     pool_name: str, search_path: str, *, kind: str, slug: str | None
 ) -> AsyncIterator[SanshiTransaction]:
     pool = db.current().pool(pool_name)
+    rs = readset.current()
     async with pool.acquire() as raw, raw.transaction():
         # Logged too: a query-count test should see what each transaction costs.
-        db.log_statement(SET_PATH)
-        await raw.execute(SET_PATH, search_path)
+        if rs is None:
+            db.log_statement(SET_PATH)
+            await raw.execute(SET_PATH, search_path)
+        else:
+            # A recorded read: the schema's data token comes with the same statement,
+            # before any data is read (tenants/readset.py says why that order matters).
+            db.log_statement(readset.SET_PATH_AND_VERSION)
+            row = await raw.fetchrow(readset.SET_PATH_AND_VERSION, search_path)
+            rs.note(pool_name, search_path, row[1] if row is not None else None)
         tx = SanshiTransaction(ENGINE, raw, kind=kind, slug=slug, placement=pool_name)
         token = CURRENT_TX.set(tx)
         try:
@@ -70,6 +78,9 @@ async def tenant_tx(
         or entry.status == "provisioning"
         or (entry.status == "archived" and not include_archived)
     ):
+        # The registry entry may come from a cache of a few seconds: such an answer is
+        # not one to keep for longer.
+        readset.refuse("community not found")
         raise CommunityNotFound()
     async with _transaction(entry.placement, schema_for(slug), kind="tenant", slug=slug) as tx:
         yield tx

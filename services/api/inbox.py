@@ -45,6 +45,7 @@ from services.routing.model import (
     TicketStatus,
 )
 from services.routing.rules import NoFallbackDepartment
+from tenants import readset
 
 
 def _error(domain: type[SanshiError], name: str, description: str) -> type[ErrorType]:
@@ -238,6 +239,7 @@ class TicketType:
     @classmethod
     def from_row(cls, r: dict[str, Any], now: datetime | None = None) -> TicketType:
         status = TicketStatus(r["status"])
+        readset.uses_clock("ticket overdue")  # "overdue" changes with the time alone
         overdue = inbox.overdue_kind(
             status, r["ack_due_at"], r["resolve_due_at"], now or datetime.now(inbox.LOCAL_TZ)
         )

@@ -24,7 +24,7 @@ from services.api.communities import CommunityMutation, CommunityQuery
 from services.api.councils import CouncilMutation
 from services.api.errors import ERROR_TYPES
 from services.api.execution import SanshiExecutionContext
-from services.api.extensions import MaskUnexpectedErrors, log_errors
+from services.api.extensions import MaskUnexpectedErrors, RecordReads, log_errors
 from services.api.grids import GridMutation
 from services.api.households import HouseholdMutation
 from services.api.inbox import InboxMutation, InboxQuery
@@ -71,6 +71,7 @@ def build_schema(settings: Settings | None = None) -> SanshiSchema:
     max_tokens = settings.graphql_max_tokens
     extensions: list[Any] = [
         MaskUnexpectedErrors,
+        RecordReads,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ParserCache,
         lambda: AddValidationRules(limit_rules),

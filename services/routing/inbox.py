@@ -49,6 +49,7 @@ from services.routing.model import (
 from services.routing.rules import NoFallbackDepartment
 from services.routing.tables import Ticket
 from services.settings import Settings
+from tenants import readset
 from tenants.db import SanshiTransaction
 from tenants.slugs import is_valid_slug
 from tenants.tx import platform_tx
@@ -341,6 +342,7 @@ async def department_inbox(
     filt.check()
     position = decode_cursor(after) if after else None
     async with platform_tx() as tx:
+        readset.uses_clock("inbox overdue")  # the overdue filter moves with the time
         now = await tx.connection.fetchval("SELECT now()")
         args: list[Any] = []
         conds: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.migrate import Migration, _script, latest, load
+from tenants.migrate import _COVER_NEW_TABLES, Migration, _script, latest, load
 
 
 def test_project_migrations_are_numbered_without_gaps():
@@ -37,5 +37,10 @@ def test_script_applies_only_newer_migrations_and_survives_trailing_comments():
     migrations = [Migration(1, "a", "SELECT 1"), Migration(2, "b", "SELECT 2 -- no newline")]
     script, version = _script(migrations, 1)
     assert version == 2 and "SELECT 1" not in script
-    assert script.splitlines()[-1].startswith("INSERT INTO schema_migrations")
+    # the bookkeeping INSERT comes after the migration's text, then the data-version
+    # triggers go on any new table (tests/integration/test_data_version.py)
+    parts = script.split("\n;\n")
+    assert parts[0] == "SELECT 2 -- no newline"
+    assert parts[1].startswith("INSERT INTO schema_migrations")
+    assert parts[2] == _COVER_NEW_TABLES
     assert _script(migrations, 2) == ("", 2)

@@ -1,0 +1,149 @@
+"""The GraphQL response cache: a query's answer is served again while nothing it read changed.
+
+Reads outnumber writes many times over in a community (the ledger, a matter, the council
+screen are opened all day; a request is registered or a vote cast a few times an hour),
+and a ledger page of 50 costs ~5-6 ms of CPU to build. So a query's encoded answer is kept
+(per process, LRU, bounded in bytes) under a key of
+
+- who asks: subject, roles and scope of the verified token (never shared between users:
+  masking and "a resident sees only their household" depend on who asks), or anonymous;
+- what is asked: the document text, the operation name and the variables (canonical JSON);
+
+with the data tokens of every schema the query read (``tenants.readset``). It is served
+again only after one statement finds every one of those tokens unchanged — a commit in any
+of those schemas, from any process or worker, changes its token in the same transaction.
+So an answer is never older than the data: there is no time-to-live to tune and nothing to
+invalidate by hand. Not cached: mutations, subscriptions, answers with errors, answers
+that depend on the clock (``tenants.readset.uses_clock``), answers that read nothing,
+requests that are not plain JSON POSTs. ``SANSHI_RESPONSE_CACHE_MB=0`` turns it off.
+
+docs/response-cache.md has the argument for correctness and the figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from services.auth.model import Principal
+from tenants.readset import Dependency, ReadSet, current_tokens
+
+logger = logging.getLogger("sanshi.cache")
+
+CACHE_HEADER = "x-sanshi-cache"
+# Bookkeeping bytes per entry beyond the body and the key's strings (dict slot, tuples).
+_OVERHEAD = 256
+
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    body: bytes
+    deps: tuple[Dependency, ...]
+    tokens: tuple[str, ...]
+    size: int
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    stale: int = 0
+    stored: int = 0
+    refused: int = 0
+    evicted: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)
+
+
+def principal_key(principal: Principal | None) -> tuple[str, ...] | None:
+    """Everything about the caller an answer may depend on (None for anonymous)."""
+    if principal is None:
+        return None
+    roles = ",".join(sorted(r.value for r in principal.roles))
+    scope = principal.scope
+    return (principal.subject, roles, scope.kind.value, scope.id, scope.county or "")
+
+
+class _Body(msgspec.Struct, forbid_unknown_fields=True):
+    query: str
+    variables: dict[str, Any] | None = None
+    operationName: str | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Body)
+
+
+def request_key(principal: Principal | None, body: bytes) -> Key | None:
+    """The cache key of a GraphQL POST body, or None when it is not a plain query request.
+
+    Bodies with anything but ``query``/``variables``/``operationName`` (extensions,
+    batches, uploads) or that do not decode are left to Strawberry, which answers them
+    as it always does.
+    """
+    try:
+        parsed = _DECODER.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    variables = msgspec.json.encode(parsed.variables or {}, order="sorted")
+    return (principal_key(principal), parsed.query, parsed.operationName, variables)
+
+
+class ResponseCache:
+    """An LRU of encoded answers bounded by ``max_bytes``; one per app (per process)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.stats = CacheStats()
+        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def lookup(self, key: Key) -> bytes | None:
+        """The stored answer if every schema it read is unchanged since; else None."""
+        entry = self._entries.get(key)
+        if entry is None:
+            self.stats.misses += 1
+            return None
+        if tuple(await current_tokens(entry.deps)) != entry.tokens:
+            self.stats.stale += 1
+            # Another request may have replaced the entry while we awaited the tokens.
+            if self._entries.get(key) is entry:
+                self._remove(key)
+            return None
+        if key in self._entries:
+            self._entries.move_to_end(key)
+        self.stats.hits += 1
+        return entry.body
+
+    def store(self, key: Key, rs: ReadSet, body: bytes) -> bool:
+        """Keep ``body`` for ``key`` if the read set allows it; True if stored."""
+        if not rs.cacheable:
+            self.stats.refused += 1
+            reason = rs.uncacheable or ("not a query" if not rs.armed else "read nothing")
+            self.stats.refusals[reason] = self.stats.refusals.get(reason, 0) + 1
+            return False
+        deps = tuple(rs.tokens)
+        size = len(body) + sum(len(k) for k in key[1:3] if k) + len(key[3]) + _OVERHEAD
+        if size > self.max_bytes // 8:
+            self.stats.refused += 1  # one answer may not crowd out the rest
+            return False
+        if key in self._entries:
+            self._remove(key)
+        self._entries[key] = Entry(body, deps, tuple(rs.tokens[d] for d in deps), size)
+        self.size += size
+        self.stats.stored += 1
+        while self.size > self.max_bytes and self._entries:
+            self._remove(next(iter(self._entries)))
+            self.stats.evicted += 1
+        return True
+
+    def _remove(self, key: Key) -> None:
+        entry = self._entries.pop(key)
+        self.size -= entry.size
