@@ -1,0 +1,150 @@
+"""The response cache's own logic: keys, what is refused, staleness, the byte bound.
+
+The data tokens are faked here (pure logic); tests/integration/test_data_version.py and
+tests/e2e/test_response_cache_http.py use the real ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.api import response_cache
+from services.api.response_cache import ResponseCache, principal_key, request_key
+from services.auth.model import Principal, Role, Scope, ScopeKind
+from tenants.readset import ReadSet
+
+CADRE = Principal("u1", frozenset({Role.COMMUNITY_CADRE}), Scope(ScopeKind.COMMUNITY, "alpha"))
+OFFICER_A = Principal(
+    "u2", frozenset({Role.DEPARTMENT_OFFICER}), Scope(ScopeKind.DEPARTMENT, "transport", "a")
+)
+OFFICER_B = Principal(
+    "u2", frozenset({Role.DEPARTMENT_OFFICER}), Scope(ScopeKind.DEPARTMENT, "transport", "b")
+)
+
+
+@pytest.fixture
+def tokens(monkeypatch):
+    """The 'database': schema -> current token."""
+    now: dict[str, str] = {}
+
+    async def current_tokens(deps):
+        return [now.get(schema) for _, schema in deps]
+
+    monkeypatch.setattr(response_cache, "current_tokens", current_tokens)
+    return now
+
+
+def read(*schemas: str, tokens: dict[str, str]) -> ReadSet:
+    rs = ReadSet()
+    rs.arm()
+    for s in schemas:
+        rs.note("default", s, tokens[s])
+    return rs
+
+
+def test_keys_separate_callers_documents_and_variables():
+    body = b'{"query": "{ a }", "variables": {"x": 1, "y": [2]}}'
+    same = b'{"variables": {"y": [2], "x": 1}, "query": "{ a }"}'
+    assert request_key(CADRE, body) == request_key(CADRE, same)  # key order is irrelevant
+    assert request_key(CADRE, body) != request_key(None, body)
+    assert request_key(OFFICER_A, body) != request_key(OFFICER_B, body)  # county counts
+    assert request_key(CADRE, body) != request_key(CADRE, b'{"query": "{ a }"}')
+    assert request_key(CADRE, b'{"query": "{ a }", "operationName": "A"}') != request_key(
+        CADRE, b'{"query": "{ a }"}'
+    )
+    assert principal_key(None) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b'[{"query": "{ a }"}]',  # a batch
+        b'{"variables": {}}',  # no query
+        b'{"query": "{ a }", "extensions": {"persistedQuery": {}}}',
+        b'{"query": 1}',
+    ],
+)
+def test_other_bodies_are_left_to_strawberry(body):
+    assert request_key(CADRE, body) is None
+
+
+async def test_served_while_every_token_is_unchanged(tokens):
+    tokens.update({"c_alpha": "t1", "platform": "p1"})
+    cache = ResponseCache(1 << 20)
+    key = request_key(CADRE, b'{"query": "{ a }"}')
+    assert await cache.lookup(key) is None
+    assert cache.store(key, read("c_alpha", "platform", tokens=tokens), b'{"data":1}')
+    assert await cache.lookup(key) == b'{"data":1}'
+    tokens["platform"] = "p2"  # any one of them changes: stale, and dropped
+    assert await cache.lookup(key) is None
+    assert len(cache) == 0 and cache.size == 0
+    assert (cache.stats.hits, cache.stats.stale, cache.stats.misses) == (1, 1, 1)
+
+
+def test_what_is_never_stored(tokens):
+    tokens["c_alpha"] = "t1"
+    cache = ResponseCache(1 << 20)
+    key = request_key(CADRE, b'{"query": "{ a }"}')
+    unarmed = ReadSet()  # a mutation: never armed
+    assert not cache.store(key, unarmed, b"{}")
+    nothing = ReadSet()
+    nothing.arm()  # read no schema at all
+    assert not cache.store(key, nothing, b"{}")
+    clock = read("c_alpha", tokens=tokens)
+    clock.refuse("clock")
+    assert not cache.store(key, clock, b"{}")
+    missing = ReadSet()
+    missing.arm()
+    missing.note("default", "c_new", None)  # a schema without data_version
+    assert not cache.store(key, missing, b"{}")
+    huge = read("c_alpha", tokens=tokens)
+    assert not cache.store(key, huge, b"x" * (1 << 20))  # over 1/8 of the cache
+    assert len(cache) == 0
+    assert cache.stats.refusals == {
+        "not a query": 1,
+        "read nothing": 1,
+        "clock": 1,
+        "no data_version in c_new": 1,
+    }
+
+
+async def test_least_recently_used_goes_first_and_bytes_stay_bounded(tokens):
+    tokens["c_alpha"] = "t1"
+    cache = ResponseCache(8 * 1024)
+    keys = [request_key(CADRE, b'{"query": "{ a%d }"}' % i) for i in range(12)]
+    for k in keys[:6]:
+        assert cache.store(k, read("c_alpha", tokens=tokens), b"x" * 700)
+    assert await cache.lookup(keys[0]) is not None  # 0 is now the most recent
+    for k in keys[6:]:
+        cache.store(k, read("c_alpha", tokens=tokens), b"x" * 700)
+    assert cache.size <= cache.max_bytes
+    # 8 entries of ~965 bytes fit; 1-4 were the least recently used (0 was looked at)
+    assert len(cache) == 8 and cache.stats.evicted == 4
+    assert [await cache.lookup(k) is not None for k in keys] == [
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+    ]
+    # the byte count matches the entries held
+    assert cache.size == sum(e.size for e in cache._entries.values())
+
+
+def test_restoring_a_key_replaces_its_entry(tokens):
+    tokens["c_alpha"] = "t1"
+    cache = ResponseCache(1 << 20)
+    key = request_key(CADRE, b'{"query": "{ a }"}')
+    cache.store(key, read("c_alpha", tokens=tokens), b"old")
+    cache.store(key, read("c_alpha", tokens=tokens), b"new!")
+    assert len(cache) == 1
+    assert cache.size == sum(e.size for e in cache._entries.values())
