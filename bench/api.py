@@ -1,8 +1,10 @@
 """GraphQL API throughput and latency over HTTP against a seeded community (a benchmark).
 
     python bench/api.py [--duration 10] [--repeat 3] [--clients 32]
-                        [--scenarios ledger,matter,flow] [--variants asyncio-h11,uvloop-httptools]
-                        [--rate R] [--database-url URL] [--redis-url URL] [--keep NAME]
+                        [--scenarios ledger,ledger-live,matter,flow]
+                        [--variants asyncio-h11,uvloop-httptools] [--cache on|off|both]
+                        [--rate R] [--write-rate 2] [--database-url URL] [--redis-url URL]
+                        [--keep NAME]
 
 What it does:
 1. creates a database of its own on DATABASE_URL (dropped at the end), migrates it,
@@ -15,8 +17,21 @@ What it does:
    ``--workers N`` for N) on a
    free port, per server variant (asyncio + h11 always; uvloop + httptools when they can
    be imported — they are not project dependencies, see bench/README.md);
+   Every variant runs with the GraphQL response cache on (the default
+   ``SANSHI_RESPONSE_CACHE_MB``) and off (``SANSHI_RESPONSE_CACHE_MB=0``), labelled
+   ``cache-on`` / ``cache-off``, interleaved in the same repetitions (``--cache`` to pick);
 3. drives it with N concurrent keep-alive clients for a fixed duration per scenario:
-   - ``ledger``: the ledger screen, a page of 50 with category, household, grid, ...
+   - ``ledger``: the ledger screen, a page of 50 with category, household, grid, ...;
+     each client is one of 4 users (2 cadres, 2 grid workers: the cache never shares an
+     answer between callers) and each request is one of ~20 ledger requests (no filter,
+     by grid, by status, by kind; first, second, third page);
+   - ``ledger-live``: the same reads while a grid worker registers new requests through
+     the API at ``--write-rate`` per second (default 2): each write changes the
+     community's data token, so every cached answer of it goes stale (the cache under
+     churn). Read figures are the reads only; the writes are reported on their own line.
+     Every unfiltered read is checked against the writes: its ``totalCount`` must count
+     every write answered before the read was sent and none not yet sent (a stale or
+     premature answer is counted as an error);
    - ``matter``: one matter with its full history (sheets, transitions, votes, feedback,
      referrals, negotiations with commitments), rotating over decided matters;
    - ``floor`` (not by default): ``{ __typename }`` with a token — HTTP, auth and GraphQL
@@ -25,8 +40,9 @@ What it does:
    - ``flow``: register (grid worker) → add to agenda (cadre) → 11 votes (council members,
      each with their own token) → decide (cadre): 14 requests per flow;
 4. prints throughput and p50/p95/p99 per scenario (median over --repeat runs), the CPU
-   used by the server, the client and the whole machine, and the targets: p95 ≤ 25 ms
-   for the ledger page of 50 and ≥ 300 requests/s with 32 concurrent clients.
+   used by the server, the client and the whole machine, the cache hit ratio (responses
+   with ``x-sanshi-cache: hit`` / requests), and the targets: p95 ≤ 25 ms for the ledger
+   page of 50 and ≥ 300 requests/s with 32 concurrent clients.
 
 The client is a minimal HTTP/1.1 keep-alive client on asyncio streams (``--client raw``,
 the default): on a 2-core machine every millisecond of client CPU is taken from the
@@ -67,6 +83,9 @@ from services.auth.tokens import issue_token  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from tenants import db  # noqa: E402
 
+# The response cache's header (services/api/response_cache.py: hit, store or miss; absent
+# when the server runs without the cache).
+CACHE_HEADER = b"x-sanshi-cache"
 TARGET_LEDGER_P95_MS = 25.0
 TARGET_RPS = 300.0
 SLUG = "benchdonghai"
@@ -76,9 +95,11 @@ JWT_SECRET = "bench-secret-" + secrets.token_hex(16)
 # and point SANSHI_BENCH_EXTRAS at <dir> to add the variant that uses them.
 EXTRAS_DIR = Path(os.environ.get("SANSHI_BENCH_EXTRAS", "/tmp/sanshi-bench-extras"))  # noqa: S108
 
-LEDGER_QUERY = """query Ledger($c: String!, $first: Int!) {
+# The ledger page of 50 (the fields are those of the earlier results; filter and cursor
+# vary per request so that a cache sees a realistic spread of distinct requests).
+LEDGER_QUERY = """query Ledger($c: String!, $first: Int!, $filter: MatterFilterInput, $after: String) {
   community(slug: $c) {
-    matters(first: $first) {
+    matters(filter: $filter, first: $first, after: $after) {
       items {
         id number title status kind channel occurredOn registeredAt responsible
         category { code nameZh }
@@ -546,6 +567,8 @@ class RawClient:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.index = 0  # which bench client this is (picks its user)
+        self.last_cache: str | None = None  # x-sanshi-cache of the last response
 
     async def post(self, path: str, body: bytes, token: str) -> tuple[int, bytes]:
         if self.writer is None:
@@ -560,13 +583,17 @@ class RawClient:
         status_line = await self.reader.readline()
         status = int(status_line.split()[1])
         length = 0
+        self.last_cache = None
         while True:
             line = await self.reader.readline()
             if line in (b"\r\n", b""):
                 break
             name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
+            name = name.lower()
+            if name == b"content-length":
                 length = int(value)
+            elif name == CACHE_HEADER:
+                self.last_cache = value.strip().decode()
         return status, await self.reader.readexactly(length)
 
     async def close(self) -> None:
@@ -579,6 +606,8 @@ class HttpxClient:
         import httpx
 
         self.client = httpx.AsyncClient(base_url=f"http://{host}:{port}", timeout=30)
+        self.index = 0
+        self.last_cache: str | None = None
 
     async def post(self, path: str, body: bytes, token: str) -> tuple[int, bytes]:
         r = await self.client.post(
@@ -586,6 +615,7 @@ class HttpxClient:
             content=body,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
+        self.last_cache = r.headers.get(CACHE_HEADER.decode())
         return r.status_code, r.content
 
     async def close(self) -> None:

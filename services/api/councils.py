@@ -88,6 +88,11 @@ NotTheChairErrorType = error_type(
     "NotTheChairError",
     "只有主持人才能投决定票 / Only the chair gives the casting vote",
 )
+ChairMustRecuseErrorType = error_type(
+    model.ChairMustRecuse,
+    "ChairMustRecuseError",
+    "涉及主持人本人家庭，主持人不能投决定票 / The chair's own household: no casting vote",
+)
 NoTieToBreakErrorType = error_type(
     model.NoTieToBreak,
     "NoTieToBreakError",
@@ -773,6 +778,7 @@ CastCastingVoteResult = Annotated[
     | NoTieToBreakErrorType
     | CastingVoteAlreadyCastErrorType
     | CastingVoteNotInTieErrorType
+    | ChairMustRecuseErrorType
     | TextTooLongErrorType,
     strawberry.union(
         "CastCastingVoteResult", description="议程事项或失败原因 / The agenda item or why not"
@@ -790,6 +796,7 @@ DecideAgendaItemResult = Annotated[
     | TieErrorType
     | CastingVoteNotInTieErrorType
     | CastingVoteAlreadyCastErrorType
+    | ChairMustRecuseErrorType
     | TextTooLongErrorType,
     strawberry.union(
         "DecideAgendaItemResult", description="决定或未能决定的原因 / The decision or why none"

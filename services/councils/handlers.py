@@ -24,6 +24,7 @@ from services.communities.handlers import community_for
 from services.councils import model
 from services.councils.model import (
     CastingVoteAlreadyCast,
+    ChairMustRecuse,
     DecisionRules,
     MemberAbsent,
     MustRecuse,
@@ -675,7 +676,9 @@ async def cast_casting_vote(
     member (``NotACouncilMember``), not the chair (``NotTheChair``), already decided, session
     closed, absent (``MemberAbsent``), the last decide attempt was not a tie
     (``NoTieToBreak``), a casting vote already given (``CastingVoteAlreadyCast``), a kind
-    outside the tie (``CastingVoteNotInTie``). The next ``decide`` uses the vote.
+    outside the tie (``CastingVoteNotInTie``), the request concerns the chair's own household
+    or the chair recused on it (``ChairMustRecuse``: the rule that makes a member recuse
+    holds for the casting vote too). The next ``decide`` uses the vote.
     """
     await community_for(actor, slug, Op.CAST_VOTE)
     note = note.strip()
@@ -696,6 +699,7 @@ async def cast_casting_vote(
             raise SessionClosed()
         if member["id"] not in await _present(tx, session["id"]):
             raise MemberAbsent()
+        await _check_chair_may_cast(tx, item, as_seat(member))
         tied = [MatterKind(k) for k in item["tied_kinds"] or ()]
         if item["status"] != "no_majority" or not tied:
             raise NoTieToBreak()
@@ -751,7 +755,8 @@ async def decide(
 
     The casting vote is the one the chair stored with ``cast_casting_vote``. ``casting_vote``
     is the fallback for a chair without a login: the deciding cadre gives it, and the sheet
-    records the cadre as who cast it. Given alongside a different stored vote it is refused
+    records the cadre as who cast it; refused (``ChairMustRecuse``) when the chair would have
+    to recuse on this request. Given alongside a different stored vote it is refused
     (``CastingVoteAlreadyCast``). A stored vote for a tie that no longer stands (later votes
     changed the tied kinds) is dropped, so the chair can cast again for the new tie.
     """
@@ -782,6 +787,11 @@ async def decide(
         rows = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
         cast = [r for r in rows if not r["recused"] and r["member_id"] in present]
         votes = [model.Vote(r["member_id"], MatterKind(r["kind"]), r["note"]) for r in cast]
+        if casting_vote is not None and item["casting_vote"] is None:
+            # Given on the chair's behalf: not when the chair could not give it themselves.
+            chair = next((m for m in seated.values() if m["is_chair"]), None)
+            if chair is not None:
+                await _check_chair_may_cast(tx, item, as_seat(chair))
         chair_vote, cast_by, stale = _casting_vote(item, votes, casting_vote, actor, seated)
         try:
             decision = model.tally(votes, len(seated), len(present), rules, chair_vote=chair_vote)
@@ -858,6 +868,23 @@ class _CastBy:
     name: str | None
     role: Literal["chair", "cadre"]
     note: str = ""
+
+
+async def _check_chair_may_cast(
+    tx: SanshiTransaction, item: dict[str, Any], chair: model.CouncilMember
+) -> None:
+    """ChairMustRecuse when the chair would have to recuse from voting on this item."""
+    household = await tx.connection.fetchval(
+        "SELECT household_id FROM matters WHERE id = $1", item["matter_id"]
+    )
+    recused = await tx.connection.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM votes WHERE agenda_item_id = $1 AND member_id = $2 "
+        "AND recused)",
+        item["id"],
+        chair.id,
+    )
+    if model.must_recuse(chair, household, frozenset({chair.id}) if recused else frozenset()):
+        raise ChairMustRecuse()
 
 
 def _casting_vote(

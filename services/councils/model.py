@@ -92,6 +92,15 @@ class NotTheChair(SanshiError):
     en = "Only the council's chair can give the casting vote"
 
 
+class ChairMustRecuse(SanshiError):
+    code = "CHAIR_MUST_RECUSE"
+    zh = "该诉求涉及主持人本人家庭（或主持人已回避），不能投决定票；平票须在以后的会议上重新表决"
+    en = (
+        "The request concerns the chair's own household (or the chair recused): no casting "
+        "vote; the tie goes back to a vote at a later session"
+    )
+
+
 class NoTieToBreak(SanshiError):
     code = "NO_TIE_TO_BREAK"
     zh = "该事项最近一次计票不是平票，不需要决定票"

@@ -516,6 +516,48 @@ async def test_the_chair_casts_the_casting_vote_after_a_tie(schema, settings, pa
     assert [r["action"] for r in actions].count("council.casting_vote") == 1
 
 
+async def test_the_chair_recuses_from_a_tie_on_their_own_household(schema, settings, pair):
+    """The rule that makes a member recuse holds for the casting vote: on a request of the
+    chair's own household neither the chair nor the cadre on the chair's behalf breaks the
+    tie (ChairMustRecuse); nothing is written and the item stays undecided."""
+    a, _ = pair
+    council = await seat(schema, settings, a, grids=2)
+    chair = council.ids[0]
+    assert (await run(schema, settings, cadre(a), CHAIR, c=a, m=chair))["isChair"] is True
+    m = await matter(settings, a, council.households[chair])
+    present = council.ids[:5]
+    _, item = await session_with(schema, settings, council, present, m["id"])
+    own = await vote(schema, settings, council, chair, item, "MINOR")
+    assert own["__typename"] == "MustRecuseError"
+    for member_id, kind in zip(present[1:], ["PRIVATE", "PRIVATE", "MINOR", "MINOR"], strict=True):
+        await vote(schema, settings, council, member_id, item, kind)
+    tie = await run(schema, settings, cadre(a), DECIDE, c=a, i=item)
+    assert tie["__typename"] == "TieError"
+
+    cast = await run(
+        schema, settings, council.login(chair), CASTING, c=a, i=item, k="MINOR", note="我来定"
+    )
+    assert cast["__typename"] == "ChairMustRecuseError" and cast["code"] == "CHAIR_MUST_RECUSE"
+    assert "主持人本人家庭" in cast["message"] and "chair's own household" in cast["messageEn"]
+    behalf = await run(schema, settings, cadre(a), DECIDE, c=a, i=item, cv="MINOR")
+    assert behalf["__typename"] == "ChairMustRecuseError"
+    async with tenant_tx(a):
+        row = (await AgendaItem.select().where(AgendaItem.id == int(item)).run())[0]
+    assert row["casting_vote"] is None and row["status"] == "no_majority"
+    assert (await matter_row(a, m["id"]))["status"] == "awaiting_council"
+    assert await sheets(a, m["id"]) == []
+
+    # A neighbour's request, on which the chair declared a recusal: no casting vote either.
+    m2 = await matter(settings, a, council.households[council.ids[5]])
+    _, item2 = await session_with(schema, settings, council, present, m2["id"])
+    for member_id, kind in zip(present[1:], ["PRIVATE", "PRIVATE", "MINOR", "MINOR"], strict=True):
+        await vote(schema, settings, council, member_id, item2, kind)
+    await vote(schema, settings, council, chair, item2, None, recuse=True)
+    assert (await run(schema, settings, cadre(a), DECIDE, c=a, i=item2))["__typename"] == "TieError"
+    declared = await run(schema, settings, council.login(chair), CASTING, c=a, i=item2, k="MINOR")
+    assert declared["__typename"] == "ChairMustRecuseError"  # a declared recusal holds too
+
+
 async def test_no_majority_under_a_stricter_rule(schema, settings, pair):
     """A community requiring three quarters: 2 minor / 1 private is NoMajority, recorded."""
     a, b = pair
