@@ -86,6 +86,7 @@ from tenants import db  # noqa: E402
 # The response cache's header (services/api/response_cache.py: hit, store or miss; absent
 # when the server runs without the cache).
 CACHE_HEADER = b"x-sanshi-cache"
+CACHE_ENV = "SANSHI_RESPONSE_CACHE_MB"
 TARGET_LEDGER_P95_MS = 25.0
 TARGET_RPS = 300.0
 SLUG = "benchdonghai"
@@ -97,7 +98,9 @@ EXTRAS_DIR = Path(os.environ.get("SANSHI_BENCH_EXTRAS", "/tmp/sanshi-bench-extra
 
 # The ledger page of 50 (the fields are those of the earlier results; filter and cursor
 # vary per request so that a cache sees a realistic spread of distinct requests).
-LEDGER_QUERY = """query Ledger($c: String!, $first: Int!, $filter: MatterFilterInput, $after: String) {
+LEDGER_QUERY = """query Ledger(
+  $c: String!, $first: Int!, $filter: MatterFilterInput, $after: String
+) {
   community(slug: $c) {
     matters(filter: $filter, first: $first, after: $after) {
       items {
@@ -636,6 +639,18 @@ async def gql(client: Any, token: str, query: str, variables: dict[str, Any]) ->
     return body["data"]
 
 
+@dataclass(frozen=True)
+class LedgerRequest:
+    """One of the distinct ledger requests the clients rotate through."""
+
+    label: str  # e.g. "grid g3 p1", "status CLOSED p2"
+    filter: dict[str, Any] | None  # MatterFilterInput, None = the whole ledger
+    after: str | None  # the cursor of the page before (None = first page)
+
+    def variables(self) -> dict[str, Any]:
+        return {"c": SLUG, "first": 50, "filter": self.filter, "after": self.after}
+
+
 @dataclass
 class Shared:
     """What the scenarios need: tokens, ids, the open council session."""
@@ -646,33 +661,127 @@ class Shared:
     matter_ids: list[int]
     households: list[int]
     member_ids: list[int] = field(default_factory=list)
+    # The ledger's readers (distinct users: 2 cadres, 2 grid workers) and requests.
+    readers: list[str] = field(default_factory=list)
+    ledger_requests: list[LedgerRequest] = field(default_factory=list)
+    # A cadre token for a fresh subject (never answered from the cache): (subject) -> token.
+    fresh_cadre: Callable[[str], str] | None = None
     session_id: int = 0
     session_items: int = 0
     session_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     seq: int = 0
+    # ledger-live: the unfiltered ledger's total before the run, and the writes so far.
+    live_total0: int = -1
+    writes_started: int = 0
+    writes_done: int = 0
 
 
-Op = Callable[[Any, Shared, random.Random, Callable[[str, float], None]], Awaitable[None]]
+Record = Callable[..., None]  # record(name, seconds, cache_header_or_None)
+Op = Callable[[Any, Shared, random.Random, Record], Awaitable[None]]
 
 
-async def op_ledger(client: Any, sh: Shared, rng: random.Random, record: Any) -> None:
+def _check_ledger(req: LedgerRequest, matters: dict[str, Any]) -> None:
+    rows, total = len(matters["items"]), matters["totalCount"]
+    if req.after is None and rows != min(50, total):
+        raise Failure(f"ledger {req.label}: {rows} rows of {total}, not a page of 50")
+    if req.after is not None and not (0 < rows <= 50):
+        raise Failure(f"ledger {req.label}: {rows} rows after the cursor")
+    if matters["pageInfo"]["hasNextPage"] and rows != 50:
+        raise Failure(f"ledger {req.label}: {rows} rows but a next page")
+
+
+async def _ledger_read(
+    client: Any, sh: Shared, rng: random.Random, record: Record, name: str
+) -> dict[str, Any]:
+    """One ledger request: client i reads as user i mod 4, a request drawn at random."""
+    req = rng.choice(sh.ledger_requests)
+    token = sh.readers[client.index % len(sh.readers)]
+    done_before = sh.writes_done
     t0 = time.perf_counter()
-    data = await gql(client, sh.cadre, LEDGER_QUERY, {"c": SLUG, "first": 50})
-    record("ledger", time.perf_counter() - t0)
-    if len(data["community"]["matters"]["items"]) != 50:
-        raise Failure("the ledger page is not 50 rows")
+    data = await gql(client, token, LEDGER_QUERY, req.variables())
+    record(name, time.perf_counter() - t0, client.last_cache)
+    matters = data["community"]["matters"]
+    _check_ledger(req, matters)
+    if sh.live_total0 >= 0 and req.filter is None:
+        # Freshness: every write answered before this read was sent must be counted,
+        # none that had not been sent by the time the answer came.
+        low, high = sh.live_total0 + done_before, sh.live_total0 + sh.writes_started
+        if not low <= matters["totalCount"] <= high:
+            raise Failure(
+                f"STALE ledger {req.label} ({client.last_cache}): totalCount "
+                f"{matters['totalCount']}, expected {low}..{high}"
+            )
+    return data
 
 
-async def op_matter(client: Any, sh: Shared, rng: random.Random, record: Any) -> None:
+async def op_ledger(client: Any, sh: Shared, rng: random.Random, record: Record) -> None:
+    await _ledger_read(client, sh, rng, record, "ledger")
+
+
+async def op_ledger_live(client: Any, sh: Shared, rng: random.Random, record: Record) -> None:
+    """The ledger reads of ``ledger-live`` (the writer runs beside them, see drive)."""
+    await _ledger_read(client, sh, rng, record, "ledger-live")
+
+
+def registration(sh: Shared, rng: random.Random) -> dict[str, Any]:
+    """The variables of a registerRequest by the grid worker (flow and ledger-live)."""
+    sh.seq += 1
+    return {
+        "c": SLUG,
+        "input": {
+            "householdId": str(rng.choice(sh.households)),
+            "channel": "PHONE",
+            "category": "street_lighting",
+            "title": f"路灯不亮（基准 {sh.seq}）",
+            "description": "楼下路灯坏了，晚上出行不便。",
+            "occurredOn": date.today().isoformat(),
+            "place": "海滨路",
+        },
+    }
+
+
+async def live_writer(
+    client: Any,
+    sh: Shared,
+    rate: float,
+    stop: Callable[[], bool],
+    record: Callable[[float], None],
+    failed: Callable[[str], None],
+) -> None:
+    """Register requests (grid worker) at ``rate`` per second on a fixed schedule."""
+    rng = random.Random(7)
+    start, k = time.perf_counter(), 0
+    while not stop():
+        scheduled = start + k / rate
+        k += 1
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        if stop():
+            break
+        sh.writes_started += 1
+        t0 = time.perf_counter()
+        try:
+            data = await gql(client, sh.worker, REGISTER_MUTATION, registration(sh, rng))
+        except Failure as err:
+            failed(str(err))
+            continue  # counted as started, so the checks' upper bound stays right
+        result = data["registerRequest"]
+        if "code" in result:
+            failed(f"register: {result['code']}")
+            continue
+        sh.writes_done += 1
+        record(time.perf_counter() - t0)
+
+
+async def op_matter(client: Any, sh: Shared, rng: random.Random, record: Record) -> None:
     mid = rng.choice(sh.matter_ids)
     t0 = time.perf_counter()
     data = await gql(client, sh.cadre, MATTER_QUERY, {"c": SLUG, "id": str(mid)})
-    record("matter", time.perf_counter() - t0)
+    record("matter", time.perf_counter() - t0, client.last_cache)
     if data["community"]["matter"] is None:
         raise Failure(f"matter {mid} missing")
 
 
-async def op_flow(client: Any, sh: Shared, rng: random.Random, record: Any) -> None:
+async def op_flow(client: Any, sh: Shared, rng: random.Random, record: Record) -> None:
     """register → agenda → 11 votes (quorum of 21) → decide, each by the right role."""
 
     async def timed(name: str, token: str, query: str, variables: dict[str, Any]) -> dict:
@@ -700,24 +809,7 @@ async def op_flow(client: Any, sh: Shared, rng: random.Random, record: Any) -> N
             )
             sh.session_id, sh.session_items = int(opened["id"]), 0
         sh.session_items += 1
-    sh.seq += 1
-    registered = await timed(
-        "register",
-        sh.worker,
-        REGISTER_MUTATION,
-        {
-            "c": SLUG,
-            "input": {
-                "householdId": str(rng.choice(sh.households)),
-                "channel": "PHONE",
-                "category": "street_lighting",
-                "title": f"路灯不亮（基准 {sh.seq}）",
-                "description": "楼下路灯坏了，晚上出行不便。",
-                "occurredOn": date.today().isoformat(),
-                "place": "海滨路",
-            },
-        },
-    )
+    registered = await timed("register", sh.worker, REGISTER_MUTATION, registration(sh, rng))
     item = await timed(
         "agenda",
         sh.cadre,
@@ -736,24 +828,25 @@ async def op_flow(client: Any, sh: Shared, rng: random.Random, record: Any) -> N
     )
 
 
-async def op_floor(client: Any, sh: Shared, rng: random.Random, record: Any) -> None:
+async def op_floor(client: Any, sh: Shared, rng: random.Random, record: Record) -> None:
     """The floor: an authenticated ``{ __typename }`` (HTTP, auth, GraphQL, no data)."""
     t0 = time.perf_counter()
     await gql(client, sh.cadre, "{ __typename }", {})
-    record("floor", time.perf_counter() - t0)
+    record("floor", time.perf_counter() - t0, client.last_cache)
 
 
-async def op_ledger_brief(client: Any, sh: Shared, rng: random.Random, record: Any) -> None:
+async def op_ledger_brief(client: Any, sh: Shared, rng: random.Random, record: Record) -> None:
     """The ledger page with only the fields the issue names (for comparison)."""
     t0 = time.perf_counter()
     data = await gql(client, sh.cadre, LEDGER_BRIEF_QUERY, {"c": SLUG})
-    record("ledger-brief", time.perf_counter() - t0)
+    record("ledger-brief", time.perf_counter() - t0, client.last_cache)
     if len(data["community"]["matters"]["items"]) != 50:
         raise Failure("the ledger page is not 50 rows")
 
 
 SCENARIOS: dict[str, Op] = {
     "ledger": op_ledger,
+    "ledger-live": op_ledger_live,
     "matter": op_matter,
     "flow": op_flow,
     "floor": op_floor,
@@ -770,10 +863,28 @@ class RunResult:
     server_cpu_s: float
     client_cpu_s: float
     machine_busy: float  # fraction of all cores busy
+    # x-sanshi-cache of the scenario's own requests: hit/store/miss/none -> count
+    cache: dict[str, int] = field(default_factory=dict)
+    # ledger-live: the writer's latencies and errors (not part of the read figures)
+    writes: list[float] = field(default_factory=list)
+    write_errors: int = 0
 
     @property
     def requests(self) -> int:
         return sum(len(v) for v in self.latencies.values())
+
+    @property
+    def hit_ratio(self) -> float | None:
+        """hits / requests, None when no response carried the header (cache off)."""
+        total = sum(self.cache.values())
+        if not total or self.cache.get("none", 0) == total:
+            return None
+        return self.cache.get("hit", 0) / total
+
+    @property
+    def server_ms_per_request(self) -> float:
+        """Server CPU per request served, writes included (they used the CPU too)."""
+        return self.server_cpu_s / max(1, self.requests + len(self.writes)) * 1000
 
     @property
     def rps(self) -> float:
@@ -835,22 +946,43 @@ async def drive(
     warmup: float,
     client_kind: str,
     rate: float = 0.0,
+    write_rate: float = 0.0,
 ) -> RunResult:
     op = SCENARIOS[scenario]
     latencies: dict[str, list[float]] = {}
-    errors = 0
+    cache: dict[str, int] = {}
+    writes: list[float] = []
+    errors = write_errors = 0
     measuring = False
     stop_at = 0.0
 
-    def record(name: str, seconds: float) -> None:
+    def new_client(index: int) -> Any:
+        client = RawClient(host, port) if client_kind == "raw" else HttpxClient(host, port)
+        client.index = index
+        return client
+
+    def record(name: str, seconds: float, cache_header: str | None = None) -> None:
         if measuring:
             latencies.setdefault(name, []).append(seconds)
+            if name == scenario:
+                key = cache_header or "none"
+                cache[key] = cache.get(key, 0) + 1
+
+    def report_error(err: str) -> None:
+        nonlocal errors
+        errors += 1
+        if errors <= 3 or err.startswith("STALE"):
+            print(f"    ! {scenario}: {err}", file=sys.stderr)
 
     async def one(i: int) -> None:
-        nonlocal errors
-        client = RawClient(host, port) if client_kind == "raw" else HttpxClient(host, port)
+        client = new_client(i)
         rng = random.Random(i)
         start, k = time.perf_counter(), 0
+        header: list[str | None] = [None]
+
+        def capture(name: str, seconds: float, cache_header: str | None = None) -> None:
+            header[0] = cache_header
+
         try:
             while time.perf_counter() < stop_at:
                 scheduled = 0.0
@@ -862,33 +994,84 @@ async def drive(
                     k += 1
                     await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
                 try:
-                    await op(client, sh, rng, (lambda *_: None) if rate else record)
+                    await op(client, sh, rng, capture if rate else record)
                     if rate:
-                        record(scenario, time.perf_counter() - scheduled)
+                        record(scenario, time.perf_counter() - scheduled, header[0])
                 except Failure as err:
-                    errors += 1
-                    if errors <= 3:
-                        print(f"    ! {scenario}: {err}", file=sys.stderr)
+                    report_error(str(err))
         finally:
             await client.close()
 
-    stop_at = time.perf_counter() + warmup
-    await asyncio.gather(*(one(i) for i in range(clients)))
-    measuring = True
-    cpu0, srv0, (busy0, total0) = time.process_time(), _proc_cpu(server_pid), _machine()
-    t0 = time.perf_counter()
-    stop_at = t0 + duration
-    await asyncio.gather(*(one(100 + i) for i in range(clients)))
-    seconds = time.perf_counter() - t0
-    busy1, total1 = _machine()
+    writer: asyncio.Task[None] | None = None
+    writer_client: Any = None
+    finished = [False]  # the writer stops when the readers have
+    sh.live_total0 = -1
+    if scenario == "ledger-live" and write_rate > 0:
+        # The unfiltered ledger's total now, read as a user never seen before (so built,
+        # not answered from the cache); the readers' answers are checked against it.
+        assert sh.fresh_cadre is not None
+        probe = new_client(0)
+        data = await gql(
+            probe,
+            sh.fresh_cadre(f"bench-probe-{secrets.token_hex(4)}"),
+            LEDGER_QUERY,
+            {"c": SLUG, "first": 1, "filter": None, "after": None},
+        )
+        await probe.close()
+        sh.writes_started = sh.writes_done = 0
+        sh.live_total0 = data["community"]["matters"]["totalCount"]
+
+        def wrote(seconds: float) -> None:
+            if measuring and not finished[0]:
+                writes.append(seconds)
+
+        def write_failed(err: str) -> None:
+            nonlocal write_errors
+            write_errors += 1
+            if write_errors <= 3:
+                print(f"    ! {scenario} writer: {err}", file=sys.stderr)
+
+        writer_client = new_client(-1)
+        writer = asyncio.create_task(
+            live_writer(
+                writer_client,
+                sh,
+                write_rate,
+                lambda: finished[0],
+                wrote,
+                write_failed,
+            )
+        )
+
+    try:
+        stop_at = time.perf_counter() + warmup
+        await asyncio.gather(*(one(i) for i in range(clients)))
+        measuring = True
+        cpu0, srv0, (busy0, total0) = time.process_time(), _proc_cpu(server_pid), _machine()
+        t0 = time.perf_counter()
+        stop_at = t0 + duration
+        await asyncio.gather(*(one(100 + i) for i in range(clients)))
+        seconds = time.perf_counter() - t0
+        busy1, total1 = _machine()
+        server_cpu_s = _proc_cpu(server_pid) - srv0
+        client_cpu_s = time.process_time() - cpu0
+    finally:
+        finished[0] = True
+        if writer is not None:
+            await writer  # it stops now (after at most one write in flight)
+            await writer_client.close()
+        sh.live_total0 = -1
     return RunResult(
         scenario=scenario,
         seconds=seconds,
         latencies=latencies,
         errors=errors,
-        server_cpu_s=_proc_cpu(server_pid) - srv0,
-        client_cpu_s=time.process_time() - cpu0,
+        server_cpu_s=server_cpu_s,
+        client_cpu_s=client_cpu_s,
         machine_busy=(busy1 - busy0) / max(1, total1 - total0),
+        cache=cache,
+        writes=writes,
+        write_errors=write_errors,
     )
 
 
@@ -926,8 +1109,13 @@ def start_server(
     extra_path: str | None,
     root: Path = ROOT,
     workers: int = 1,
+    cache: bool = True,
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """uvicorn with the app of the tree at ``root`` (this checkout unless --baseline)."""
+    """uvicorn with the app of the tree at ``root`` (this checkout unless --baseline).
+
+    ``cache``: the GraphQL response cache on (``SANSHI_RESPONSE_CACHE_MB`` as set in the
+    environment if positive, else the app's default) or off (``SANSHI_RESPONSE_CACHE_MB=0``).
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -937,6 +1125,10 @@ def start_server(
         "SANSHI_JWT_SECRET": JWT_SECRET,
         "PYTHONPATH": os.pathsep.join(filter(None, [extra_path, str(root)])),
     }
+    if not cache:
+        env[CACHE_ENV] = "0"
+    elif env.get(CACHE_ENV, "").strip() in ("0", ""):
+        env.pop(CACHE_ENV, None)
     cmd = [
         sys.executable,
         "-m",
@@ -990,6 +1182,55 @@ def _with_database(url: str, name: str) -> str:
     return f"{head.rsplit('/', 1)[0]}/{name}{sep}{query}"
 
 
+async def ledger_requests(cadre: Principal) -> list[LedgerRequest]:
+    """~20 distinct ledger requests: what a community's staff open in a day.
+
+    The whole ledger (pages 1-3), each grid (page 1), in progress / closed (pages 1-2),
+    the open ones (registered, awaiting the council, classified, reopened), minor /
+    major (pages 1-2), private; the second and third pages' cursors are read here,
+    in process, so every request is one the ledger screen could send.
+    """
+    from services.matters.model import MatterKind, MatterStatus
+    from services.matters.queries import MatterFilter, list_matters
+    from tenants.tx import tenant_tx
+
+    async with tenant_tx(SLUG) as tx:
+        grids = await tx.connection.fetch("SELECT id, code FROM grids ORDER BY code")
+    open_statuses = ("REGISTERED", "AWAITING_COUNCIL", "CLASSIFIED", "REOPENED")
+    # (label, GraphQL filter, the same as a MatterFilter, pages)
+    wanted: list[tuple[str, dict[str, Any] | None, MatterFilter, int]] = [
+        ("all", None, MatterFilter(), 3),
+        *(
+            (f"grid {g['code']}", {"gridIds": [str(g["id"])]}, MatterFilter(grid_ids=(g["id"],)), 1)
+            for g in grids
+        ),
+        *(
+            (f"status {s}", {"statuses": [s]}, MatterFilter(statuses=(MatterStatus[s],)), 2)
+            for s in ("IN_PROGRESS", "CLOSED")
+        ),
+        (
+            "status open",
+            {"statuses": list(open_statuses)},
+            MatterFilter(statuses=tuple(MatterStatus[s] for s in open_statuses)),
+            1,
+        ),
+        *(
+            (f"kind {k}", {"kinds": [k]}, MatterFilter(kinds=(MatterKind[k],)), pages)
+            for k, pages in (("MINOR", 2), ("MAJOR", 2), ("PRIVATE", 1))
+        ),
+    ]
+    out: list[LedgerRequest] = []
+    for label, gql_filter, filt, pages in wanted:
+        after: str | None = None
+        for page_no in range(1, pages + 1):
+            out.append(LedgerRequest(f"{label} p{page_no}", gql_filter, after))
+            page = await list_matters(cadre, SLUG, filt, 50, after)
+            if not page.has_next_page:
+                break
+            after = page.end_cursor
+    return out
+
+
 async def prepare(settings: Settings, fresh: bool) -> tuple[Shared, str, dict[str, int]]:
     """Migrate, provision, seed (a fresh database); the tokens and ids the scenarios use."""
     from tenants.migrate import migrate_platform
@@ -1032,6 +1273,13 @@ async def prepare(settings: Settings, fresh: bool) -> tuple[Shared, str, dict[st
             ttl_s=24 * 3600,
         )
 
+    # The ledger's readers: distinct users (the cache keeps an answer per caller).
+    readers = [
+        community_principal("bench-reader-cadre-1", Role.COMMUNITY_CADRE, SLUG),
+        community_principal("bench-reader-worker-1", Role.GRID_WORKER, SLUG),
+        community_principal("bench-reader-cadre-2", Role.COMMUNITY_CADRE, SLUG),
+        community_principal("bench-reader-worker-2", Role.GRID_WORKER, SLUG),
+    ]
     shared = Shared(
         cadre=token(actors.cadre),
         worker=token(actors.worker),
@@ -1039,8 +1287,14 @@ async def prepare(settings: Settings, fresh: bool) -> tuple[Shared, str, dict[st
         matter_ids=matter_ids,
         households=households,
         member_ids=actors.member_ids,
+        readers=[token(p) for p in readers],
+        ledger_requests=await ledger_requests(actors.cadre),
+        fresh_cadre=lambda subject: token(community_principal(subject, Role.COMMUNITY_CADRE, SLUG)),
     )
     return shared, how, summary
+
+
+VARIANT_WIDTH = 30
 
 
 def fmt_ms(x: float) -> str:
@@ -1061,9 +1315,10 @@ def report(
         f"cores: {cores} · clients: {clients} · {load} · "
         f"{workers} uvicorn process{'es' if workers > 1 else ''} per variant"
     )
+    w = VARIANT_WIDTH
     print(
-        f"{'variant':<18}{'scenario':<13}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'errors':>8}{'server':>8}{'ms/req':>8}{'client':>8}{'machine':>9}"
+        f"{'variant':<{w}}{'scenario':<13}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}{'server':>8}{'ms/req':>8}{'client':>8}{'machine':>9}{'hit':>7}"
     )
     met = True
     for variant, by_scenario in results.items():
@@ -1074,37 +1329,58 @@ def report(
 
             rps, p50 = med(lambda r: r.rps), med(lambda r: r.pct(50))
             p95, p99 = med(lambda r: r.pct(95)), med(lambda r: r.pct(99))
+            ratios = [r.hit_ratio for r in runs if r.hit_ratio is not None]
+            hit = f"{statistics.median(ratios) * 100:6.1f}%" if ratios else f"{'-':>7}"
             print(
-                f"{variant:<18}{scenario:<13}{rps:8.1f}{fmt_ms(p50):>9}{fmt_ms(p95):>9}"
+                f"{variant:<{w}}{scenario:<13}{rps:8.1f}{fmt_ms(p50):>9}{fmt_ms(p95):>9}"
                 f"{fmt_ms(p99):>9}{sum(r.errors for r in runs):>8}"
                 f"{med(lambda r: r.server_cpu_s / r.seconds) * 100:7.0f}%"
-                f"{med(lambda r: r.server_cpu_s / max(1, r.requests)) * 1000:8.2f}"
+                f"{med(lambda r: r.server_ms_per_request):8.2f}"
                 f"{med(lambda r: r.client_cpu_s / r.seconds) * 100:7.0f}%"
-                f"{med(lambda r: r.machine_busy) * 100:8.0f}%"
+                f"{med(lambda r: r.machine_busy) * 100:8.0f}%{hit}"
             )
+            if any(r.cache for r in runs):
+                counts: dict[str, int] = {}
+                for r in runs:
+                    for k, v in r.cache.items():
+                        counts[k] = counts.get(k, 0) + v
+                print(
+                    f"{'':<{w}}  x-sanshi-cache over the runs: "
+                    + ", ".join(f"{k} {counts[k]}" for k in sorted(counts))
+                )
+            if scenario == "ledger-live":
+                writes = [x for r in runs for x in r.writes]
+                print(
+                    f"{'':<{w}}  writes (not in the figures above): "
+                    f"{med(lambda r: len(r.writes) / r.seconds):.2f}/s, "
+                    f"p50 {_pct(writes, 50) * 1000 if writes else float('nan'):.1f} ms, "
+                    f"p95 {_pct(writes, 95) * 1000 if writes else float('nan'):.1f} ms, "
+                    f"errors {sum(r.write_errors for r in runs)}"
+                )
             if scenario == "flow":
                 for name in ("session", "register", "agenda", "vote", "decide"):
                     if name in runs[0].latencies:
                         print(
-                            f"{'':<18}  {name:<11}{'':>8}"
+                            f"{'':<{w}}  {name:<11}{'':>8}"
                             f"{fmt_ms(med(lambda r, n=name: r.pct(50, n))):>9}"
                             f"{fmt_ms(med(lambda r, n=name: r.pct(95, n))):>9}"
                             f"{fmt_ms(med(lambda r, n=name: r.pct(99, n))):>9}"
                         )
-            if scenario == "ledger":
+            if scenario in ("ledger", "ledger-live"):
                 ok_p95 = p95 <= TARGET_LEDGER_P95_MS
                 ok_rps = rps >= TARGET_RPS
                 met = met and ok_p95 and ok_rps
                 p95_verdict = f"MISSED 未达标 ({p95 / TARGET_LEDGER_P95_MS:.1f}×)"
                 rps_verdict = f"MISSED 未达标 ({rps / TARGET_RPS:.0%})"
                 print(
-                    f"{'':<18}  target ledger p95 ≤ {TARGET_LEDGER_P95_MS:.0f} ms: "
+                    f"{'':<{w}}  target ledger p95 ≤ {TARGET_LEDGER_P95_MS:.0f} ms: "
                     f"{'OK 达标' if ok_p95 else p95_verdict}"
                     f" · ≥ {TARGET_RPS:.0f} req/s: {'OK 达标' if ok_rps else rps_verdict}"
                 )
     print(
         "server/client = CPU of that process as % of one core; ms/req = server CPU per "
-        "request (robust to other load); machine = all cores busy"
+        "request (robust to other load; ledger-live: per read or write); machine = all "
+        "cores busy; hit = responses with x-sanshi-cache: hit / requests (median of runs)"
     )
     return met
 
@@ -1138,38 +1414,54 @@ async def run(args: argparse.Namespace) -> int:
             print(f"variants not available here (not importable): {', '.join(missing)}")
         results: dict[str, dict[str, list[RunResult]]] = {}
         scenarios = [s for s in args.scenarios.split(",") if s]
-        # Interleave variants within each repetition, so drift (caches, autovacuum,
-        # growing tables in the flow scenario) does not favour one variant.
+        unknown = [s for s in scenarios if s not in SCENARIOS]
+        if unknown:
+            raise SystemExit(f"unknown scenarios: {', '.join(unknown)}")
+        caches = {"on": [True], "off": [False], "both": [True, False]}[args.cache]
+        # Interleave variants (and cache on/off) within each repetition, so drift (other
+        # load, autovacuum, growing tables in the flow and ledger-live scenarios) does not
+        # favour one of them.
         for rep in range(args.repeat):
             for variant in [v for v in wanted if v in variants]:
-                flags, extra = variants[variant]
-                proc, port = start_server(
-                    url, args.redis_url, flags, extra, roots[variant], args.workers
-                )
-                try:
-                    for scenario in scenarios:
-                        r = await drive(
-                            "127.0.0.1",
-                            port,
-                            proc.pid,
-                            shared,
-                            scenario,
-                            args.clients,
-                            args.duration,
-                            args.warmup,
-                            args.client,
-                            args.rate if scenario != "flow" else 0.0,
-                        )
-                        results.setdefault(variant, {}).setdefault(scenario, []).append(r)
-                        print(
-                            f"  run {rep + 1}/{args.repeat} {variant} {scenario}: "
-                            f"{r.rps:.1f} req/s, p50 {r.pct(50):.1f} ms, p95 {r.pct(95):.1f} ms, "
-                            f"server {r.server_cpu_s / max(1, r.requests) * 1000:.2f} ms CPU/req, "
-                            f"machine {r.machine_busy:.0%}, errors {r.errors}",
-                            file=sys.stderr,
-                        )
-                finally:
-                    stop_server(proc)
+                for cache in caches:
+                    label = f"{variant} cache-{'on' if cache else 'off'}"
+                    flags, extra = variants[variant]
+                    proc, port = start_server(
+                        url, args.redis_url, flags, extra, roots[variant], args.workers, cache
+                    )
+                    try:
+                        for scenario in scenarios:
+                            r = await drive(
+                                "127.0.0.1",
+                                port,
+                                proc.pid,
+                                shared,
+                                scenario,
+                                args.clients,
+                                args.duration,
+                                args.warmup,
+                                args.client,
+                                args.rate if scenario != "flow" else 0.0,
+                                args.write_rate,
+                            )
+                            results.setdefault(label, {}).setdefault(scenario, []).append(r)
+                            hit = "-" if r.hit_ratio is None else f"{r.hit_ratio:.0%}"
+                            print(
+                                f"  run {rep + 1}/{args.repeat} {label} {scenario}: "
+                                f"{r.rps:.1f} req/s, p50 {r.pct(50):.1f} ms, "
+                                f"p95 {r.pct(95):.1f} ms, "
+                                f"server {r.server_ms_per_request:.2f} ms CPU/req, "
+                                f"machine {r.machine_busy:.0%}, errors {r.errors}, "
+                                f"hit {hit} {r.cache}"
+                                + (
+                                    f", writes {len(r.writes)} ({r.write_errors} errors)"
+                                    if scenario == "ledger-live"
+                                    else ""
+                                ),
+                                file=sys.stderr,
+                            )
+                    finally:
+                        stop_server(proc)
         return 0 if report(results, args.clients, args.workers, args.rate) else 1
     finally:
         if not args.keep:
@@ -1186,9 +1478,26 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (median)")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--scenarios", default="ledger,matter,flow")
+    parser.add_argument(
+        "--scenarios",
+        default="ledger,ledger-live,matter,flow",
+        help=f"comma-separated, of: {', '.join(SCENARIOS)}",
+    )
     parser.add_argument("--variants", default="asyncio-h11,uvloop-httptools")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument(
+        "--cache",
+        choices=("on", "off", "both"),
+        default="both",
+        help="the GraphQL response cache: on (default size), off (SANSHI_RESPONSE_CACHE_MB=0) "
+        "or both, interleaved (default)",
+    )
+    parser.add_argument(
+        "--write-rate",
+        type=float,
+        default=2.0,
+        help="ledger-live: registrations per second beside the reads (default 2)",
+    )
     parser.add_argument(
         "--workers",
         type=int,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from services.errors import CommunityNotFound
 from tenants import db, readset
@@ -26,11 +27,15 @@ class TenantSwitchError(IsolationError):
 
 @asynccontextmanager
 async def _transaction(
-    pool_name: str, search_path: str, *, kind: str, slug: str | None
+    pool_name: str, search_path: str, *, kind: str, slug: str | None, snapshot: bool = False
 ) -> AsyncIterator[SanshiTransaction]:
     pool = db.current().pool(pool_name)
     rs = readset.current()
-    async with pool.acquire() as raw, raw.transaction():
+    # A snapshot read: REPEATABLE READ READ ONLY, so every statement sees the data as of the
+    # first one (under READ COMMITTED each statement has its own snapshot). Read-only
+    # REPEATABLE READ transactions never fail with serialization errors.
+    opts: dict[str, Any] = {"isolation": "repeatable_read", "readonly": True} if snapshot else {}
+    async with pool.acquire() as raw, raw.transaction(**opts):
         # Logged too: a query-count test should see what each transaction costs.
         if rs is None:
             db.log_statement(SET_PATH)
@@ -51,7 +56,7 @@ async def _transaction(
 
 @asynccontextmanager
 async def tenant_tx(
-    slug: str, *, include_archived: bool = True
+    slug: str, *, include_archived: bool = True, snapshot: bool = False
 ) -> AsyncIterator[SanshiTransaction]:
     """Run the block in one transaction scoped to community ``slug``.
 
@@ -61,7 +66,10 @@ async def tenant_tx(
       other slug (or platform_tx) raises TenantSwitchError instead of silently
       re-pointing the outer transaction;
     - platform tables stay reachable through their schema-qualified names, so a
-      change and its outbox row / registry update commit together.
+      change and its outbox row / registry update commit together;
+    - ``snapshot=True``: a read-only transaction whose statements all see one snapshot (a
+      page and the rows it shows can never disagree); re-entering an outer transaction
+      keeps the outer one's mode.
     """
     validate_slug(slug)
     outer = CURRENT_TX.get()
@@ -82,7 +90,9 @@ async def tenant_tx(
         # not one to keep for longer.
         readset.refuse("community not found")
         raise CommunityNotFound()
-    async with _transaction(entry.placement, schema_for(slug), kind="tenant", slug=slug) as tx:
+    async with _transaction(
+        entry.placement, schema_for(slug), kind="tenant", slug=slug, snapshot=snapshot
+    ) as tx:
         yield tx
 
 

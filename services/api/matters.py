@@ -188,6 +188,8 @@ _RELATED_OF_FIELD = {
     "referrals": "referrals",
     "negotiations": "negotiations",
     "feedback": "feedback",
+    "routes": "routing",
+    "departmentUpdates": "routing",
 }
 
 

@@ -413,7 +413,12 @@ async def _load_routing_views(
 
 
 async def _routing_view(root: Any, info: Info) -> handlers.RoutingView:
-    """The matter's routes and updates; one loader for both fields, so one snapshot."""
+    """The matter's routes and updates: read with the matter when the page prefetched them
+    (one snapshot with the matter's own row), else one loader for both fields (one
+    snapshot for the two)."""
+    related = getattr(root, "related", None)
+    if related is not None and "routing" in related:
+        return related["routing"].get(int(root.id), handlers.EMPTY_ROUTING_VIEW)
     loader = info.context.loaders.own(
         "routing_view", lambda: DataLoader(load_fn=_load_routing_views)
     )

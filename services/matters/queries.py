@@ -226,7 +226,7 @@ async def list_matters(
         )
     filt.check()
     position = decode_cursor(after) if after else None
-    async with tenant_tx(slug) as tx:
+    async with tenant_tx(slug, snapshot=True) as tx:
         if own_only:
             own = await resident_household(actor.subject)
             if own is None or filt.household_id not in (None, own):
@@ -279,7 +279,7 @@ async def get_matter(
         _own_only(actor, slug, info.county_code)
     except Forbidden:
         return None
-    async with tenant_tx(slug) as tx:
+    async with tenant_tx(slug, snapshot=True) as tx:
         try:
             row = await access_matter_in_tx(actor, slug, info.county_code, matter_id)
         except MatterNotFound:
@@ -380,8 +380,9 @@ _GRIDS_SQL = f"SELECT {_columns(Grid)} FROM grids ORDER BY code"
 _CATEGORIES_SQL = f"SELECT {_columns(Category)} FROM categories ORDER BY sort, code"
 # What a matter page can ask to have read with its matters (``fetch_related``):
 # "household" -> {household id: row}; "grids", "categories" -> every row of the community;
-# each of BY_MATTER -> {matter id: [rows]}.
-RELATED = frozenset({"household", "grids", "categories", *BY_MATTER})
+# each of BY_MATTER -> {matter id: [rows]}; "routing" -> {matter id: RoutingView} (where a
+# major matter went and every department act on it, services.routing.handlers).
+RELATED = frozenset({"household", "grids", "categories", "routing", *BY_MATTER})
 
 
 async def fetch_related(
@@ -414,6 +415,10 @@ async def fetch_related(
         out["grids"] = [dict(r) for r in await conn.fetch(_GRIDS_SQL)]
     if "categories" in wanted:
         out["categories"] = [dict(r) for r in await conn.fetch(_CATEGORIES_SQL)]
+    if "routing" in wanted:
+        from services.routing.handlers import routing_rows  # routing builds on matters
+
+        out["routing"] = await routing_rows(conn, ids)
     for what in sorted(wanted & BY_MATTER):
         grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for r in await conn.fetch(_BY_MATTER_SQL[what], ids):

@@ -592,21 +592,27 @@ EMPTY_ROUTING_VIEW = RoutingView([], [])
 
 async def routing_by_matter(slug: str, matter_ids: list[int]) -> dict[int, RoutingView]:
     """``matter_routes`` (by ticket id) and ``department_updates`` (oldest first) per matter."""
-    async with tenant_tx(slug) as tx:
-        routes = await tx.connection.fetch(
-            "SELECT ticket_id, matter_id, department_code, department_name_zh, "
-            "department_name_en, status, commitment, commitment_due_on, resolve_due_at, "
-            "overdue, supervised, updated_at FROM matter_routes WHERE matter_id = ANY($1) "
-            "ORDER BY ticket_id",
-            matter_ids,
-        )
-        updates = await tx.connection.fetch(
-            "SELECT u.event_id, u.ticket_id, u.matter_id, u.department_code, u.kind, u.actor, "
-            "u.note, u.data, u.at, r.department_name_zh, r.department_name_en "
-            "FROM department_updates u LEFT JOIN matter_routes r ON r.ticket_id = u.ticket_id "
-            "WHERE u.matter_id = ANY($1) ORDER BY u.at, u.event_id",
-            matter_ids,
-        )
+    async with tenant_tx(slug, snapshot=True) as tx:
+        return await routing_rows(tx.connection, matter_ids)
+
+
+async def routing_rows(conn: Any, matter_ids: list[int]) -> dict[int, RoutingView]:
+    """The routing views of ``matter_ids``, read on ``conn`` inside the caller's tenant
+    transaction (a snapshot one, for routes and updates to agree)."""
+    routes = await conn.fetch(
+        "SELECT ticket_id, matter_id, department_code, department_name_zh, "
+        "department_name_en, status, commitment, commitment_due_on, resolve_due_at, "
+        "overdue, supervised, updated_at FROM matter_routes WHERE matter_id = ANY($1) "
+        "ORDER BY ticket_id",
+        matter_ids,
+    )
+    updates = await conn.fetch(
+        "SELECT u.event_id, u.ticket_id, u.matter_id, u.department_code, u.kind, u.actor, "
+        "u.note, u.data, u.at, r.department_name_zh, r.department_name_en "
+        "FROM department_updates u LEFT JOIN matter_routes r ON r.ticket_id = u.ticket_id "
+        "WHERE u.matter_id = ANY($1) ORDER BY u.at, u.event_id",
+        matter_ids,
+    )
     out: dict[int, RoutingView] = {}
     for r in routes:
         out.setdefault(r["matter_id"], RoutingView([], [])).routes.append(dict(r))

@@ -12,6 +12,9 @@ import secrets
 from datetime import date
 from typing import Any
 
+import asyncpg
+import pytest
+
 from services.api.context import SanshiContext
 from services.api.loaders import Loaders
 from services.api.schema import SanshiSchema, build_schema
@@ -369,3 +372,50 @@ async def test_ledger_lists_only_the_asked_communitys_matters(settings, communit
         "totalCount"
     ] == 1
     assert await gql(settings, cadre_a, LEDGER, c=b, first=5) == {"community": None}
+
+
+async def test_routes_and_updates_are_read_with_the_page(settings, communities):
+    """Selecting a matter's routes and department updates adds two statements to the page's
+    own transaction — no second transaction (which could see a newer state than the
+    matter's status on the same page)."""
+    a, _ = communities
+    g = await _seed_page(settings, a, 3)
+    cadre = person(Role.COMMUNITY_CADRE, a)
+    page = MATTER_PAGE.replace(
+        "sheets { version kind }",
+        "sheets { version kind }\nroutes { ticketId } departmentUpdates { eventId }",
+    )
+    with statements() as log:
+        data = await gql(settings, cadre, page, c=a, g=[str(g)], first=50)
+    items = data["community"]["matters"]["items"]
+    assert len(items) == 3 and all(m["routes"] == [] for m in items)
+    opened = [s for s in log if "set_config('search_path'" in s]
+    assert len(opened) == 2, log  # the registry (platform) and the page (tenant)
+    assert sum("FROM matter_routes" in s for s in log) == 1
+    assert sum("FROM department_updates" in s for s in log) == 1
+
+
+async def test_a_snapshot_transaction_sees_one_state(settings, communities):
+    """tenant_tx(snapshot=True) is REPEATABLE READ READ ONLY: a commit landing between two
+    of its statements is not seen by the second (it is under the default, READ COMMITTED),
+    and it refuses to write."""
+
+    a, _ = communities
+    g = await grid(a)
+    other = await asyncpg.connect(settings.database_url)
+    try:
+        for snapshot, expected_delta in ((True, 0), (False, 1)):
+            async with tenant_tx(a, snapshot=snapshot) as tx:
+                before = await tx.connection.fetchval("SELECT count(*) FROM households")
+                await other.execute(
+                    f"INSERT INTO c_{a}.households (grid_id, address, size) "
+                    "VALUES ($1, '快照路', 1)",
+                    g,
+                )
+                after = await tx.connection.fetchval("SELECT count(*) FROM households")
+            assert after - before == expected_delta, snapshot
+        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+            async with tenant_tx(a, snapshot=True) as tx:
+                await tx.connection.execute("DELETE FROM households WHERE address = '快照路'")
+    finally:
+        await other.close()
