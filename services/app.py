@@ -265,7 +265,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             key = request_key(context.principal, await request.body())
             if key is None:
                 return await super().execute_request(request, context, root_value)
-            body = await cache.lookup(key)
+            try:
+                body = await cache.lookup(key)
+            except Exception as exc:  # e.g. the database is down: answer as if uncached
+                logger.warning("response cache lookup failed: %r", exc)
+                body = None
             if body is not None:
                 return Response(body, media_type=MediaType.JSON, headers={CACHE_HEADER: "hit"})
             rs = readset.ReadSet()
