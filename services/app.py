@@ -237,7 +237,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
 
     class GraphQLController(
-        make_graphql_controller(
+        make_graphql_controller(  # type: ignore[misc]  # base class built at runtime
             build_schema(configured),
             path="/graphql",
             graphql_ide="graphiql" if configured.graphiql else None,

@@ -67,7 +67,7 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.pyutils import Path, Undefined, UndefinedType, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -117,9 +117,10 @@ _PLANS: dict[int, _Plan | None] = {}
 def _plan_of(field_def: GraphQLField) -> _Plan | None:
     key = id(field_def)
     plan = _PLANS.get(key, Undefined)
-    if plan is Undefined or (plan is not None and plan[0] is not field_def):
+    # isinstance, not `is Undefined`: the same test (a singleton), but one mypy narrows on.
+    if isinstance(plan, UndefinedType) or (plan is not None and plan[0] is not field_def):
         plan = _PLANS[key] = _attribute_plan(field_def)
-    return plan  # type: ignore[return-value]
+    return plan
 
 
 _NOT_FAST = object()

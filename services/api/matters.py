@@ -12,7 +12,7 @@ page with ``after: pageInfo.endCursor`` and never need a per-item cursor.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, cast
 
@@ -193,7 +193,7 @@ _RELATED_OF_FIELD = {
 }
 
 
-def _related_for(matter_fields: list[SelectedField]) -> frozenset[str]:
+def _related_for(matter_fields: Sequence[Selection]) -> frozenset[str]:
     """What to prefetch for Matter objects selected by ``matter_fields``."""
     wanted: set[str] = set()
     for f in matter_fields:
@@ -877,7 +877,8 @@ class MatterFilterInput:
             kinds=tuple(MatterKind(k.value) for k in self.kinds or ()),
             statuses=tuple(MatterStatus(s.value) for s in self.statuses or ()),
             categories=tuple(self.categories or ()),
-            date_field=queries.DateField(self.date_field.value),
+            # strawberry.enum unwraps enum_value(...): the member's value is the str.
+            date_field=queries.DateField(cast(str, self.date_field.value)),
             date_from=self.date_from,
             date_to=self.date_to,
             search=self.search,
@@ -1331,7 +1332,7 @@ class MatterMutation:
             place=input.place,
             commitments=tuple(
                 handlers.CommitmentInput(
-                    party=c.party.value,
+                    party=cast(str, c.party.value),  # enum_value(...) unwrapped: a str
                     party_name=c.party_name,
                     description=c.description,
                     due_on=c.due_on,

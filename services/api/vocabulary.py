@@ -8,11 +8,20 @@ import strawberry
 
 
 class Labelled(Protocol):
-    """A domain enum member with its labels (their one owner is the context's model)."""
+    """A domain enum member with its labels (their one owner is the context's model).
 
-    value: str
-    label_zh: str
-    label_en: str
+    Read-only members: an enum member's ``value`` and its ``label_*`` properties cannot be
+    assigned, so plain (settable) attributes here would reject every domain enum.
+    """
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def label_zh(self) -> str: ...
+
+    @property
+    def label_en(self) -> str: ...
 
 
 def labelled(member: Labelled) -> Any:

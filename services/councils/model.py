@@ -6,6 +6,7 @@ and the votes so far, call ``check_vote`` before writing a vote and ``tally`` to
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Hashable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -77,7 +78,8 @@ class Tie(NoMajority):
     @property
     def tied(self) -> tuple[MatterKind, ...]:
         """The kinds that tied at the top, in ``MatterKind`` order."""
-        return tuple(self.params.get("tied", ()))  # type: ignore[call-overload]
+        # params are untyped (**object); "tied" is always given as the tied MatterKinds.
+        return tuple(typing.cast("Iterable[MatterKind]", self.params.get("tied", ())))
 
 
 class CastingVoteNotInTie(SanshiError):
