@@ -266,20 +266,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if key is None:
                 return await super().execute_request(request, context, root_value)
             try:
-                body = await cache.lookup(key)
+                # stored and still current, or built right now by a request just like it
+                body = await cache.lookup(key) or await cache.join(key)
             except Exception as exc:  # e.g. the database is down: answer as if uncached
                 logger.warning("response cache lookup failed: %r", exc)
                 body = None
             if body is not None:
                 return Response(body, media_type=MediaType.JSON, headers={CACHE_HEADER: "hit"})
             rs = readset.ReadSet()
-            with readset.recording(rs):
-                response = await super().execute_request(request, context, root_value)
-            stored = (
-                response.status_code == 200
-                and isinstance(response.content, bytes)
-                and cache.store(key, rs, response.content)
-            )
+            async with cache.building(key):
+                with readset.recording(rs):
+                    response = await super().execute_request(request, context, root_value)
+                stored = (
+                    response.status_code == 200
+                    and isinstance(response.content, bytes)
+                    and cache.store(key, rs, response.content)
+                )
             response.headers[CACHE_HEADER] = "store" if stored else "miss"
             return response
 

@@ -22,8 +22,11 @@ docs/response-cache.md has the argument for correctness and the figures.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +57,7 @@ class CacheStats:
     hits: int = 0
     misses: int = 0
     stale: int = 0
+    joined: int = 0
     stored: int = 0
     refused: int = 0
     evicted: int = 0
@@ -101,6 +105,7 @@ class ResponseCache:
         self.size = 0
         self.stats = CacheStats()
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self._building: dict[Key, asyncio.Future[None]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -121,6 +126,35 @@ class ResponseCache:
             self._entries.move_to_end(key)
         self.stats.hits += 1
         return entry.body
+
+    async def join(self, key: Key) -> bytes | None:
+        """If the same answer is being built right now, wait for it, then look it up.
+
+        After a write, every reader of a screen misses at once; without this each would
+        build the same answer. The waiter still checks the tokens (``lookup``), so it never
+        gets an answer older than a commit it may have seen before asking.
+        """
+        building = self._building.get(key)
+        if building is None:
+            return None
+        with contextlib.suppress(Exception):
+            await asyncio.shield(building)
+        self.stats.joined += 1
+        return await self.lookup(key)
+
+    @contextlib.asynccontextmanager
+    async def building(self, key: Key) -> AsyncIterator[None]:
+        """Mark ``key`` as being built for the block (the first builder only)."""
+        if key in self._building:
+            yield
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._building[key] = done
+        try:
+            yield
+        finally:
+            del self._building[key]
+            done.set_result(None)
 
     def store(self, key: Key, rs: ReadSet, body: bytes) -> bool:
         """Keep ``body`` for ``key`` if the read set allows it; True if stored."""

@@ -6,6 +6,7 @@ second replica would be): the server must notice them through the data versions 
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -133,3 +134,16 @@ async def test_the_cache_can_be_turned_off_and_answers_equal(
             fresh_answer = await uncached(doc, variables)
             assert HEADER not in fresh_answer.headers
             assert fresh_answer.json() == hit.json()
+
+
+async def test_readers_arriving_together_share_one_build(http, token, operation, fresh):
+    """After a write every reader of a screen misses at once; the answer is built once and
+    the others wait for it (then check it like any hit)."""
+    post = ask(http, token("admin"))
+    doc, variables = operation("community"), {"slug": fresh}
+    await post(doc, variables)
+    await create_grid(SYSTEM, fresh, "s1", "同时网格")
+    answers = await asyncio.gather(*(post(doc, variables) for _ in range(8)))
+    assert sorted(r.headers[HEADER] for r in answers) == ["hit"] * 7 + ["store"]
+    assert len({r.content for r in answers}) == 1
+    assert [g["code"] for g in answers[0].json()["data"]["community"]["grids"]] == ["s1"]

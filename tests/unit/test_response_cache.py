@@ -6,6 +6,8 @@ tests/e2e/test_response_cache_http.py use the real ones.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.api import response_cache
@@ -148,3 +150,78 @@ def test_restoring_a_key_replaces_its_entry(tokens):
     cache.store(key, read("c_alpha", tokens=tokens), b"new!")
     assert len(cache) == 1
     assert cache.size == sum(e.size for e in cache._entries.values())
+
+
+async def _request(cache: ResponseCache, key, build) -> tuple[str, bytes]:
+    """What services/app.py does with a request (lookup, join, build under `building`)."""
+    body = await cache.lookup(key) or await cache.join(key)
+    if body is not None:
+        return "hit", body
+    async with cache.building(key):
+        rs, body = await build()
+        stored = cache.store(key, rs, body)
+    return "store" if stored else "miss", body
+
+
+async def test_concurrent_misses_build_the_answer_once(tokens):
+    tokens["c_alpha"] = "t1"
+    cache = ResponseCache(1 << 20)
+    key = request_key(CADRE, b'{"query": "{ a }"}')
+    builds = 0
+
+    async def build():
+        nonlocal builds
+        builds += 1
+        await asyncio.sleep(0.02)
+        return read("c_alpha", tokens=tokens), b"answer"
+
+    got = await asyncio.gather(*(_request(cache, key, build) for _ in range(10)))
+    assert builds == 1
+    assert sorted(h for h, _ in got) == ["hit"] * 9 + ["store"]
+    assert {b for _, b in got} == {b"answer"}
+    assert cache.stats.joined == 9
+
+
+async def test_a_waiter_never_takes_an_answer_a_commit_made_stale(tokens):
+    """A commit lands while the first request builds: the ones waiting for it check the
+    tokens like any hit, find the answer stale, and build their own."""
+    tokens["c_alpha"] = "t1"
+    cache = ResponseCache(1 << 20)
+    key = request_key(CADRE, b'{"query": "{ a }"}')
+    builds = 0
+
+    async def build():
+        nonlocal builds
+        builds += 1
+        rs = read("c_alpha", tokens=tokens)  # the token is read first...
+        if builds == 1:
+            await asyncio.sleep(0.02)
+            tokens["c_alpha"] = "t2"  # ...then a commit lands during the build
+        return rs, b"answer %d" % builds
+
+    got = await asyncio.gather(*(_request(cache, key, build) for _ in range(4)))
+    assert got[0] == ("store", b"answer 1")  # its own answer, as of when it read
+    assert all(body != b"answer 1" for _, body in got[1:])  # nobody after it gets that
+    assert builds >= 2
+
+
+async def test_a_failed_build_lets_the_waiters_build(tokens):
+    tokens["c_alpha"] = "t1"
+    cache = ResponseCache(1 << 20)
+    key = request_key(CADRE, b'{"query": "{ a }"}')
+    calls = 0
+
+    async def build():
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.01)
+        if calls == 1:
+            raise RuntimeError("database went away")
+        return read("c_alpha", tokens=tokens), b"answer"
+
+    got = await asyncio.gather(
+        *(_request(cache, key, build) for _ in range(3)), return_exceptions=True
+    )
+    assert isinstance(got[0], RuntimeError)
+    assert [g[1] for g in got[1:]] == [b"answer", b"answer"]
+    assert not cache._building  # nothing left marked as being built
