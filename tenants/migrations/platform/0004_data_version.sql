@@ -55,10 +55,15 @@ BEGIN
     IF to_regclass(format('%I.data_version', schema_name)) IS NULL THEN
         RETURN 0;
     END IF;
+    -- The schema's tables through pg_depend (every object depends on its schema; indexed
+    -- on the referenced object): pg_class has no index on relnamespace, and a scan of it
+    -- grows with every community in the database.
     FOR t IN
         SELECT c.relname
-        FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
-        WHERE ns.nspname = schema_name
+        FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+        WHERE d.refclassid = 'pg_namespace'::regclass
+          AND d.refobjid = to_regnamespace(quote_ident(schema_name))::oid
+          AND d.classid = 'pg_class'::regclass
           AND c.relkind = 'r'
           AND c.relname NOT IN ('data_version', 'schema_migrations')
           AND NOT (schema_name = 'platform' AND c.relname = 'outbox')
