@@ -69,6 +69,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, UndefinedType, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 
 # The executor methods mirrored here are graphql-core's (``Executor`` in
@@ -101,12 +102,43 @@ def _attribute_plan(field_def: GraphQLField) -> _Plan | None:
     if type(definition).get_result is not StrawberryField.get_result:
         return None
     leaf = get_nullable_type(field_def.type)
+    if isinstance(leaf, CustomGraphQLEnumType):
+        leaf = FastEnumOutput(leaf)
     return (
         field_def,
         definition.default_resolver,
         definition.python_name,
-        leaf if is_leaf_type(leaf) else None,
+        leaf if isinstance(leaf, FastEnumOutput) or is_leaf_type(leaf) else None,
     )
+
+
+class FastEnumOutput:
+    """``coerce_output_value`` of a Strawberry enum type, by dict instead of by scan.
+
+    Strawberry's ``CustomGraphQLEnumType.coerce_output_value`` walks every value of the enum
+    comparing ``member.value`` (an enum property) for each one: on a ledger page that is a
+    few hundred walks. Here the first name per value is looked up; anything else (not a
+    member, an unknown or unhashable value) goes to the type's own method, so the result,
+    or the error, is the same (tests/unit/test_graphql_fast_path.py).
+    """
+
+    __slots__ = ("_by_value", "_cls", "_type")
+
+    def __init__(self, enum_type: CustomGraphQLEnumType) -> None:
+        self._type = enum_type
+        self._cls = enum_type.wrapped_cls
+        by_value: dict[Any, str] = {}
+        for name, value in enum_type.values.items():
+            by_value.setdefault(value.value, name)
+        self._by_value = by_value
+
+    def coerce_output_value(self, output_value: Any) -> Any:
+        if isinstance(output_value, self._cls):
+            try:
+                return self._by_value[output_value.value]
+            except (KeyError, TypeError):
+                pass
+        return self._type.coerce_output_value(output_value)
 
 
 # id(field) -> plan or None. The plan holds the field itself and is used only when it is
