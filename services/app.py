@@ -15,14 +15,16 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 from litestar import Litestar, Request, Response, get
+from litestar.background_tasks import BackgroundTasks
+from litestar.di import Provide
 from litestar.enums import MediaType, ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Stream
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Dependencies, Message, Receive, Scope, Send
 from redis.asyncio import Redis
 from strawberry.litestar import make_graphql_controller
 
@@ -178,6 +180,11 @@ async def ledger_csv(request: Request, slug: str) -> Response[Any] | Stream:
     )
 
 
+def _sub_response() -> Response[Any]:
+    """The response Strawberry lets resolvers add headers to (as its own getter builds it)."""
+    return Response({}, background=BackgroundTasks([]))
+
+
 def _is_json(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("content-type", "").split(";")[0].strip().lower() == (
         "application/json"
@@ -236,14 +243,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             loaders=Loaders(),
         )
 
-    class GraphQLController(
-        make_graphql_controller(  # type: ignore[misc]  # base class built at runtime
-            build_schema(configured),
-            path="/graphql",
-            graphql_ide="graphiql" if configured.graphiql else None,
-            context_getter=graphql_context,
-        )
-    ):
+    strawberry_controller = make_graphql_controller(
+        build_schema(configured),
+        path="/graphql",
+        graphql_ide="graphiql" if configured.graphiql else None,
+        context_getter=graphql_context,
+    )
+
+    class GraphQLController(strawberry_controller):  # type: ignore[misc,valid-type]
+        # Strawberry provides its per-request sub-response with sync_to_thread=True: a
+        # thread-pool hop (and a wake-up of the event loop) per request to build an empty
+        # Response. Built inline instead.
+        dependencies: ClassVar[Dependencies] = {
+            **strawberry_controller.dependencies,
+            "response": Provide(_sub_response, sync_to_thread=False),
+        }
+
         def encode_json(self, data: object) -> bytes:
             # msgspec (Litestar's own encoder) instead of Strawberry's json.dumps: several
             # times faster on a ledger page, and UTF-8 instead of \uXXXX escapes for

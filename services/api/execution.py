@@ -102,14 +102,12 @@ def _attribute_plan(field_def: GraphQLField) -> _Plan | None:
     if type(definition).get_result is not StrawberryField.get_result:
         return None
     leaf = get_nullable_type(field_def.type)
+    coercer: Any = None
     if isinstance(leaf, CustomGraphQLEnumType):
-        leaf = FastEnumOutput(leaf)
-    return (
-        field_def,
-        definition.default_resolver,
-        definition.python_name,
-        leaf if isinstance(leaf, FastEnumOutput) or is_leaf_type(leaf) else None,
-    )
+        coercer = FastEnumOutput(leaf)
+    elif is_leaf_type(leaf):
+        coercer = leaf
+    return (field_def, definition.default_resolver, definition.python_name, coercer)
 
 
 class FastEnumOutput:
