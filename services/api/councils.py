@@ -33,7 +33,7 @@ from services.api.errors import (
     error_type,
 )
 from services.api.grids import GridType
-from services.api.vocabulary import labelled as _kind
+from services.api.vocabulary import MatterKindType
 from services.auth.permissions import Op, allowed
 from services.councils import handlers, model, queries
 from services.councils.handlers import DecideResult, ElectMemberInput
@@ -164,15 +164,6 @@ def _matter_not_found_type() -> type[ErrorType]:
 MatterNotFoundErrorType: Any = _matter_not_found_type()
 
 # -- vocabulary --------------------------------------------------------------------------------
-
-
-@strawberry.enum(
-    name="MatterKind", description="三事分类：私事、小事、大事 / Private, minor or major matter"
-)
-class MatterKindType(enum.Enum):
-    PRIVATE = _kind(MatterKind.PRIVATE)
-    MINOR = _kind(MatterKind.MINOR)
-    MAJOR = _kind(MatterKind.MAJOR)
 
 
 def kind_out(value: str | None) -> MatterKindType | None:

@@ -39,6 +39,7 @@ from services.api.errors import (
 )
 from services.api.grids import GridType
 from services.api.routing import department_updates_field, matter_routes_field
+from services.api.vocabulary import MatterKindType
 from services.api.vocabulary import labelled as _v
 from services.auth.model import Principal
 from services.errors import SanshiError
@@ -55,7 +56,6 @@ from services.matters.model import (
 )
 
 if TYPE_CHECKING:
-    from services.api.councils import MatterKindType
     from services.api.households import HouseholdType
     from services.api.loaders import Loaders
 
@@ -211,7 +211,7 @@ def _related_for(matter_fields: Sequence[Selection]) -> frozenset[str]:
 # imports Circumstance and HouseholdNotFoundError from here, and the matter's household
 # type from there is referenced lazily for the same reason.
 HouseholdRef = Annotated["HouseholdType", strawberry.lazy("services.api.households")]
-MatterKindRef = Annotated["MatterKindType", strawberry.lazy("services.api.councils")]
+MatterKindRef = MatterKindType  # shared with councils (services/api/vocabulary.py)
 
 
 def _kind(value: str | None) -> Any:
