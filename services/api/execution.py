@@ -20,8 +20,9 @@ wraps resolvers (no graphql-core middleware):
    ``info`` or arguments, so the fast path makes that same call; the type is a scalar or
    enum, the node has no arguments, reading does not raise and the value is not None, not
    an exception, not awaitable and coerces to a non-null value. Then the result is
-   ``coerce_output_value(value)``, what ``complete_leaf_value`` returns. Otherwise the
-   field goes on to 2. (reading a plain attribute again is harmless).
+   ``coerce_output_value(value)``, what ``complete_leaf_value`` returns (for Strawberry
+   enums through ``FastEnumOutput``, the same answer by dict). Otherwise the field goes
+   on to 2. (reading a plain attribute again is harmless).
 
 2. **Every other field** (``_execute_field``) runs graphql-core 3.3's ``execute_field``
    step for step — same ``Path``, same argument values, the resolver called once with the
