@@ -11,6 +11,7 @@ the two Matter fields, and the ticket enums live in services.api.inbox (referenc
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,9 +33,10 @@ from services.api.errors import (
     error_members,
     error_type,
 )
+from services.api.vocabulary import labelled
 from services.errors import NotFound, SanshiError
 from services.routing import handlers
-from services.routing.rules import AckAfterResolve, DeadlineOutOfRange
+from services.routing.rules import AckAfterResolve, DayKind, DeadlineOutOfRange
 
 if TYPE_CHECKING:
     from services.api.inbox import TicketEventKindType, TicketOverdueType, TicketStatusType
@@ -62,6 +64,21 @@ AckAfterResolveErrorType = error_type(
     AckAfterResolve,
     "AckAfterResolveError",
     "签收时限长于办结时限 / Acknowledgement limit longer than the resolution limit",
+)
+WorkdayNotOnWeekendErrorType = error_type(
+    handlers.WorkdayNotOnWeekend,
+    "WorkdayNotOnWeekendError",
+    "调休上班日须是周六或周日 / A make-up working day must be a Saturday or Sunday",
+)
+TooManyCalendarDaysErrorType = error_type(
+    handlers.TooManyCalendarDays,
+    "TooManyCalendarDaysError",
+    "一次设置的日期过多 / Too many days at a time",
+)
+DuplicateCalendarDayErrorType = error_type(
+    handlers.DuplicateCalendarDay,
+    "DuplicateCalendarDayError",
+    "同一日期出现多次 / The same day given more than once",
 )
 
 
@@ -325,6 +342,170 @@ class RoutingMutation:
         except SanshiError as err:
             return as_error(err, SET_DEADLINE_POLICY_ERRORS)
         return DeadlinePolicyType.from_row(row)
+
+
+# --------------------------------------------------------------------------------------
+# The county's work calendar (工作日历)
+# --------------------------------------------------------------------------------------
+@strawberry.enum(
+    name="CalendarDayKind",
+    description="工作日历中的特殊日期 / A day the work calendar sets apart from the plain week",
+)
+class CalendarDayKindType(enum.Enum):
+    HOLIDAY = labelled(DayKind.HOLIDAY)
+    WORKDAY = labelled(DayKind.WORKDAY)
+
+
+@strawberry.type(
+    name="CalendarDay",
+    description="工作日历的一天：法定节假日或调休上班日 / "
+    "A day of the county's work calendar: a public holiday or a make-up working day",
+)
+class CalendarDayType:
+    day: date
+    kind: CalendarDayKindType
+    name_zh: str = strawberry.field(description="名称，如「春节」/ Name in Chinese")
+    name_en: str = strawberry.field(description="英文名称 / Name in English")
+    updated_by: str = strawberry.field(description="最后修改人 / Who set it last")
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, r: Mapping[str, Any]) -> CalendarDayType:
+        return cls(
+            day=r["day"],
+            kind=CalendarDayKindType(r["kind"]),
+            name_zh=r["name_zh"],
+            name_en=r["name_en"],
+            updated_by=r["updated_by"],
+            updated_at=r["updated_at"],
+        )
+
+
+@strawberry.type(
+    name="CalendarDays",
+    description="已设置的日期 / The calendar days as set",
+)
+class CalendarDaysType:
+    county: str
+    days: list[CalendarDayType] = strawberry.field(description="按日期排序 / By date")
+
+
+@strawberry.type(
+    name="RemovedCalendarDays",
+    description="已删除的日期 / The calendar days removed",
+)
+class RemovedCalendarDaysType:
+    county: str
+    removed: int = strawberry.field(
+        description="实际删除的天数（不在日历中的不计）/ How many were removed "
+        "(days not in the calendar do not count)"
+    )
+    days: list[date] = strawberry.field(description="删除的日期 / The days removed")
+
+
+@strawberry.type
+class CalendarQuery:
+    @strawberry.field(
+        description="县的工作日历（可按年份）；读取权限同办理时限；不存在或无权查看时为空 / "
+        "The county's work calendar (optionally one year); readable by whoever may read its "
+        "deadline policies; null when missing or not visible"
+    )
+    async def county_calendar(
+        self, info: Info, county: str, year: int | None = None
+    ) -> list[CalendarDayType] | None:
+        actor = principal_of(info)
+        if actor is None:
+            return None
+        try:
+            rows = await handlers.list_calendar(actor, county, year=year)
+        except NotFound:
+            return None
+        return [CalendarDayType.from_row(r) for r in rows]
+
+
+@strawberry.input(name="CalendarDayInput")
+class CalendarDayInput:
+    day: date
+    kind: CalendarDayKindType
+    name_zh: str = strawberry.field(default="", description="名称，如「国庆节」/ Chinese name")
+    name_en: str = strawberry.field(default="", description="英文名称 / English name")
+
+
+@strawberry.input(name="SetCalendarDaysInput")
+class SetCalendarDaysInput:
+    days: list[CalendarDayInput] = strawberry.field(
+        description="新增或替换的日期，每次最多 366 天 / Days to add or replace, at most 366"
+    )
+
+
+SetCalendarDaysResult = Annotated[
+    CalendarDaysType
+    | UnauthenticatedErrorType
+    | ForbiddenErrorType
+    | CountyNotFoundErrorType
+    | InvalidInputErrorType
+    | TextTooLongErrorType
+    | WorkdayNotOnWeekendErrorType
+    | TooManyCalendarDaysErrorType
+    | DuplicateCalendarDayErrorType,
+    strawberry.union(
+        "SetCalendarDaysResult", description="设置的日期或失败原因 / The days set or why not"
+    ),
+]
+SET_CALENDAR_DAYS_ERRORS = error_members(SetCalendarDaysResult)
+
+RemoveCalendarDaysResult = Annotated[
+    RemovedCalendarDaysType
+    | UnauthenticatedErrorType
+    | ForbiddenErrorType
+    | CountyNotFoundErrorType
+    | InvalidInputErrorType
+    | TooManyCalendarDaysErrorType,
+    strawberry.union(
+        "RemoveCalendarDaysResult",
+        description="删除的日期或失败原因 / The days removed or why not",
+    ),
+]
+REMOVE_CALENDAR_DAYS_ERRORS = error_members(RemoveCalendarDaysResult)
+
+
+@strawberry.type
+class CalendarMutation:
+    @strawberry.mutation(
+        description="设置工作日历中的日期（县管理员）；已有工单的期限不变 / "
+        "Add or replace work-calendar days (county admin); existing tickets keep their deadlines"
+    )
+    async def set_calendar_days(
+        self, info: Info, county: str, input: SetCalendarDaysInput
+    ) -> SetCalendarDaysResult:
+        try:
+            rows = await handlers.set_calendar_days(
+                require_principal(info),
+                county,
+                [
+                    handlers.CalendarDayInput(
+                        day=d.day, kind=d.kind.value, name_zh=d.name_zh, name_en=d.name_en
+                    )
+                    for d in input.days
+                ],
+                settings=info.context.settings,
+            )
+        except SanshiError as err:
+            return as_error(err, SET_CALENDAR_DAYS_ERRORS)
+        return CalendarDaysType(county=county, days=[CalendarDayType.from_row(r) for r in rows])
+
+    @strawberry.mutation(
+        description="从工作日历中删除日期（县管理员）；不在日历中的日期不算错误 / "
+        "Remove work-calendar days (county admin); a day not in the calendar is no error"
+    )
+    async def remove_calendar_days(
+        self, info: Info, county: str, days: list[date]
+    ) -> RemoveCalendarDaysResult:
+        try:
+            removed = await handlers.remove_calendar_days(require_principal(info), county, days)
+        except SanshiError as err:
+            return as_error(err, REMOVE_CALENDAR_DAYS_ERRORS)
+        return RemovedCalendarDaysType(county=county, removed=len(removed), days=removed)
 
 
 # --------------------------------------------------------------------------------------

@@ -30,10 +30,13 @@ from services.api.households import HouseholdMutation
 from services.api.inbox import InboxMutation, InboxQuery
 from services.api.matters import MatterMutation
 from services.api.meetings import MeetingMutation, MeetingQuery
-from services.api.routing import RoutingMutation, RoutingQuery
+from services.api.routing import CalendarMutation, CalendarQuery, RoutingMutation, RoutingQuery
 from services.settings import Settings
 
-Query = merge_types("Query", (AuthQuery, CommunityQuery, InboxQuery, MeetingQuery, RoutingQuery))
+Query = merge_types(
+    "Query",
+    (AuthQuery, CommunityQuery, InboxQuery, MeetingQuery, RoutingQuery, CalendarQuery),
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -45,6 +48,7 @@ Mutation = merge_types(
         InboxMutation,
         MeetingMutation,
         RoutingMutation,
+        CalendarMutation,
     ),
 )
 

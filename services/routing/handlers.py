@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services import audit
@@ -31,17 +31,20 @@ from services.routing.model import (
 )
 from services.routing.rules import (
     ANY_CATEGORY,
+    DayKind,
     DeadlinePolicy,
     DepartmentInfo,
     NoFallbackDepartment,
     RouteDecision,
     Rule,
+    WorkCalendar,
     check_deadline_policy,
     deadlines_for,
     matter_steps,
     route,
 )
 from services.routing.tables import Ticket, TicketEvent
+from services.settings import Settings, get_settings
 from tenants import provisioning
 from tenants.db import SanshiTransaction
 from tenants.tx import platform_tx, tenant_tx
@@ -268,6 +271,16 @@ async def county_routing_data(
     return departments, rules, policies
 
 
+async def county_calendar(tx: SanshiTransaction, county: str, *, since: date) -> WorkCalendar:
+    """The county's calendar days from ``since`` on (the past does not move deadlines)."""
+    rows = await tx.connection.fetch(
+        "SELECT day, kind FROM platform.county_calendar WHERE county_code = $1 AND day >= $2",
+        county,
+        since,
+    )
+    return WorkCalendar.of((r["day"], r["kind"]) for r in rows)
+
+
 RULE_COLUMNS = (
     "id, county_code, category, community_slug, grid_code, department_codes, "
     "include_address, include_circumstances, active"
@@ -336,7 +349,8 @@ async def create_tickets(
                 [st.value for st in OPEN_STATUSES],
             )
         }
-        deadlines = deadlines_for(s.category, policies, start=now)
+        calendar = await county_calendar(tx, s.county, since=now.date() - timedelta(days=1))
+        deadlines = deadlines_for(s.category, policies, start=now, calendar=calendar)
         names = {d.code: d for d in departments}
         actor = routing_actor(s.county)
         created: list[dict[str, Any]] = []
@@ -927,3 +941,192 @@ async def set_deadline_policy(
             platform=True,
         )
     return dict(row)
+
+
+# ==========================================================================================
+# The county's work calendar (工作日历): holidays (法定节假日) and make-up working days (调休)
+# ==========================================================================================
+# Read by whoever may read the county's deadline policies, edited by its administrators.
+# New tickets count their deadlines with it (create_tickets); changing it never moves the
+# deadlines of tickets already created (docs/routing.md).
+MAX_CALENDAR_DAYS = 366
+CALENDAR_COLUMNS = "county_code, day, kind, name_zh, name_en, updated_by, updated_at"
+
+
+class WorkdayNotOnWeekend(SanshiError):
+    """A make-up working day (调休上班日) on a weekday: it is a working day anyway."""
+
+    code = "WORKDAY_NOT_ON_WEEKEND"
+    zh = "调休上班日须是周六或周日：{day} 本来就是工作日"
+    en = "A make-up working day must be a Saturday or Sunday: {day} is a weekday already"
+
+
+class TooManyCalendarDays(SanshiError):
+    """More days than one call may set or remove."""
+
+    code = "TOO_MANY_CALENDAR_DAYS"
+    zh = "一次最多设置 {limit} 天，收到 {count} 天"
+    en = "At most {limit} days at a time; got {count}"
+
+
+class DuplicateCalendarDay(SanshiError):
+    """The same day twice in one call (which of the two would win is not obvious)."""
+
+    code = "DUPLICATE_CALENDAR_DAY"
+    zh = "日期 {day} 出现了不止一次"
+    en = "The day {day} is given more than once"
+
+
+@dataclass(frozen=True)
+class CalendarDayInput:
+    """One day of the county's calendar as an administrator sets it."""
+
+    day: date
+    kind: DayKind | str
+    name_zh: str = ""
+    name_en: str = ""
+
+
+def check_calendar_day(data: CalendarDayInput, settings: Settings) -> CalendarDayInput:
+    """``data`` with its kind as a DayKind and names trimmed, or the typed error.
+
+    A holiday may fall on a weekend (harmless: it was no working day anyway); a make-up
+    working day must be a Saturday or Sunday (WorkdayNotOnWeekend).
+    """
+    try:
+        kind = DayKind(data.kind)
+    except ValueError:
+        raise InvalidInput(
+            field_zh=f"日期类型「{data.kind}」无效（holiday 节假日 / workday 调休上班日）",
+            field_en=f"unknown kind '{data.kind}' (holiday / workday)",
+        ) from None
+    if kind is DayKind.WORKDAY and data.day.weekday() < 5:
+        raise WorkdayNotOnWeekend(day=data.day.isoformat())
+    limit = settings.max_name_length
+    return CalendarDayInput(
+        day=data.day,
+        kind=kind,
+        name_zh=_name(data.name_zh, "name_zh", required=False, limit=limit),
+        name_en=_name(data.name_en, "name_en", required=False, limit=limit),
+    )
+
+
+def _check_count(count: int) -> None:
+    if count == 0:
+        raise InvalidInput(field_zh="至少指定一天", field_en="name at least one day")
+    if count > MAX_CALENDAR_DAYS:
+        raise TooManyCalendarDays(limit=MAX_CALENDAR_DAYS, count=count)
+
+
+def _year_range(year: int) -> tuple[date, date]:
+    if not 1900 <= year <= 2200:
+        raise InvalidInput(field_zh="年份须在 1900–2200 之间", field_en="year must be 1900-2200")
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+async def list_calendar(
+    actor: Principal, county: str, *, year: int | None = None
+) -> list[dict[str, Any]]:
+    """The county's calendar days by date (only ``year``'s if given); CountyNotFound when
+    not visible. Who may read: as for deadline policies (``can_read_county_routing``)."""
+    await access_county_routing(actor, county)
+    first, last = _year_range(year) if year is not None else (date.min, date.max)
+    async with platform_tx() as tx:
+        rows = await tx.connection.fetch(
+            f"SELECT {CALENDAR_COLUMNS} FROM platform.county_calendar WHERE county_code = $1 "
+            "AND day BETWEEN $2 AND $3 ORDER BY day",
+            county,
+            first,
+            last,
+        )
+    return [dict(r) for r in rows]
+
+
+async def set_calendar_days(
+    actor: Principal,
+    county: str,
+    days: list[CalendarDayInput],
+    *,
+    settings: Settings | None = None,
+) -> list[dict[str, Any]]:
+    """Add or replace days of the county's calendar (county administrators of it); audited.
+
+    All or nothing, in one transaction: at most MAX_CALENDAR_DAYS days, no day twice,
+    each checked by ``check_calendar_day``. Returns the days as stored, by date. Tickets
+    already created keep their deadlines; tickets routed from now on count with it.
+    """
+    settings = settings or get_settings()
+    await access_county_routing(actor, county, write=True)
+    _check_count(len(days))
+    checked = [check_calendar_day(d, settings) for d in days]
+    seen: set[date] = set()
+    for d in checked:
+        if d.day in seen:
+            raise DuplicateCalendarDay(day=d.day.isoformat())
+        seen.add(d.day)
+    checked.sort(key=lambda d: d.day)
+    wanted = [d.day for d in checked]
+    async with platform_tx() as tx:
+        conn = tx.connection
+        before = await conn.fetch(
+            f"SELECT {CALENDAR_COLUMNS} FROM platform.county_calendar WHERE county_code = $1 "
+            "AND day = ANY($2::date[]) ORDER BY day FOR UPDATE",
+            county,
+            wanted,
+        )
+        rows = await conn.fetch(
+            "INSERT INTO platform.county_calendar (county_code, day, kind, name_zh, name_en, "
+            "updated_by) SELECT $1, u.day, u.kind, u.name_zh, u.name_en, $6 "
+            "FROM unnest($2::date[], $3::text[], $4::text[], $5::text[]) "
+            "AS u(day, kind, name_zh, name_en) "
+            "ON CONFLICT (county_code, day) DO UPDATE SET kind = EXCLUDED.kind, "
+            "name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, "
+            "updated_by = EXCLUDED.updated_by, updated_at = now() "
+            f"RETURNING {CALENDAR_COLUMNS}",
+            county,
+            wanted,
+            [DayKind(d.kind).value for d in checked],
+            [d.name_zh for d in checked],
+            [d.name_en for d in checked],
+            actor.subject,
+        )
+        after = sorted((dict(r) for r in rows), key=lambda r: r["day"])
+        await audit.record(
+            tx,
+            actor,
+            "routing.set_calendar_days",
+            f"county_calendar:{county}",
+            before=[dict(r) for r in before],
+            after=after,
+            platform=True,
+        )
+    return after
+
+
+async def remove_calendar_days(actor: Principal, county: str, days: list[date]) -> list[date]:
+    """Remove days from the county's calendar (county administrators of it); audited.
+
+    A day that is not in the calendar is no error; returns the days actually removed, by
+    date. At most MAX_CALENDAR_DAYS days; one transaction.
+    """
+    await access_county_routing(actor, county, write=True)
+    wanted = sorted(set(days))
+    _check_count(len(wanted))
+    async with platform_tx() as tx:
+        rows = await tx.connection.fetch(
+            "DELETE FROM platform.county_calendar WHERE county_code = $1 "
+            f"AND day = ANY($2::date[]) RETURNING {CALENDAR_COLUMNS}",
+            county,
+            wanted,
+        )
+        removed = sorted((dict(r) for r in rows), key=lambda r: r["day"])
+        await audit.record(
+            tx,
+            actor,
+            "routing.remove_calendar_days",
+            f"county_calendar:{county}",
+            before=removed,
+            after={"removed": len(removed), "asked": [d.isoformat() for d in wanted]},
+            platform=True,
+        )
+    return [r["day"] for r in removed]

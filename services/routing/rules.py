@@ -10,6 +10,7 @@ modelled (see docs/routing.md).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -134,19 +135,57 @@ def route(
 
 
 # -- deadlines ---------------------------------------------------------------------------
-def is_working_day(day: date) -> bool:
-    """Monday to Friday (public holidays are not modelled)."""
+class DayKind(enum.StrEnum):
+    """A day the county's calendar (工作日历) sets apart from the plain week."""
+
+    HOLIDAY = "holiday"  # 法定节假日: no work although a weekday
+    WORKDAY = "workday"  # 调休上班日: work although a weekend day
+
+    @property
+    def label_zh(self) -> str:
+        return {"holiday": "法定节假日", "workday": "调休上班日"}[self.value]
+
+    @property
+    def label_en(self) -> str:
+        return {"holiday": "Holiday", "workday": "Make-up working day"}[self.value]
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Monday to Friday, except the county's holidays, plus its make-up working days."""
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    @classmethod
+    def of(cls, days: Iterable[tuple[date, DayKind | str]]) -> WorkCalendar:
+        holidays: set[date] = set()
+        workdays: set[date] = set()
+        for day, kind in days:
+            (holidays if DayKind(kind) is DayKind.HOLIDAY else workdays).add(day)
+        return cls(frozenset(holidays), frozenset(workdays))
+
+
+PLAIN_WEEK = WorkCalendar()
+
+
+def is_working_day(day: date, calendar: WorkCalendar = PLAIN_WEEK) -> bool:
+    """A make-up working day (调休) works; a holiday does not; otherwise Monday to Friday."""
+    if day in calendar.workdays:
+        return True
+    if day in calendar.holidays:
+        return False
     return day.weekday() < 5
 
 
-def add_working_days(day: date, working_days: int) -> date:
+def add_working_days(day: date, working_days: int, calendar: WorkCalendar = PLAIN_WEEK) -> date:
     """The ``working_days``-th working day after ``day`` (``day`` itself never counts)."""
     if working_days < 0:
         raise ValueError("working_days must not be negative")
     current, left = day, working_days
     while left:
         current += timedelta(days=1)
-        if is_working_day(current):
+        if is_working_day(current, calendar):
             left -= 1
     return current
 
@@ -156,7 +195,12 @@ def end_of_day(day: date, tz: ZoneInfo = CHINA_TZ) -> datetime:
     return datetime.combine(day, END_OF_DAY, tzinfo=tz)
 
 
-def due_at(start: datetime, working_days: int, tz: ZoneInfo = CHINA_TZ) -> datetime:
+def due_at(
+    start: datetime,
+    working_days: int,
+    tz: ZoneInfo = CHINA_TZ,
+    calendar: WorkCalendar = PLAIN_WEEK,
+) -> datetime:
     """End of the ``working_days``-th working day after ``start``'s local date in ``tz``.
 
     A matter routed on Friday evening with 2 working days is due Tuesday 23:59:59; one
@@ -165,7 +209,8 @@ def due_at(start: datetime, working_days: int, tz: ZoneInfo = CHINA_TZ) -> datet
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
-    return end_of_day(add_working_days(start.astimezone(tz).date(), working_days), tz)
+    local_day = start.astimezone(tz).date()
+    return end_of_day(add_working_days(local_day, working_days, calendar), tz)
 
 
 @dataclass(frozen=True)
@@ -204,6 +249,7 @@ def deadlines_for(
     *,
     start: datetime,
     tz: ZoneInfo = CHINA_TZ,
+    calendar: WorkCalendar = PLAIN_WEEK,
 ) -> Deadlines:
     """Acknowledge and resolve deadlines for a ticket routed at ``start``.
 
@@ -215,10 +261,10 @@ def deadlines_for(
     own = {p.category for p in policies}
     policy = policy_for(category, policies)
     known = policy.category if (policy.category in own) else None
-    ack = due_at(start, policy.ack_working_days, tz)
+    ack = due_at(start, policy.ack_working_days, tz, calendar)
     if commitment_due_on is not None:
         return Deadlines(ack, end_of_day(commitment_due_on, tz), known, by_commitment=True)
-    return Deadlines(ack, due_at(start, policy.resolve_working_days, tz), known)
+    return Deadlines(ack, due_at(start, policy.resolve_working_days, tz, calendar), known)
 
 
 def check_deadline_policy(ack_working_days: int, resolve_working_days: int) -> None:
