@@ -185,12 +185,6 @@ def _sub_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
-def _is_json(request: Request[Any, Any, Any]) -> bool:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower() == (
-        "application/json"
-    )
-
-
 def _configure_logging() -> None:
     """Send our loggers to stderr once (uvicorn only configures its own)."""
     root = logging.getLogger("sanshi")
@@ -253,7 +247,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     class GraphQLController(strawberry_controller):  # type: ignore[misc,valid-type]
         # Strawberry provides its per-request sub-response with sync_to_thread=True: a
         # thread-pool hop (and a wake-up of the event loop) per request to build an empty
-        # Response. Built inline instead.
+        # Response. Built inline instead (Strawberry's Provide holds its getter already
+        # wrapped for the thread, so it cannot be reused as it is).
         dependencies: ClassVar[Dependencies] = {
             **strawberry_controller.dependencies,
             "response": Provide(_sub_response, sync_to_thread=False),
@@ -275,7 +270,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # it; otherwise the request runs with its reads recorded, and a query's
             # answer is kept.
             cache = _runtime(request).response_cache
-            if cache is None or request.method != "POST" or not _is_json(request):
+            if (
+                cache is None
+                or request.method != "POST"
+                or request.content_type[0] != "application/json"
+            ):
                 return await super().execute_request(request, context, root_value)
             key = request_key(context.principal, await request.body())
             if key is None:

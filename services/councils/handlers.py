@@ -699,7 +699,11 @@ async def cast_casting_vote(
             raise SessionClosed()
         if member["id"] not in await _present(tx, session["id"]):
             raise MemberAbsent()
-        await _check_chair_may_cast(tx, item, as_seat(member))
+        household_id = await tx.connection.fetchval(
+            "SELECT household_id FROM matters WHERE id = $1", item["matter_id"]
+        )
+        votes = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
+        _check_chair_may_cast(as_seat(member), household_id, votes)
         tied = [MatterKind(k) for k in item["tied_kinds"] or ()]
         if item["status"] != "no_majority" or not tied:
             raise NoTieToBreak()
@@ -791,7 +795,7 @@ async def decide(
             # Given on the chair's behalf: not when the chair could not give it themselves.
             chair = next((m for m in seated.values() if m["is_chair"]), None)
             if chair is not None:
-                await _check_chair_may_cast(tx, item, as_seat(chair))
+                _check_chair_may_cast(as_seat(chair), matter["household_id"], rows)
         chair_vote, cast_by, stale = _casting_vote(item, votes, casting_vote, actor, seated)
         try:
             decision = model.tally(votes, len(seated), len(present), rules, chair_vote=chair_vote)
@@ -870,20 +874,13 @@ class _CastBy:
     note: str = ""
 
 
-async def _check_chair_may_cast(
-    tx: SanshiTransaction, item: dict[str, Any], chair: model.CouncilMember
+def _check_chair_may_cast(
+    chair: model.CouncilMember, household_id: int, votes: list[dict[str, Any]]
 ) -> None:
-    """ChairMustRecuse when the chair would have to recuse from voting on this item."""
-    household = await tx.connection.fetchval(
-        "SELECT household_id FROM matters WHERE id = $1", item["matter_id"]
-    )
-    recused = await tx.connection.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM votes WHERE agenda_item_id = $1 AND member_id = $2 "
-        "AND recused)",
-        item["id"],
-        chair.id,
-    )
-    if model.must_recuse(chair, household, frozenset({chair.id}) if recused else frozenset()):
+    """ChairMustRecuse when the chair would have to recuse from voting on this item
+    (``votes``: the item's vote rows, recusals included)."""
+    recused = frozenset(r["member_id"] for r in votes if r["recused"])
+    if model.must_recuse(chair, household_id, recused):
         raise ChairMustRecuse()
 
 
