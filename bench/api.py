@@ -263,15 +263,16 @@ async def seed_generated(
     from services.councils import handlers as councils
     from services.grids import handlers as grids
     from services.households import handlers as households_h
+    from services.households.model import Circumstances
     from services.matters import handlers as matters
-    from services.matters.model import Channel, Circumstances, MatterKind, Satisfaction
+    from services.matters.model import Channel, MatterKind, Satisfaction
 
     rng = random.Random(rng_seed)
     cadre = community_principal("bench-cadre", Role.COMMUNITY_CADRE, slug)
     worker = community_principal("bench-worker", Role.GRID_WORKER, slug)
     numerals = "一二三四五六七"
     grid_ids = [
-        (await grids.create_grid(SYSTEM, slug, f"g{i + 1}", f"第{numerals[i]}网格"))["id"]
+        (await grids.create_grid(SYSTEM, slug, f"g{i + 1}", f"第{numerals[i]}网格")).id
         for i in range(7)
     ]
 

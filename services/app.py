@@ -28,8 +28,8 @@ from litestar.types import ASGIApp, Dependencies, Message, Receive, Scope, Send
 from redis.asyncio import Redis
 from strawberry.litestar import make_graphql_controller
 
-from services.api.context import SanshiContext
-from services.api.loaders import Loaders
+from services.api.kit.loaders import Loaders
+from services.api.kit.request import SanshiContext
 from services.api.response_cache import CACHE_HEADER, ResponseCache, request_key
 from services.api.schema import build_schema
 from services.auth.model import Principal
@@ -160,7 +160,7 @@ async def ledger_csv(request: Request, slug: str) -> Response[Any] | Stream:
     """The filtered ledger as CSV (台账导出), same bearer auth as /graphql.
 
     401 without a (valid) token, 404 for a community not visible (as for a missing one),
-    403 for a role without Op.EXPORT_LEDGER, 400 for a bad filter; then a streamed
+    403 for a role without EXPORT_LEDGER, 400 for a bad filter; then a streamed
     UTF-8 CSV with a BOM. Filters: see services.matters.export.filter_from_query.
     """
     principal = authenticate(_runtime(request).settings, request.headers.get("authorization"))

@@ -1,4 +1,4 @@
-"""The `sanshi` command line: one group, each context contributes its commands."""
+"""The `sanshi` command line: one group; the platform's commands and every context's own."""
 
 from __future__ import annotations
 
@@ -26,21 +26,17 @@ def main() -> None:
 
 
 def _register() -> None:
+    """Platform commands (run, migrate, worker, ...) and every context's own."""
     from services.api.cli import COMMANDS as api_commands
-    from services.auth.cli import COMMANDS as auth_commands
-    from services.routing.cli import COMMANDS as routing_commands
+    from services.contexts import command_refs
+    from services.kernel.registration import resolve
     from services.runtime.cli import COMMANDS as runtime_commands
     from tenants.cli import COMMANDS as tenant_commands
     from workers.cli import COMMANDS as worker_commands
 
-    for command in (
-        *runtime_commands,
-        *tenant_commands,
-        *auth_commands,
-        *api_commands,
-        *worker_commands,
-        *routing_commands,
-    ):
+    platform = (*runtime_commands, *tenant_commands, *api_commands, *worker_commands)
+    contexts = (command for ref in command_refs() for command in resolve(ref))
+    for command in (*platform, *contexts):
         main.add_command(command)
 
 

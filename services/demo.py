@@ -9,6 +9,7 @@ from services.auth.model import SYSTEM, Principal
 from services.communities import handlers as communities
 from services.errors import CommunityExists
 from services.grids import handlers as grids
+from services.grids.queries import list_grids
 from tenants import provisioning
 from tenants.provisioning import CommunityInfo
 
@@ -95,7 +96,7 @@ async def seed_demo(actor: Principal = SYSTEM) -> SeedReport:
             if (await provisioning.get_community(demo.slug)).county_code != COUNTY_CODE:
                 report.skipped.append(demo.slug)
                 continue
-        have = {g["code"] for g in await grids.list_grids(demo.slug)}
+        have = {g.code for g in await list_grids(demo.slug)}
         for code, name in demo.grids:
             if code not in have:
                 await grids.create_grid(actor, demo.slug, code, name)

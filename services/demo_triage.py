@@ -33,11 +33,13 @@ from services.auth.model import SYSTEM, Principal, Role, Scope, ScopeKind
 from services.councils import handlers as councils
 from services.councils.model import NoMajority, NoQuorum, Tie
 from services.grids import handlers as grids
+from services.grids.queries import list_grids
 from services.households import handlers as households
 from services.households.handlers import BulkHousehold, HouseholdInput, ResidentInput, StaffInput
+from services.households.model import Circumstance, Circumstances
 from services.households.queries import HouseholdFilter
 from services.matters import handlers as matters
-from services.matters.model import Channel, Circumstance, Circumstances, MatterKind, Satisfaction
+from services.matters.model import Channel, MatterKind, Satisfaction
 from services.settings import Settings
 from tenants.tx import tenant_tx
 
@@ -754,16 +756,16 @@ class _Seeder:
 
     # -- people ------------------------------------------------------------------------
     async def grids(self) -> None:
-        rows = await grids.list_grids(self.slug)
+        rows = await list_grids(self.slug)
         if not rows:
             from services.demo import _grids
 
             for code, name in _grids(7):
                 await grids.create_grid(SYSTEM, self.slug, code, name)
-            rows = await grids.list_grids(self.slug)
+            rows = await list_grids(self.slug)
         # g1, g2, ... g10 in their numeric order (list_grids sorts by code as text).
-        rows.sort(key=lambda g: (len(g["code"]), g["code"]))
-        self.grid_ids = [g["id"] for g in rows]
+        rows.sort(key=lambda g: (len(g.code), g.code))
+        self.grid_ids = [g.id for g in rows]
 
     async def staff(self) -> None:
         rng, s = self.rng, self.settings

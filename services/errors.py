@@ -87,6 +87,13 @@ class TextTooLong(SanshiError):
     en = "'{field}' is too long: at most {limit} characters"
 
 
+class FieldTooLong(TextTooLong):
+    """``TextTooLong`` (same code) that names the field in Chinese for Chinese readers."""
+
+    zh = "「{field_zh}」过长：最多 {limit} 个字符"
+    en = "'{field}' is too long: at most {limit} characters"
+
+
 class ConfirmationRequired(SanshiError):
     code = "CONFIRMATION_REQUIRED"
     zh = "危险操作需要确认：请再次输入社区标识「{slug}」"

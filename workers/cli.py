@@ -15,29 +15,15 @@ from typing import Any
 import click
 import dramatiq
 
-from services.settings import Settings, get_settings
-from workers.errors import RedisUrlRequired
+from services.settings import Settings
+from workers.process import configure_logging as _logging
+from workers.process import process_settings as _settings
+from workers.scheduler import run_scheduler, scheduler
 
 log = logging.getLogger("sanshi.worker")
 
 # How long startup may take to reach the database before the worker gives up.
 STARTUP_TIMEOUT_S = 120.0
-
-
-def _settings(*, need_redis: bool) -> Settings:
-    from services.runtime.bootstrap import with_embedded_database
-
-    settings = get_settings()
-    if need_redis and not settings.redis_url:
-        raise RedisUrlRequired()
-    return with_embedded_database(settings)
-
-
-def _logging() -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
 
 
 async def _serve(
@@ -59,8 +45,6 @@ async def _serve(
         ready.set()
         tasks = [_send_heartbeats(broker, stop)]
         if with_scheduler:  # every worker competes; the lock lets one run the jobs
-            from workers.scheduler import run_scheduler
-
             tasks.append(run_scheduler(settings, stop))
         if with_relay:
             tasks += [
@@ -238,7 +222,5 @@ def pending(limit: int) -> None:
         f"未发送 {len(rows)} 条 / {len(rows)} unsent" + (" (limit)" if len(rows) == limit else "")
     )
 
-
-from workers.scheduler import scheduler  # noqa: E402  (the module imports this one lazily)
 
 COMMANDS = [worker, relay, outbox, scheduler]

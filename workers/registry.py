@@ -19,9 +19,9 @@ from workers.errors import UnknownTopic
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Modules whose import declares actors and topics. A context that adds actors appends
-# its module here (e.g. "services.routing.actors"); the worker and `enqueue` load them.
-ACTOR_MODULES: list[str] = ["workers.system", "services.routing.actors"]
+# Modules whose import declares actors and topics: the platform's own, then every
+# context's (declared in its CONTEXT, services/contexts.py); the worker and `enqueue` load them.
+PLATFORM_ACTOR_MODULES: tuple[str, ...] = ("workers.system",)
 
 # Stable dotted names ("routing.route_major_matter"): they are stored in Redis messages
 # and outbox rows, so renaming one strands messages already queued.
@@ -84,9 +84,16 @@ def topic(name: str, actor_name: str) -> None:
     _topics[name] = actor_name
 
 
+def actor_module_names() -> tuple[str, ...]:
+    """The platform's actor modules and every context's."""
+    from services.contexts import actor_modules
+
+    return (*PLATFORM_ACTOR_MODULES, *actor_modules())
+
+
 def load_actor_modules() -> None:
-    """Import every module in ACTOR_MODULES (declaring is pure Python: no I/O)."""
-    for module in ACTOR_MODULES:
+    """Import every actor module (declaring is pure Python: no I/O)."""
+    for module in actor_module_names():
         importlib.import_module(module)
 
 

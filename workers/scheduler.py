@@ -1,4 +1,4 @@
-"""The scheduler: periodic jobs (the overdue job, 督办) run by exactly one process.
+"""The scheduler: the contexts' periodic jobs (e.g. the overdue job, 督办) run by one process.
 
 Every `sanshi worker` runs a Scheduler, and `sanshi scheduler` runs one alone; all of them
 compete for one PostgreSQL *session* advisory lock taken on a connection of the
@@ -30,6 +30,7 @@ import asyncpg
 import click
 
 from services.settings import Settings, SettingsError
+from workers.process import configure_logging, process_settings
 
 log = logging.getLogger("sanshi.scheduler")
 
@@ -68,23 +69,14 @@ class PeriodicJob:
     run: Callable[[], Awaitable[Any]]
 
 
-async def _mark_overdue() -> Any:
-    from services.routing.overdue import mark_overdue
-
-    result = await mark_overdue()
-    if result.marked:
-        log.info(
-            "overdue: %d late for acknowledging, %d late for resolving",
-            len(result.ack),
-            len(result.resolve),
-        )
-    return result
-
-
 def default_jobs(interval_s: float | None = None) -> list[PeriodicJob]:
-    """The jobs a deployment runs: the overdue job (routing deadlines)."""
+    """The jobs a deployment runs: every context's (services/contexts.py), each every
+    ``interval_s`` unless the job names its own interval."""
+    from services.contexts import jobs
+    from services.kernel.registration import resolve
+
     every = interval_from_env() if interval_s is None else interval_s
-    return [PeriodicJob("routing.mark_overdue", every, _mark_overdue)]
+    return [PeriodicJob(j.name, j.interval_s or every, resolve(j.run)) for j in jobs()]
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
@@ -203,7 +195,5 @@ async def _scheduler_main(settings: Settings, interval_s: float | None) -> None:
 )
 def scheduler(interval: float | None) -> None:
     """Run only the scheduler (periodic jobs; one instance holds the lock) (只运行调度器)."""
-    from workers.cli import _logging, _settings
-
-    _logging()
-    asyncio.run(_scheduler_main(_settings(need_redis=False), interval))
+    configure_logging()
+    asyncio.run(_scheduler_main(process_settings(need_redis=False), interval))

@@ -1,1 +1,2 @@
-"""The GraphQL transport (Strawberry federation subgraph): thin adapters over the handlers."""
+"""The GraphQL transport core: the schema assembled from the contexts' declarations, the
+adapter kit every context's ``api.py`` is written with, the executor and its extensions."""

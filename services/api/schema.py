@@ -3,6 +3,7 @@ subgraph, with the caches, limits and error masking the service runs with."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import strawberry
@@ -19,38 +20,58 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from services.api.auth import AuthQuery, RoleType
-from services.api.communities import CommunityMutation, CommunityQuery
-from services.api.councils import CouncilMutation
-from services.api.errors import ERROR_TYPES
 from services.api.execution import SanshiExecutionContext
 from services.api.extensions import MaskUnexpectedErrors, RecordReads, log_errors
-from services.api.grids import GridMutation
-from services.api.households import HouseholdMutation
-from services.api.inbox import InboxMutation, InboxQuery
-from services.api.matters import MatterMutation
-from services.api.meetings import MeetingMutation, MeetingQuery
-from services.api.routing import CalendarMutation, CalendarQuery, RoutingMutation, RoutingQuery
+from services.api.kit.errors import ERROR_TYPES
+from services.contexts import CONTEXTS
+from services.kernel.registration import FieldsOn, resolve
 from services.settings import Settings
 
-Query = merge_types(
-    "Query",
-    (AuthQuery, CommunityQuery, InboxQuery, MeetingQuery, RoutingQuery, CalendarQuery),
-)
-Mutation = merge_types(
-    "Mutation",
-    (
-        CommunityMutation,
-        GridMutation,
-        HouseholdMutation,
-        CouncilMutation,
-        MatterMutation,
-        InboxMutation,
-        MeetingMutation,
-        RoutingMutation,
-        CalendarMutation,
-    ),
-)
+
+def _extend(on: FieldsOn) -> None:
+    """Add the fields of ``on.fields`` to the type ``on.on`` names, where ``on.before`` says.
+
+    Strawberry builds a type's definition when the class is decorated; the schema is
+    converted from ``definition.fields`` later, so a context's fields join the owner's
+    type here, before any schema is built — the owner's module never imports them.
+
+    A contribution that reads rows with its parent's page (``services.api.kit.prefetch``)
+    says which in its ``PREFETCH`` mapping; it joins the owner's.
+    """
+    owner_cls, contribution = resolve(on.on), resolve(on.fields)
+    owner = owner_cls.__strawberry_definition__
+    added = list(contribution.__strawberry_definition__.fields)
+    names = [f.python_name for f in owner.fields]
+    clash = {f.python_name for f in added} & set(names)
+    if clash:
+        raise ValueError(f"{on.fields} redefines {sorted(clash)} of {on.on}")
+    at = len(names) if on.before is None else names.index(on.before)
+    owner.fields[at:at] = added
+    prefetch = getattr(contribution, "PREFETCH", None)
+    if prefetch:
+        owner_cls.PREFETCH.update(prefetch)
+
+
+@cache
+def _roots() -> tuple[type, type]:
+    """The root Query and Mutation types of every context, each context's fields on the
+    others' types added once per process (in the order of ``services.contexts.CONTEXTS``,
+    which is the order of the published SDL)."""
+    for context in CONTEXTS:
+        for on in context.fields:
+            _extend(on)
+    query = merge_types("Query", tuple(resolve(c.query) for c in CONTEXTS if c.query is not None))
+    mutation = merge_types(
+        "Mutation", tuple(resolve(c.mutation) for c in CONTEXTS if c.mutation is not None)
+    )
+    return query, mutation
+
+
+def _listed_types() -> list[Any]:
+    """Types the schema lists although no field may name them: every error type (so the
+    Error interface's implementations are all in the SDL) and the contexts' own."""
+    extra = [resolve(ref) for c in CONTEXTS for ref in c.types]
+    return [*ERROR_TYPES.values(), *extra]
 
 
 class SanshiSchema(strawberry.federation.Schema):
@@ -81,12 +102,11 @@ def build_schema(settings: Settings | None = None) -> SanshiSchema:
         lambda: AddValidationRules(limit_rules),
         ValidationCache,
     ]
+    query, mutation = _roots()
     return SanshiSchema(
-        query=Query,
-        mutation=Mutation,
-        # Every error type is listed so the Error interface's implementations are all in
-        # the SDL even if no union names one yet; Role is part of the published vocabulary.
-        types=[*ERROR_TYPES.values(), RoleType],
+        query=query,
+        mutation=mutation,
+        types=_listed_types(),
         extensions=extensions,
         # graphql-core's executor with a fast path for plain leaf fields, proven equal to
         # the standard one by tests/unit/test_graphql_fast_path.py (see its module docs).

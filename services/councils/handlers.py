@@ -19,7 +19,6 @@ import asyncpg
 
 from services import audit
 from services.auth.model import Principal
-from services.auth.permissions import Op
 from services.communities.handlers import community_for
 from services.councils import model
 from services.councils.model import (
@@ -36,6 +35,7 @@ from services.councils.model import (
     SessionDecided,
     Tie,
 )
+from services.councils.permissions import CAST_VOTE, DECIDE, MANAGE_COUNCIL
 from services.councils.tables import AgendaItem, CouncilMember, CouncilSession, VoteRow
 from services.errors import InvalidInput, NotFound, SanshiError, TextTooLong
 from services.grids.tables import Grid
@@ -248,7 +248,7 @@ async def elect_member(
     A seat is held by an active member whose term has not ended by ``elected_on``; the
     grid's row is locked so two elections for its last seat cannot both succeed.
     """
-    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    await community_for(actor, slug, MANAGE_COUNCIL)
     name = data.name.strip()
     if not name:
         raise InvalidInput(field_zh="成员姓名不能为空", field_en="a member needs a name")
@@ -329,7 +329,7 @@ async def _member_household(data: ElectMemberInput) -> int | None:
 
 async def set_chair(actor: Principal, slug: str, member_id: int) -> dict[str, Any]:
     """Make a seated member the council's chair (主持人); the previous chair steps down."""
-    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
         await settings_row(for_update=True)
         member = await _member(member_id, for_update=True)
@@ -370,7 +370,7 @@ async def end_term(
     The row stays (votes and attendance refer to it); the member is no longer seated,
     and no longer chair.
     """
-    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
         member = await _member(member_id, for_update=True)
         if not member["active"]:
@@ -408,7 +408,7 @@ async def open_session(
     actor: Principal, slug: str, held_on: date, title: str, settings: Settings
 ) -> dict[str, Any]:
     """Open a council session on ``held_on`` (attendance and agenda are added next)."""
-    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    await community_for(actor, slug, MANAGE_COUNCIL)
     title = title.strip()
     _check_len("title", title, settings.max_title_length)
     async with tenant_tx(slug) as tx:
@@ -433,7 +433,7 @@ async def record_attendance(
     Every member must be seated on the session's date. A member who has already voted or
     recused in this session cannot be taken off the list: their vote counted someone present.
     """
-    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    await community_for(actor, slug, MANAGE_COUNCIL)
     wanted = set(member_ids)
     async with tenant_tx(slug) as tx:
         # UPDATE lock: votes and decisions take SHARE on the session, so the list cannot
@@ -498,7 +498,7 @@ async def add_to_agenda(
     item for it is still open for deliberation: items that ended without a decision
     (no quorum, no majority) or were left pending when their session closed.
     """
-    info = await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    info = await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
         await _open_session(session_id)
         # Locking the matter serialises two sessions taking it at once.
@@ -544,7 +544,7 @@ async def add_to_agenda(
 async def close_session(actor: Principal, slug: str, session_id: int) -> dict[str, Any]:
     """Close a session. Items left undecided keep their outcome; their matters stay awaiting
     the council and can go on a later session's agenda."""
-    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
         await _open_session(session_id, lock="UPDATE")
         row = (
@@ -585,7 +585,7 @@ async def cast_vote(
     vote on their own household's request gets ``MustRecuse`` *and* the recusal is recorded
     (it is part of the session's minutes); every other refusal writes nothing.
     """
-    await community_for(actor, slug, Op.CAST_VOTE)
+    await community_for(actor, slug, CAST_VOTE)
     note = note.strip()
     _check_len("note", note, settings.max_note_length)
     if kind is None and not recuse:
@@ -680,7 +680,7 @@ async def cast_casting_vote(
     or the chair recused on it (``ChairMustRecuse``: the rule that makes a member recuse
     holds for the casting vote too). The next ``decide`` uses the vote.
     """
-    await community_for(actor, slug, Op.CAST_VOTE)
+    await community_for(actor, slug, CAST_VOTE)
     note = note.strip()
     _check_len("note", note, settings.max_note_length)
     async with tenant_tx(slug) as tx:
@@ -764,7 +764,7 @@ async def decide(
     (``CastingVoteAlreadyCast``). A stored vote for a tie that no longer stands (later votes
     changed the tied kinds) is dropped, so the chair can cast again for the new tie.
     """
-    await community_for(actor, slug, Op.DECIDE)
+    await community_for(actor, slug, DECIDE)
     reasoning, explanation = reasoning.strip(), explanation.strip()
     _check_len("reasoning", reasoning, settings.max_text_length)
     _check_len("explanation", explanation, settings.max_text_length)
@@ -972,7 +972,7 @@ def _tally_record(
 
 async def set_decision_rules(actor: Principal, slug: str, rules: DecisionRules) -> DecisionRules:
     """Store the community's quorum and majority rules (already validated by the model)."""
-    await community_for(actor, slug, Op.MANAGE_COUNCIL)
+    await community_for(actor, slug, MANAGE_COUNCIL)
     stored = model.rules_to_json(rules)
     async with tenant_tx(slug) as tx:
         before = (await settings_row(for_update=True))["decision_rules"]

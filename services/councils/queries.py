@@ -205,3 +205,29 @@ async def _views(
 def is_seated(member: dict[str, Any], day: date) -> bool:
     """The rule ``handlers.seated_on`` applies in SQL, for rows already loaded."""
     return bool(member["active"]) and member["elected_on"] <= day <= member["term_ends_on"]
+
+
+_VOTES_OF_MATTERS_SQL = (
+    "SELECT v.id, v.agenda_item_id, a.session_id, a.matter_id, v.member_id, "
+    "m.name AS member_name, v.kind, v.recused, v.note, v.cast_at "
+    "FROM votes v JOIN agenda_items a ON a.id = v.agenda_item_id "
+    "JOIN council_members m ON m.id = v.member_id "
+    "WHERE a.matter_id = ANY($1::int[]) ORDER BY v.id"
+)
+
+
+async def votes_by_matter_in(
+    connection: Any, matter_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Every vote (and recusal) on each of ``matter_ids``, oldest first, read on
+    ``connection`` inside the caller's tenant transaction (a matter page's own)."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for r in await connection.fetch(_VOTES_OF_MATTERS_SQL, sorted(set(matter_ids))):
+        grouped.setdefault(r["matter_id"], []).append(dict(r))
+    return grouped
+
+
+async def votes_by_matter(slug: str, matter_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """``votes_by_matter_in`` in a transaction of its own."""
+    async with tenant_tx(slug) as tx:
+        return await votes_by_matter_in(tx.connection, matter_ids)

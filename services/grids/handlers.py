@@ -8,6 +8,7 @@ from services import audit
 from services.auth.model import Principal, Role, ScopeKind
 from services.communities.handlers import access_community_by_slug
 from services.errors import CommunityArchived, Forbidden, InvalidInput, TextTooLong
+from services.grids.queries import GridRow, grid_of
 from services.grids.tables import Grid
 from tenants.tx import tenant_tx
 
@@ -25,7 +26,7 @@ def can_manage_grids(actor: Principal, slug: str) -> bool:
     return actor.has(Role.COUNTY_ADMIN)
 
 
-async def create_grid(actor: Principal, slug: str, code: str, name: str) -> dict:
+async def create_grid(actor: Principal, slug: str, code: str, name: str) -> GridRow:
     """Add a grid to a community."""
     info = await access_community_by_slug(actor, slug)
     if not can_manage_grids(actor, slug):
@@ -50,10 +51,4 @@ async def create_grid(actor: Principal, slug: str, code: str, name: str) -> dict
             raise GridExists(grid_code=code) from None
         grid = rows[0]
         await audit.record(tx, actor, "grid.create", f"grid:{grid['id']}", after=grid)
-    return grid
-
-
-async def list_grids(slug: str) -> list[dict]:
-    """The community's grids ordered by code (caller has checked access)."""
-    async with tenant_tx(slug):
-        return await Grid.select().order_by(Grid.code).run()
+    return grid_of(grid)

@@ -17,9 +17,17 @@ import asyncpg
 
 from services import audit
 from services.auth.model import SYSTEM, Principal, Role
-from services.auth.permissions import Op, allowed
+from services.auth.permissions import allowed
 from services.communities.handlers import access_community_by_slug, community_for
-from services.errors import CommunityArchived, Forbidden, InvalidInput, NotFound, SanshiError
+from services.communities.permissions import VIEW_LEDGER, VIEW_OWN_MATTERS
+from services.errors import (
+    CommunityArchived,
+    FieldTooLong,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SanshiError,
+)
 from services.households import queries
 from services.households.masking import (
     Visibility,
@@ -32,10 +40,15 @@ from services.households.masking import (
     visible_resident,
     visible_staff,
 )
+from services.households.model import (
+    ORDINARY_HOUSEHOLD,
+    Circumstance,
+    Circumstances,
+    HouseholdNotFound,
+)
+from services.households.permissions import MANAGE_HOUSEHOLDS, MANAGE_STAFF
 from services.households.queries import HouseholdFilter
 from services.households.tables import Household, Resident, Staff
-from services.matters.errors import HouseholdNotFound
-from services.matters.model import ORDINARY_HOUSEHOLD, Circumstance, Circumstances, FieldTooLong
 from services.settings import Settings
 from tenants.provisioning import CommunityInfo
 from tenants.tx import tenant_tx
@@ -294,14 +307,14 @@ def _circumstance_record(row: dict[str, Any]) -> dict[str, Any]:
 async def households_reader(actor: Principal, slug: str) -> Reader:
     """How ``actor`` may read households of ``slug``; CommunityNotFound / Forbidden otherwise.
 
-    Roles of the ledger (Op.VIEW_LEDGER) read every household; a resident
-    (Op.VIEW_OWN_MATTERS) reads only their own — every other household looks missing.
+    Roles of the ledger (VIEW_LEDGER) read every household; a resident
+    (VIEW_OWN_MATTERS) reads only their own — every other household looks missing.
     """
     info = await access_community_by_slug(actor, slug)
     view = visibility_for(actor, info.slug, info.county_code)
-    if allowed(actor, Op.VIEW_LEDGER, info.slug, info.county_code):
+    if allowed(actor, VIEW_LEDGER, info.slug, info.county_code):
         return Reader(info, view, own_only=False)
-    if allowed(actor, Op.VIEW_OWN_MATTERS, info.slug, info.county_code):
+    if allowed(actor, VIEW_OWN_MATTERS, info.slug, info.county_code):
         return Reader(info, view, own_only=True)
     raise Forbidden()
 
@@ -331,7 +344,7 @@ async def create_household(
     actor: Principal, slug: str, data: HouseholdInput, settings: Settings
 ) -> VisibleHousehold:
     """Register a household (grid, address, size, circumstances, notes) in the community."""
-    info = await community_for(actor, slug, Op.MANAGE_HOUSEHOLDS)
+    info = await community_for(actor, slug, MANAGE_HOUSEHOLDS)
     data = _validated(data, settings)
     async with tenant_tx(slug) as tx:
         await _require_grid(data.grid_id)
@@ -348,7 +361,7 @@ async def update_household(
     actor: Principal, slug: str, household_id: int, changes: HouseholdChanges, settings: Settings
 ) -> VisibleHousehold:
     """Change a household's address, size or grid (audited with before/after)."""
-    info = await community_for(actor, slug, Op.MANAGE_HOUSEHOLDS)
+    info = await community_for(actor, slug, MANAGE_HOUSEHOLDS)
     values: dict[str, Any] = {}
     if changes.address is not None:
         values["address"] = _clean_address(changes.address, settings)
@@ -397,7 +410,7 @@ async def set_household_circumstances(
     who decided that a household is, say, 低保 is on record. Nothing is recorded when
     nothing changes.
     """
-    info = await community_for(actor, slug, Op.MANAGE_HOUSEHOLDS)
+    info = await community_for(actor, slug, MANAGE_HOUSEHOLDS)
     cleaned_notes = None if notes is None else _clean_notes(notes, settings)
     async with tenant_tx(slug) as tx:
         row = await queries.household_by_id(household_id, for_update=True)
@@ -491,7 +504,7 @@ async def add_resident(
     actor: Principal, slug: str, household_id: int, data: ResidentInput, settings: Settings
 ) -> VisibleResident:
     """Add a resident to a household; a login subject links that resident's token to it."""
-    info = await community_for(actor, slug, Op.MANAGE_HOUSEHOLDS)
+    info = await community_for(actor, slug, MANAGE_HOUSEHOLDS)
     data = _validated_resident(data, settings)
     async with tenant_tx(slug) as tx:
         if await queries.household_by_id(household_id) is None:
@@ -505,7 +518,7 @@ async def update_resident(
     actor: Principal, slug: str, resident_id: int, changes: ResidentChanges, settings: Settings
 ) -> VisibleResident:
     """Change a resident's name, phone or login link (audited with before/after)."""
-    info = await community_for(actor, slug, Op.MANAGE_HOUSEHOLDS)
+    info = await community_for(actor, slug, MANAGE_HOUSEHOLDS)
     values: dict[str, Any] = {}
     if changes.name is not None:
         values["name"] = _clean_name(changes.name, settings)
@@ -554,7 +567,7 @@ async def register_staff(
     actor: Principal, slug: str, data: StaffInput, settings: Settings
 ) -> VisibleStaff:
     """Register a community cadre or grid worker who signs in as ``data.subject``."""
-    info = await community_for(actor, slug, Op.MANAGE_STAFF)
+    info = await community_for(actor, slug, MANAGE_STAFF)
     if data.role not in STAFF_ROLES:
         raise InvalidStaffRole()
     subject = _clean_subject(data.subject)
@@ -585,7 +598,7 @@ async def register_staff(
 async def _change_staff(
     actor: Principal, slug: str, staff_id: int, values: dict[str, Any], action: str
 ) -> VisibleStaff:
-    info = await community_for(actor, slug, Op.MANAGE_STAFF)
+    info = await community_for(actor, slug, MANAGE_STAFF)
     async with tenant_tx(slug) as tx:
         row = await queries.staff_by_id(staff_id, for_update=True)
         if row is None:
@@ -620,7 +633,7 @@ async def list_staff(
     actor: Principal, slug: str, *, include_inactive: bool = False
 ) -> list[VisibleStaff]:
     """The community's staff for roles of the ledger (Forbidden for residents)."""
-    info = await community_for(actor, slug, Op.VIEW_LEDGER, write=False)
+    info = await community_for(actor, slug, VIEW_LEDGER, write=False)
     async with tenant_tx(slug):
         rows = await queries.staff_rows(include_inactive=include_inactive)
     view = visibility_for(actor, slug, info.county_code)
@@ -651,14 +664,14 @@ async def create_households_bulk(
     written, so a bad row writes nothing. Ids are drawn from the sequence first, so the
     rows can go in with COPY (fast) and still come back in input order. One audit entry
     records the batch. The CLI's SYSTEM principal may seed; anyone else needs
-    Op.MANAGE_HOUSEHOLDS in the community.
+    MANAGE_HOUSEHOLDS in the community.
     """
     if actor is SYSTEM:
         info = await access_community_by_slug(actor, slug)
         if info.status == "archived":
             raise CommunityArchived(slug=slug)
     else:
-        await community_for(actor, slug, Op.MANAGE_HOUSEHOLDS)
+        await community_for(actor, slug, MANAGE_HOUSEHOLDS)
     items = [r if isinstance(r, BulkHousehold) else BulkHousehold(r) for r in rows]
     households = [_validated(i.household, settings) for i in items]
     residents = [[_validated_resident(r, settings) for r in i.residents] for i in items]

@@ -5,11 +5,11 @@ matters slice's `Matter.household`, CSV exports) goes through these functions, s
 lives in one place:
 
 - circumstances (独居老人、孤寡、残疾、低保、出租户) and free-text notes are sensitive: roles
-  without ``Op.VIEW_CIRCUMSTANCES`` get ``None`` (not ``False``: "hidden" must not read as
+  without ``VIEW_CIRCUMSTANCES`` get ``None`` (not ``False``: "hidden" must not read as
   "ordinary household");
-- phone numbers are personal data: roles without ``Op.VIEW_CONTACTS`` get them masked
+- phone numbers are personal data: roles without ``VIEW_CONTACTS`` get them masked
   (``138****5678``);
-- login subjects are account data: only roles that manage staff (``Op.MANAGE_STAFF``,
+- login subjects are account data: only roles that manage staff (``MANAGE_STAFF``,
   community cadres) see them.
 """
 
@@ -21,8 +21,9 @@ from datetime import datetime
 from typing import Any
 
 from services.auth.model import Principal
-from services.auth.permissions import Op, allowed
-from services.matters.model import Circumstance, Circumstances
+from services.auth.permissions import allowed
+from services.households.model import Circumstance, Circumstances
+from services.households.permissions import MANAGE_STAFF, VIEW_CIRCUMSTANCES, VIEW_CONTACTS
 
 MASK = "*"
 
@@ -43,9 +44,9 @@ NOTHING = Visibility()
 def visibility_for(actor: Principal, slug: str, county: str) -> Visibility:
     """The caller's visibility in community ``slug`` of ``county``, read off the matrix."""
     return Visibility(
-        circumstances=allowed(actor, Op.VIEW_CIRCUMSTANCES, slug, county),
-        contacts=allowed(actor, Op.VIEW_CONTACTS, slug, county),
-        subjects=allowed(actor, Op.MANAGE_STAFF, slug, county),
+        circumstances=allowed(actor, VIEW_CIRCUMSTANCES, slug, county),
+        contacts=allowed(actor, VIEW_CONTACTS, slug, county),
+        subjects=allowed(actor, MANAGE_STAFF, slug, county),
     )
 
 

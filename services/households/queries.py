@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.grids.tables import Grid
+from services.households.model import Circumstance
 from services.households.tables import Household, Resident, Staff
-from services.matters.model import Circumstance
 
 
 @dataclass(frozen=True)
@@ -139,3 +139,19 @@ async def staff_by_id(staff_id: int, *, for_update: bool = False) -> dict[str, A
         query = query.lock_rows("UPDATE")
     rows = await query.run()
     return rows[0] if rows else None
+
+
+_HOUSEHOLD_COLUMNS = ", ".join(c._meta.db_column_name for c in Household.all_columns())
+
+
+async def households_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Household rows by id, read on ``connection`` inside the caller's tenant transaction.
+
+    For another context's page that shows households beside its own rows (the ledger):
+    unmasked rows; the caller checked access and masks them (``masking.visible_household``).
+    """
+    records = await connection.fetch(
+        f"SELECT {_HOUSEHOLD_COLUMNS} FROM households WHERE id = ANY($1::int[])",
+        sorted(set(ids)),
+    )
+    return {r["id"]: dict(r) for r in records}

@@ -11,11 +11,3 @@ class MatterNotFound(NotFound):
     code = "MATTER_NOT_FOUND"
     zh = "事项不存在"
     en = "Matter not found"
-
-
-class HouseholdNotFound(NotFound):
-    """No such household in this community — or not the caller's own (same answer)."""
-
-    code = "HOUSEHOLD_NOT_FOUND"
-    zh = "住户不存在"
-    en = "Household not found"

@@ -16,10 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.auth.model import Principal
-from services.auth.permissions import Op
 from services.communities.handlers import community_for
 from services.errors import InvalidInput
 from services.matters.model import Channel, MatterKind, MatterStatus, ResponsibleParty
+from services.matters.permissions import EXPORT_LEDGER
 from services.matters.queries import (
     LOCAL_TIME_ZONE,
     DateField,
@@ -171,10 +171,10 @@ async def open_ledger_export(
     """Check access now (so the caller can answer 401/403/404 before any byte is sent),
     then return the stream of the CSV file's bytes.
 
-    Exporting is Op.EXPORT_LEDGER (cadres, county administrators); it reads, so an
+    Exporting is EXPORT_LEDGER (cadres, county administrators); it reads, so an
     archived community can still be exported.
     """
-    await community_for(actor, slug, Op.EXPORT_LEDGER, write=False)
+    await community_for(actor, slug, EXPORT_LEDGER, write=False)
     filt.check()
     return _stream(slug, filt)
 

@@ -18,16 +18,20 @@ from services import audit
 from services.auth.model import Principal
 from services.auth.permissions import Op, allowed
 from services.communities.handlers import community_for
+from services.communities.permissions import VIEW_LEDGER, VIEW_OWN_MATTERS
 from services.errors import InvalidInput, NotFound, SanshiError
+from services.households.model import Circumstances, HouseholdNotFound
 from services.households.tables import Household, Resident
 from services.matters import model
-from services.matters.errors import HouseholdNotFound, MatterNotFound
-from services.matters.model import (
-    Channel,
-    Circumstances,
-    MatterKind,
-    MatterStatus,
-    SuggestionRule,
+from services.matters.errors import MatterNotFound
+from services.matters.model import Channel, MatterKind, MatterStatus, SuggestionRule
+from services.matters.permissions import (
+    FOLLOW_UP,
+    GIVE_FEEDBACK,
+    MANAGE_CATEGORIES,
+    RECLASSIFY,
+    REGISTER_REQUEST,
+    WITHDRAW,
 )
 from services.matters.tables import (
     Category,
@@ -104,9 +108,9 @@ async def access_matter_in_tx(
     if not rows:
         raise MatterNotFound()
     row = rows[0]
-    if allowed(actor, Op.VIEW_LEDGER, slug, county):
+    if allowed(actor, VIEW_LEDGER, slug, county):
         return row
-    own = allowed(actor, Op.VIEW_OWN_MATTERS, slug, county)
+    own = allowed(actor, VIEW_OWN_MATTERS, slug, county)
     if own and await resident_household(actor.subject) == row["household_id"]:
         return row
     raise MatterNotFound()
@@ -210,7 +214,7 @@ async def register_request(
     missing to them. The suggestion comes from the community's rules and the household's
     circumstances; the council sees it and decides.
     """
-    info = await community_for(actor, slug, Op.REGISTER_REQUEST)
+    info = await community_for(actor, slug, REGISTER_REQUEST)
     _check_request_text(settings, data)
     async with tenant_tx(slug) as tx:
         households = await Household.select().where(Household.id == data.household_id).run()
@@ -218,7 +222,7 @@ async def register_request(
             raise HouseholdNotFound()
         household = households[0]
         # A resident registers for their own household only; others look missing.
-        resident_only = not allowed(actor, Op.VIEW_LEDGER, slug, info.county_code)
+        resident_only = not allowed(actor, VIEW_LEDGER, slug, info.county_code)
         if resident_only and await resident_household(actor.subject) != household["id"]:
             raise HouseholdNotFound()
         categories = await Category.select(Category.code).where(Category.active.eq(True)).run()
@@ -477,7 +481,7 @@ async def start_matter(
     return await _matter_act(
         actor,
         slug,
-        Op.FOLLOW_UP,
+        FOLLOW_UP,
         matter_id,
         MatterStatus.IN_PROGRESS,
         reason=responsible_note,
@@ -490,9 +494,7 @@ async def resolve_matter(
 ) -> dict[str, Any]:
     """Record that a matter in progress is solved: → resolved (已解决), awaiting feedback."""
     model.check_text("note", note, settings.max_note_length)
-    return await _matter_act(
-        actor, slug, Op.FOLLOW_UP, matter_id, MatterStatus.RESOLVED, reason=note
-    )
+    return await _matter_act(actor, slug, FOLLOW_UP, matter_id, MatterStatus.RESOLVED, reason=note)
 
 
 async def close_matter(
@@ -500,7 +502,7 @@ async def close_matter(
 ) -> dict[str, Any]:
     """Close a resolved matter (已办结) without waiting for feedback (e.g. none will come)."""
     model.check_text("note", note, settings.max_note_length)
-    return await _matter_act(actor, slug, Op.FOLLOW_UP, matter_id, MatterStatus.CLOSED, reason=note)
+    return await _matter_act(actor, slug, FOLLOW_UP, matter_id, MatterStatus.CLOSED, reason=note)
 
 
 async def withdraw_matter(
@@ -512,7 +514,7 @@ async def withdraw_matter(
     """
     model.check_text("reason", reason, settings.max_note_length)
     return await _matter_act(
-        actor, slug, Op.WITHDRAW, matter_id, MatterStatus.WITHDRAWN, reason=reason
+        actor, slug, WITHDRAW, matter_id, MatterStatus.WITHDRAWN, reason=reason
     )
 
 
@@ -524,7 +526,7 @@ async def explain_private_matter(
     Kept on the current classification sheet (the sheet is what the resident is shown)
     and in the audit log with the text it replaced. Returns the sheet.
     """
-    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    info = await community_for(actor, slug, FOLLOW_UP)
     model.check_text("explanation", explanation, settings.max_text_length)
     text = _required("说明", "the explanation", explanation)
     async with tenant_tx(slug) as tx:
@@ -575,7 +577,7 @@ async def refer_matter(
     The groups themselves come in a later issue: a group is named by the community's own
     reference (``group_ref``, e.g. "golden_harbour") and its name (金色港湾义工队).
     """
-    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    info = await community_for(actor, slug, FOLLOW_UP)
     model.check_text("group_ref", group_ref, settings.max_name_length)
     model.check_text("group_name", group_name, settings.max_name_length)
     model.check_text("note", note, settings.max_note_length)
@@ -654,7 +656,7 @@ async def record_negotiation(
 
     Returns the negotiation row and its commitment rows.
     """
-    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    info = await community_for(actor, slug, FOLLOW_UP)
     _check_negotiation(data, settings)
     async with tenant_tx(slug) as tx:
         matter = await access_matter_in_tx(
@@ -710,7 +712,7 @@ async def mark_commitment(
     actor: Principal, slug: str, commitment_id: int, kept: bool
 ) -> dict[str, Any]:
     """Record whether a party kept its commitment (who checked, when)."""
-    info = await community_for(actor, slug, Op.FOLLOW_UP)
+    info = await community_for(actor, slug, FOLLOW_UP)
     async with tenant_tx(slug) as tx:
         found = (
             await Commitment.select()
@@ -765,7 +767,7 @@ async def reclassify_matter(
     major — writes the ``matter.major`` outbox message in the same transaction, so every
     classification as major is routed exactly once. Returns the updated matter.
     """
-    info = await community_for(actor, slug, Op.RECLASSIFY)
+    info = await community_for(actor, slug, RECLASSIFY)
     model.check_text("reason", reason, settings.max_text_length)
     for item in evidence:
         model.check_text("evidence", item, settings.max_note_length)
@@ -855,7 +857,7 @@ async def give_feedback(
     Satisfied / basically satisfied closes the matter; unsatisfied reopens it for
     re-handling once the reason is recorded. Returns the updated matter.
     """
-    info = await community_for(actor, slug, Op.GIVE_FEEDBACK)
+    info = await community_for(actor, slug, GIVE_FEEDBACK)
     model.check_text("comment", comment, settings.max_note_length)
     model.check_text("reopen_reason", reopen_reason, settings.max_note_length)
     async with tenant_tx(slug) as tx:
@@ -867,7 +869,7 @@ async def give_feedback(
         )
         # A resident speaks for their own household; anyone else allowed here records
         # the rating on the resident's behalf (a grid worker on a home visit).
-        on_behalf = not allowed(actor, Op.VIEW_OWN_MATTERS, slug, info.county_code)
+        on_behalf = not allowed(actor, VIEW_OWN_MATTERS, slug, info.county_code)
         await Feedback.insert(
             Feedback(
                 matter_id=matter_id,
@@ -912,7 +914,7 @@ async def set_category(
     A category still used by an active suggestion rule cannot be deactivated: the rule
     would silently stop matching (deactivate or move the rule first).
     """
-    await community_for(actor, slug, Op.MANAGE_CATEGORIES)
+    await community_for(actor, slug, MANAGE_CATEGORIES)
     if not _CATEGORY_CODE.fullmatch(code):
         raise InvalidInput(
             field_zh="类别代码须以小写字母开头，只含小写字母、数字和下划线",
@@ -986,7 +988,7 @@ async def set_suggestion_rule(
     ``model.validate_rules`` runs over the set as it would be after the change (unknown
     or inactive category, two rules of one category with one priority, empty reasons).
     """
-    await community_for(actor, slug, Op.MANAGE_CATEGORIES)
+    await community_for(actor, slug, MANAGE_CATEGORIES)
     if not _RULE_ID.fullmatch(data.id):
         raise InvalidInput(
             field_zh="规则编号须以小写字母开头，只含小写字母、数字和 . _ -",
@@ -1054,7 +1056,7 @@ async def set_suggestion_rule(
 
 async def set_matter_prefix(actor: Principal, slug: str, prefix: str) -> dict[str, Any]:
     """Set the prefix of new matter numbers (e.g. "DH" → DH2026-000123); old numbers stay."""
-    await community_for(actor, slug, Op.MANAGE_CATEGORIES)
+    await community_for(actor, slug, MANAGE_CATEGORIES)
     if not _PREFIX.fullmatch(prefix):
         raise InvalidInput(
             field_zh="编号前缀为 1–10 个字母、数字或连字符，以字母开头",

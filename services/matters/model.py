@@ -6,35 +6,22 @@ they return. Every expected failure is a ``SanshiError`` with a Chinese and an E
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from services.errors import InvalidInput, SanshiError, TextTooLong
+from services.errors import FieldTooLong, InvalidInput, SanshiError
+from services.households.model import Circumstance, Circumstances
+from services.kernel.vocabulary import Labelled, labels
 
 # --------------------------------------------------------------------------------------
 # Vocabulary. Values are stable (stored in rows, sent over GraphQL); labels are what users read.
 # --------------------------------------------------------------------------------------
 
-# Labels live in one table per enum class. Not one shared dict keyed by member: StrEnum
-# members hash and compare as their string value, so "minor" of two enums would collide.
-_LABELS: dict[type[enum.StrEnum], Mapping[Any, tuple[str, str]]] = {}
+# Household circumstances (Circumstance, Circumstances, ORDINARY_HOUSEHOLD) are the
+# households context's vocabulary, imported above: the triage rules below match on them.
 
 
-class _Labelled(enum.StrEnum):
-    """A StrEnum whose members carry a Chinese and an English label."""
-
-    @property
-    def label_zh(self) -> str:
-        return _LABELS[type(self)][self][0]
-
-    @property
-    def label_en(self) -> str:
-        return _LABELS[type(self)][self][1]
-
-
-class MatterKind(_Labelled):
+class MatterKind(Labelled):
     """The three kinds of matter, by who is responsible for them."""
 
     PRIVATE = "private"
@@ -50,7 +37,7 @@ class MatterKind(_Labelled):
 _KIND_RANK = {MatterKind.PRIVATE: 0, MatterKind.MINOR: 1, MatterKind.MAJOR: 2}
 
 
-class MatterStatus(_Labelled):
+class MatterStatus(Labelled):
     """Where a matter is in its life, from registration until it is closed or withdrawn."""
 
     REGISTERED = "registered"
@@ -63,7 +50,7 @@ class MatterStatus(_Labelled):
     WITHDRAWN = "withdrawn"
 
 
-class Channel(_Labelled):
+class Channel(Labelled):
     """How a request reached the ledger (登记造册)."""
 
     HOME_VISIT = "home_visit"
@@ -72,7 +59,7 @@ class Channel(_Labelled):
     ONLINE = "online"
 
 
-class Satisfaction(_Labelled):
+class Satisfaction(Labelled):
     """A resident's rating of a resolved matter."""
 
     SATISFIED = "satisfied"
@@ -80,7 +67,7 @@ class Satisfaction(_Labelled):
     UNSATISFIED = "unsatisfied"
 
 
-class ResponsibleParty(_Labelled):
+class ResponsibleParty(Labelled):
     """Who handles a matter; it follows from the kind (see ``responsible_for``)."""
 
     HOUSEHOLD = "household"
@@ -88,60 +75,58 @@ class ResponsibleParty(_Labelled):
     COUNTY_DEPARTMENTS = "county_departments"
 
 
-class Circumstance(_Labelled):
-    """A household circumstance that changes triage (不能一刀切)."""
-
-    ELDERLY_LIVING_ALONE = "elderly_living_alone"
-    ELDERLY_WITHOUT_FAMILY = "elderly_without_family"
-    DISABILITY = "disability"
-    SUBSISTENCE_ALLOWANCE = "subsistence_allowance"
-    RENTING = "renting"
-
-
-_LABELS.update(
+labels(
+    MatterKind,
     {
-        MatterKind: {
-            MatterKind.PRIVATE: ("私事", "Private matter"),
-            MatterKind.MINOR: ("小事", "Minor matter"),
-            MatterKind.MAJOR: ("大事", "Major matter"),
-        },
-        MatterStatus: {
-            MatterStatus.REGISTERED: ("已登记", "Registered"),
-            MatterStatus.AWAITING_COUNCIL: ("待理事会", "Awaiting the council"),
-            MatterStatus.CLASSIFIED: ("已归类", "Classified"),
-            MatterStatus.IN_PROGRESS: ("办理中", "In progress"),
-            MatterStatus.RESOLVED: ("已解决", "Resolved"),
-            MatterStatus.CLOSED: ("已办结", "Closed"),
-            MatterStatus.REOPENED: ("已重新办理", "Reopened"),
-            MatterStatus.WITHDRAWN: ("已撤回", "Withdrawn"),
-        },
-        Channel: {
-            Channel.HOME_VISIT: ("入户走访", "Home visit"),
-            Channel.PHONE: ("电话", "Phone"),
-            Channel.WALK_IN: ("来访", "Walk-in"),
-            Channel.ONLINE: ("网上", "Online"),
-        },
-        Satisfaction: {
-            Satisfaction.SATISFIED: ("满意", "Satisfied"),
-            Satisfaction.BASICALLY_SATISFIED: ("基本满意", "Basically satisfied"),
-            Satisfaction.UNSATISFIED: ("不满意", "Unsatisfied"),
-        },
-        ResponsibleParty: {
-            ResponsibleParty.HOUSEHOLD: ("居民家庭", "The household"),
-            ResponsibleParty.COMMUNITY_AND_RESIDENTS: (
-                "社区和居民",
-                "The community and residents",
-            ),
-            ResponsibleParty.COUNTY_DEPARTMENTS: ("县级部门", "County departments"),
-        },
-        Circumstance: {
-            Circumstance.ELDERLY_LIVING_ALONE: ("独居老人", "Elderly person living alone"),
-            Circumstance.ELDERLY_WITHOUT_FAMILY: ("孤寡老人", "Elderly person without family"),
-            Circumstance.DISABILITY: ("残疾", "Disability"),
-            Circumstance.SUBSISTENCE_ALLOWANCE: ("低保", "Subsistence allowance"),
-            Circumstance.RENTING: ("出租户", "Renting household"),
-        },
-    }
+        MatterKind.PRIVATE: ("私事", "Private matter"),
+        MatterKind.MINOR: ("小事", "Minor matter"),
+        MatterKind.MAJOR: ("大事", "Major matter"),
+    },
+)
+
+labels(
+    MatterStatus,
+    {
+        MatterStatus.REGISTERED: ("已登记", "Registered"),
+        MatterStatus.AWAITING_COUNCIL: ("待理事会", "Awaiting the council"),
+        MatterStatus.CLASSIFIED: ("已归类", "Classified"),
+        MatterStatus.IN_PROGRESS: ("办理中", "In progress"),
+        MatterStatus.RESOLVED: ("已解决", "Resolved"),
+        MatterStatus.CLOSED: ("已办结", "Closed"),
+        MatterStatus.REOPENED: ("已重新办理", "Reopened"),
+        MatterStatus.WITHDRAWN: ("已撤回", "Withdrawn"),
+    },
+)
+
+labels(
+    Channel,
+    {
+        Channel.HOME_VISIT: ("入户走访", "Home visit"),
+        Channel.PHONE: ("电话", "Phone"),
+        Channel.WALK_IN: ("来访", "Walk-in"),
+        Channel.ONLINE: ("网上", "Online"),
+    },
+)
+
+labels(
+    Satisfaction,
+    {
+        Satisfaction.SATISFIED: ("满意", "Satisfied"),
+        Satisfaction.BASICALLY_SATISFIED: ("基本满意", "Basically satisfied"),
+        Satisfaction.UNSATISFIED: ("不满意", "Unsatisfied"),
+    },
+)
+
+labels(
+    ResponsibleParty,
+    {
+        ResponsibleParty.HOUSEHOLD: ("居民家庭", "The household"),
+        ResponsibleParty.COMMUNITY_AND_RESIDENTS: (
+            "社区和居民",
+            "The community and residents",
+        ),
+        ResponsibleParty.COUNTY_DEPARTMENTS: ("县级部门", "County departments"),
+    },
 )
 
 
@@ -213,13 +198,6 @@ class AmbiguousRules(SanshiError):
     )
 
 
-class FieldTooLong(TextTooLong):
-    """``TextTooLong`` (same code) that names the field in Chinese for Chinese readers."""
-
-    zh = "「{field_zh}」过长：最多 {limit} 个字符"
-    en = "'{field}' is too long: at most {limit} characters"
-
-
 # --------------------------------------------------------------------------------------
 # Categories and household circumstances
 # --------------------------------------------------------------------------------------
@@ -249,30 +227,6 @@ def check_category(category: str, categories: Mapping[str, object] | Iterable[st
     """Refuse a category code the community does not have."""
     if category not in categories:
         raise UnknownCategory(category=category)
-
-
-@dataclass(frozen=True)
-class Circumstances:
-    """A household's circumstances that change triage. Sensitive: handlers decide who sees them."""
-
-    elderly_living_alone: bool = False
-    elderly_without_family: bool = False
-    disability: bool = False
-    subsistence_allowance: bool = False
-    renting: bool = False
-
-    @property
-    def flags(self) -> frozenset[Circumstance]:
-        """The circumstances that hold, as vocabulary members (what rules match on)."""
-        return frozenset(c for c in Circumstance if getattr(self, c.value))
-
-    @classmethod
-    def of(cls, *flags: Circumstance) -> Circumstances:
-        """Circumstances with exactly these flags set."""
-        return cls(**{c.value: True for c in flags})
-
-
-ORDINARY_HOUSEHOLD = Circumstances()
 
 
 # --------------------------------------------------------------------------------------

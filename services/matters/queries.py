@@ -12,18 +12,19 @@ import binascii
 import enum
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from services.auth.model import Principal, ScopeKind, can_read_community
-from services.auth.permissions import Op, allowed
+from services.auth.permissions import allowed
 from services.communities.handlers import access_community_by_slug
+from services.communities.permissions import VIEW_LEDGER, VIEW_OWN_MATTERS
 from services.errors import CommunityNotFound, Forbidden, InvalidInput
-from services.grids.tables import Grid
+from services.grids import queries as grid_queries
+from services.households import queries as household_queries
 from services.households.masking import Visibility, visibility_for
-from services.households.tables import Household
 from services.matters import model
 from services.matters.errors import MatterNotFound
 from services.matters.handlers import MATTER_COLUMNS, access_matter_in_tx, resident_household
@@ -180,9 +181,9 @@ async def _community(actor: Principal, slug: str, community: CommunityInfo | Non
 
 def _own_only(actor: Principal, slug: str, county: str) -> bool:
     """False: the actor sees the whole ledger; True: only their household's matters."""
-    if allowed(actor, Op.VIEW_LEDGER, slug, county):
+    if allowed(actor, VIEW_LEDGER, slug, county):
         return False
-    if allowed(actor, Op.VIEW_OWN_MATTERS, slug, county):
+    if allowed(actor, VIEW_OWN_MATTERS, slug, county):
         return True
     raise Forbidden()
 
@@ -207,6 +208,7 @@ async def list_matters(
     *,
     community: CommunityInfo | None = None,
     related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
 ) -> MatterPage:
     """One page of the community's ledger (登记造册), newest registration first.
 
@@ -260,7 +262,7 @@ async def list_matters(
             del r["total_count"]
         has_next = len(rows) > first
         rows = rows[:first]
-        extra = await fetch_related(tx, rows, related) if rows else {}
+        extra = await fetch_related(tx, rows, related, readers) if rows else {}
     return MatterPage(rows, total, has_next, encode_cursor(rows[-1]) if rows else None, extra)
 
 
@@ -271,6 +273,7 @@ async def get_matter(
     *,
     community: CommunityInfo | None = None,
     related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The matter and its ``related`` rows (see ``fetch_related``) if ``actor`` may see it;
     None when missing or not visible (the same). One tenant transaction."""
@@ -284,7 +287,7 @@ async def get_matter(
             row = await access_matter_in_tx(actor, slug, info.county_code, matter_id)
         except MatterNotFound:
             return None
-        return row, await fetch_related(tx, [row], related)
+        return row, await fetch_related(tx, [row], related, readers)
 
 
 async def list_categories(
@@ -327,23 +330,11 @@ def _columns(table: Any, prefix: str = "") -> str:
 
 # -- batch loads (for DataLoaders; the caller checked access) ----------------------------
 async def households_by_id(slug: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Household rows by id, one query (unmasked: types mask them with the households'
-    ``visible_household``)."""
+    """Household rows by id, one transaction (unmasked: types mask them with the
+    households' ``visible_household``)."""
     async with tenant_tx(slug) as tx:
-        records = await tx.connection.fetch(
-            f"SELECT {_columns(Household)} FROM households WHERE id = ANY($1::int[])",
-            list(set(ids)),
-        )
-    return {r["id"]: dict(r) for r in records}
+        return await household_queries.households_by_id_in(tx.connection, ids)
 
-
-_VOTES_SQL = (
-    "SELECT v.id, v.agenda_item_id, a.session_id, a.matter_id, v.member_id, "
-    "m.name AS member_name, v.kind, v.recused, v.note, v.cast_at "
-    "FROM votes v JOIN agenda_items a ON a.id = v.agenda_item_id "
-    "JOIN council_members m ON m.id = v.member_id "
-    "WHERE a.matter_id = ANY($1::int[]) ORDER BY v.id"
-)
 
 # What a matter page can show per matter, each one query for any number of matters.
 _BY_MATTER_SQL: dict[str, str] = {
@@ -351,7 +342,6 @@ _BY_MATTER_SQL: dict[str, str] = {
     "WHERE matter_id = ANY($1::int[]) ORDER BY version",
     "history": f"SELECT {_columns(MatterTransition)} FROM matter_transitions "
     "WHERE matter_id = ANY($1::int[]) ORDER BY id",
-    "votes": _VOTES_SQL,
     "referrals": f"SELECT {_columns(Referral)} FROM referrals "
     "WHERE matter_id = ANY($1::int[]) ORDER BY id",
     "negotiations": f"SELECT {_columns(Negotiation)} FROM negotiations "
@@ -376,17 +366,24 @@ async def rows_by_matter(
     return grouped
 
 
-_GRIDS_SQL = f"SELECT {_columns(Grid)} FROM grids ORDER BY code"
 _CATEGORIES_SQL = f"SELECT {_columns(Category)} FROM categories ORDER BY sort, code"
 # What a matter page can ask to have read with its matters (``fetch_related``):
 # "household" -> {household id: row}; "grids", "categories" -> every row of the community;
-# each of BY_MATTER -> {matter id: [rows]}; "routing" -> {matter id: RoutingView} (where a
-# major matter went and every department act on it, services.routing.handlers).
-RELATED = frozenset({"household", "grids", "categories", "routing", *BY_MATTER})
+# each of BY_MATTER -> {matter id: [rows]}. Other contexts read their own rows about these
+# matters in the same transaction through a reader they pass in (``readers``): the
+# council's votes, where a major matter went (``RelatedReader``).
+RELATED = frozenset({"household", "grids", "categories", *BY_MATTER})
+
+# Another context's rows about matters, read on the connection of the caller's tenant
+# transaction: (connection, matter ids) -> {matter id: value}.
+RelatedReader = Callable[[Any, list[int]], Awaitable[Mapping[int, Any]]]
 
 
 async def fetch_related(
-    tx: Any, matters: Sequence[dict[str, Any]], related: Iterable[str]
+    tx: Any,
+    matters: Sequence[dict[str, Any]],
+    related: Iterable[str],
+    readers: Mapping[str, RelatedReader] | None = None,
 ) -> dict[str, Any]:
     """Rows that the fields under these matters will show, read inside the caller's tenant
     transaction: one statement per kind of row, whatever the number of matters.
@@ -397,28 +394,23 @@ async def fetch_related(
     the transaction that read the matters. Rows are unmasked; the types mask them, exactly
     as they do for rows from the DataLoaders.
     """
+    readers = readers or {}
     wanted = set(related)
-    unknown = wanted - RELATED
+    unknown = wanted - RELATED - set(readers)
     if unknown:
         raise ValueError(f"unknown related rows: {sorted(unknown)}")
     ids = sorted({m["id"] for m in matters})
     out: dict[str, Any] = {}
     conn = tx.connection
     if "household" in wanted:
-        household_ids = sorted({m["household_id"] for m in matters})
-        records = await conn.fetch(
-            f"SELECT {_columns(Household)} FROM households WHERE id = ANY($1::int[])",
-            household_ids,
-        )
-        out["household"] = {r["id"]: dict(r) for r in records}
+        household_ids = {m["household_id"] for m in matters}
+        out["household"] = await household_queries.households_by_id_in(conn, household_ids)
     if "grids" in wanted:
-        out["grids"] = [dict(r) for r in await conn.fetch(_GRIDS_SQL)]
+        out["grids"] = await grid_queries.grids_in(conn)
     if "categories" in wanted:
         out["categories"] = [dict(r) for r in await conn.fetch(_CATEGORIES_SQL)]
-    if "routing" in wanted:
-        from services.routing.handlers import routing_rows  # routing builds on matters
-
-        out["routing"] = await routing_rows(conn, ids)
+    for what in sorted(wanted & set(readers)):
+        out[what] = await readers[what](conn, ids)
     for what in sorted(wanted & BY_MATTER):
         grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for r in await conn.fetch(_BY_MATTER_SQL[what], ids):

@@ -27,8 +27,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.auth.model import Principal, Role, ScopeKind
-from services.errors import Forbidden, InvalidInput, NotFound, SanshiError
-from services.matters.model import FieldTooLong, ReasonRequired
+from services.errors import FieldTooLong, Forbidden, InvalidInput, NotFound, SanshiError
+from services.matters.model import ReasonRequired
 from services.routing.access import (
     TicketNotFound,
     access_ticket_in_tx,
@@ -64,7 +64,7 @@ MAX_COMMITMENT_YEARS = 5
 
 
 # --------------------------------------------------------------------------------------
-# Errors of the inbox (each has one GraphQL type, declared in services/api/inbox.py)
+# Errors of the inbox (each has one GraphQL type, declared in services/inbox/api.py)
 # --------------------------------------------------------------------------------------
 
 

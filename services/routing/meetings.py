@@ -23,8 +23,8 @@ from typing import Any
 
 from services import audit
 from services.auth.model import Principal, Role, ScopeKind, in_county
-from services.auth.permissions import Op
 from services.communities.handlers import access_community_by_slug, community_for
+from services.councils.permissions import MANAGE_COUNCIL
 from services.errors import (
     CommunityNotFound,
     Forbidden,
@@ -482,7 +482,7 @@ async def _meeting_for_write(
     # Joint meetings are the community's meetings: the same cadre-only row of the matrix
     # as council sessions and their agendas (MANAGE_COUNCIL).
     try:
-        await community_for(actor, meeting["community_slug"], Op.MANAGE_COUNCIL)
+        await community_for(actor, meeting["community_slug"], MANAGE_COUNCIL)
     except CommunityNotFound:
         # An invited department sees the meeting but not the community's data: it may
         # read the meeting, not change it.
@@ -530,7 +530,7 @@ async def convene_meeting(
     }
     codes = _department_codes(data.departments)
     async with platform_tx() as tx:
-        info = await community_for(actor, slug, Op.MANAGE_COUNCIL)
+        info = await community_for(actor, slug, MANAGE_COUNCIL)
         await _check_departments(tx, info.county_code, codes)
         row = await tx.connection.fetchrow(
             "INSERT INTO platform.joint_meetings (county_code, community_slug, held_on, place, "

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 import time
 
-from services.grids.handlers import list_grids
+from services.grids.queries import list_grids
 from tenants.provisioning import create_community
 from tenants.tx import tenant_tx
 
@@ -86,7 +86,7 @@ async def test_one_broken_tenant_does_not_break_its_neighbour(gql):
 
 
 async def _expected_codes(slug: str) -> list[str]:
-    return [g["code"] for g in await list_grids(slug)]
+    return [g.code for g in await list_grids(slug)]
 
 
 async def test_concurrent_sibling_fields(gql):

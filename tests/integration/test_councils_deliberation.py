@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from services.api.context import SanshiContext
-from services.api.loaders import Loaders
+from services.api.kit.loaders import Loaders
+from services.api.kit.request import SanshiContext
 from services.api.schema import SanshiSchema, build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
-from services.auth.permissions import MATRIX, Op
+from services.councils import permissions as ops
 from services.councils.tables import AgendaItem, VoteRow
 from services.grids.tables import Grid
 from services.households.tables import Household
@@ -760,17 +760,17 @@ async def test_attendance_and_agenda_rules(schema, settings, pair):
 # -- who may do what ---------------------------------------------------------------------------
 
 OPS = {
-    "elect": Op.MANAGE_COUNCIL,
-    "chair": Op.MANAGE_COUNCIL,
-    "end_term": Op.MANAGE_COUNCIL,
-    "open": Op.MANAGE_COUNCIL,
-    "attend": Op.MANAGE_COUNCIL,
-    "agenda": Op.MANAGE_COUNCIL,
-    "close": Op.MANAGE_COUNCIL,
-    "rules": Op.MANAGE_COUNCIL,
-    "vote": Op.CAST_VOTE,
-    "decide": Op.DECIDE,
-    "casting": Op.CAST_VOTE,
+    "elect": ops.MANAGE_COUNCIL,
+    "chair": ops.MANAGE_COUNCIL,
+    "end_term": ops.MANAGE_COUNCIL,
+    "open": ops.MANAGE_COUNCIL,
+    "attend": ops.MANAGE_COUNCIL,
+    "agenda": ops.MANAGE_COUNCIL,
+    "close": ops.MANAGE_COUNCIL,
+    "rules": ops.MANAGE_COUNCIL,
+    "vote": ops.CAST_VOTE,
+    "decide": ops.DECIDE,
+    "casting": ops.CAST_VOTE,
 }
 ROLES = [
     Role.COMMUNITY_CADRE,
@@ -817,7 +817,7 @@ async def test_permission_matrix(schema, settings, pair):
         for name, (doc, variables) in calls.items():
             got = await run(schema, settings, person(role, a), doc, c=a, **variables)
             seen[(role.value, name)] = got["__typename"] != "ForbiddenError"
-    expected = {(r.value, n): r in MATRIX[op] for r in ROLES for n, op in OPS.items()}
+    expected = {(r.value, n): r in op.roles for r in ROLES for n, op in OPS.items()}
     assert seen == expected
     anonymous = await run(schema, settings, None, CLOSE, c=a, s=nowhere)
     assert anonymous["__typename"] == "UnauthenticatedError"

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from services import demo
-from services.grids.handlers import list_grids
+from services.grids.queries import list_grids
 from services.runtime.bootstrap import platform_ready
 from services.settings import Settings
 from tenants.provisioning import CommunityInfo, list_communities
@@ -51,7 +51,7 @@ async def empty_platform(servers, settings: Settings) -> AsyncIterator[None]:
 
 
 async def _grid_codes(slug: str) -> list[tuple[str, str]]:
-    return [(g["code"], g["name"]) for g in await list_grids(slug)]
+    return [(g.code, g.name) for g in await list_grids(slug)]
 
 
 def _info(slug: str, status: str = "active") -> CommunityInfo:

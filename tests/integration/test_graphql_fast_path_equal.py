@@ -28,14 +28,14 @@ from typing import Any
 import pytest
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from services.api import matters as matters_api
-from services.api.context import SanshiContext
-from services.api.loaders import Loaders
+from services.api.kit.loaders import Loaders
+from services.api.kit.request import SanshiContext
 from services.api.schema import SanshiSchema, build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.councils.tables import AgendaItem, CouncilMember, CouncilSession, VoteRow
 from services.grids.tables import Grid
 from services.households.tables import Household, Resident
+from services.matters import api as matters_api
 from services.matters import handlers
 from services.matters.model import Channel, MatterKind, MatterStatus, Satisfaction
 from services.settings import Settings
@@ -254,7 +254,7 @@ def no_prefetch(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def switch(off: bool) -> None:
         if off:
-            monkeypatch.setattr(matters_api, "_related_for", lambda _fields: frozenset())
+            monkeypatch.setattr(matters_api, "_related_for", lambda _fields: {})
         else:
             monkeypatch.undo()
 

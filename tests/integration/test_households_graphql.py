@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from services.api.context import SanshiContext
-from services.api.loaders import Loaders
+from services.api.kit.loaders import Loaders
+from services.api.kit.request import SanshiContext
 from services.api.schema import build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.grids.handlers import create_grid
 from services.households import handlers as hh
-from services.matters.model import Circumstance, Circumstances
+from services.households.model import Circumstance, Circumstances
 from tenants.db import statements
 
 COUNTY = "testcounty"
@@ -70,8 +70,8 @@ async def world(settings, communities) -> World:
     a, b = communities
     tag = secrets.token_hex(3)
     cadre_a, cadre_b = person(Role.COMMUNITY_CADRE, a), person(Role.COMMUNITY_CADRE, b)
-    grid_a = (await create_grid(cadre_a, a, f"hg-{tag}", "住户测试网格"))["id"]
-    grid_b = (await create_grid(cadre_b, b, f"hg-{tag}", "住户测试网格"))["id"]
+    grid_a = (await create_grid(cadre_a, a, f"hg-{tag}", "住户测试网格")).id
+    grid_b = (await create_grid(cadre_b, b, f"hg-{tag}", "住户测试网格")).id
     alone = Circumstances.of(Circumstance.ELDERLY_LIVING_ALONE, Circumstance.SUBSISTENCE_ALLOWANCE)
     own = await hh.create_household(
         cadre_a,
@@ -218,7 +218,7 @@ async def test_unlinked_resident_lists_nothing(gql, world):
 async def test_pages_filter_by_grid_and_search_address(gql, world, settings):
     """Paging by cursor walks every match once; grid filter and address search narrow it."""
     cadre = person(Role.COMMUNITY_CADRE)
-    grid = (await create_grid(cadre, "alpha", f"pg-{world.tag}", "分页网格"))["id"]
+    grid = (await create_grid(cadre, "alpha", f"pg-{world.tag}", "分页网格")).id
     made = [
         (
             await hh.create_household(
@@ -280,7 +280,7 @@ async def test_page_with_residents_costs_constant_statements(gql, world, setting
     cadre = person(Role.COMMUNITY_CADRE)
     counts = []
     for n in (3, 30):
-        grid = (await create_grid(cadre, "alpha", f"sc{n}-{world.tag}", "计数网格"))["id"]
+        grid = (await create_grid(cadre, "alpha", f"sc{n}-{world.tag}", "计数网格")).id
         rows = [
             hh.BulkHousehold(
                 hh.HouseholdInput(grid, f"计数路 {i} 号"), [hh.ResidentInput(f"居民{i}", PHONE)]

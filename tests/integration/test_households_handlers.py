@@ -13,9 +13,8 @@ from services.auth.model import SYSTEM, Principal, Role, Scope, ScopeKind
 from services.errors import CommunityNotFound, Forbidden, InvalidInput, TextTooLong
 from services.grids.handlers import create_grid
 from services.households import handlers as hh
+from services.households.model import Circumstance, Circumstances, HouseholdNotFound
 from services.households.tables import Household, Resident, Staff
-from services.matters.errors import HouseholdNotFound
-from services.matters.model import Circumstance, Circumstances
 from tenants.db import statements
 from tenants.tx import tenant_tx
 
@@ -34,7 +33,7 @@ def grid_worker(slug: str = A) -> Principal:
 
 @pytest.fixture(scope="module")
 async def grid(communities) -> int:
-    return (await create_grid(cadre(), A, f"hh-{secrets.token_hex(3)}", "处理网格"))["id"]
+    return (await create_grid(cadre(), A, f"hh-{secrets.token_hex(3)}", "处理网格")).id
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +75,7 @@ async def test_unknown_grid_is_refused(settings, grid):
 
 async def test_other_communitys_grid_is_unknown(settings, communities):
     """Beta's grid id (absent in alpha) is refused in alpha like any unknown grid."""
-    beta_grid = (await create_grid(cadre("beta"), "beta", f"x-{secrets.token_hex(3)}", "乙"))["id"]
+    beta_grid = (await create_grid(cadre("beta"), "beta", f"x-{secrets.token_hex(3)}", "乙")).id
     async with tenant_tx(A):
         from services.grids.tables import Grid
 

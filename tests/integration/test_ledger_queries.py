@@ -15,8 +15,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.api.context import SanshiContext
-from services.api.loaders import Loaders
+from services.api.kit.loaders import Loaders
+from services.api.kit.request import SanshiContext
 from services.api.schema import SanshiSchema, build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.councils.tables import AgendaItem, CouncilMember, CouncilSession, VoteRow

@@ -9,9 +9,9 @@ import pytest
 
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.grids.tables import Grid
+from services.households.model import HouseholdNotFound
 from services.households.tables import Household
 from services.matters import handlers
-from services.matters.errors import HouseholdNotFound
 from services.matters.model import Channel, IllegalTransition, MatterKind, MatterStatus
 from services.matters.tables import ClassificationSheet, MatterTransition
 from tenants.tx import tenant_tx

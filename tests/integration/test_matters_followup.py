@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from services.api.context import SanshiContext
-from services.api.loaders import Loaders
+from services.api.kit.loaders import Loaders
+from services.api.kit.request import SanshiContext
 from services.api.schema import SanshiSchema, build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.grids.tables import Grid

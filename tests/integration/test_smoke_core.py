@@ -22,12 +22,13 @@ async def test_each_community_sees_only_its_own_rows(communities):
 async def test_grid_handlers_through_piccolo(communities):
     """create_grid/list_grids go through Piccolo inside tenant_tx and stay per community."""
     from services.auth.model import SYSTEM
-    from services.grids.handlers import create_grid, list_grids
+    from services.grids.handlers import create_grid
+    from services.grids.queries import list_grids
 
     a, b = communities
     await create_grid(SYSTEM, a, "g_piccolo", "测试网格")
-    assert "g_piccolo" in [g["code"] for g in await list_grids(a)]
-    assert "g_piccolo" not in [g["code"] for g in await list_grids(b)]
+    assert "g_piccolo" in [g.code for g in await list_grids(a)]
+    assert "g_piccolo" not in [g.code for g in await list_grids(b)]
 
 
 async def test_statement_log_counts_what_runs_in_transactions(communities):

@@ -94,5 +94,5 @@ def test_the_known_time_dependent_reads_are_found_and_marked():
     """The scan is not blind: the inbox's overdue reads are found and marked."""
     readers = clock_readers()
     assert readers[("routing/inbox.py", "department_inbox")] is True
-    assert readers[("api/inbox.py", "from_row")] is True
+    assert readers[("inbox/api.py", "from_row")] is True
     assert set(WRITES) <= set(readers), "a WRITES entry no longer reads the clock: drop it"

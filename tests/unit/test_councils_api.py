@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from services.api import councils as api
-from services.api.errors import ForbiddenErrorType, UnauthenticatedErrorType
+from services.api.kit.errors import ForbiddenErrorType, UnauthenticatedErrorType
+from services.api.kit.ids import input_id, parse_id
+from services.api.kit.results import error_members
+from services.councils import api
 from services.councils.handlers import AgendaItemNotFound
 from services.councils.model import AT_LEAST_TWO_THIRDS, MORE_THAN_HALF, InvalidDecisionRules
 from services.errors import InvalidInput
 from services.matters.model import MatterKind
 
 ALL_ERRORS = [
-    api.ELECT_ERRORS,
-    api.CHAIR_ERRORS,
-    api.END_TERM_ERRORS,
-    api.OPEN_ERRORS,
-    api.ATTENDANCE_ERRORS,
-    api.AGENDA_ERRORS,
-    api.VOTE_ERRORS,
-    api.DECIDE_ERRORS,
-    api.CLOSE_ERRORS,
-    api.RULES_ERRORS,
+    error_members(api.ElectCouncilMemberResult),
+    error_members(api.SetCouncilChairResult),
+    error_members(api.EndCouncilTermResult),
+    error_members(api.OpenCouncilSessionResult),
+    error_members(api.RecordAttendanceResult),
+    error_members(api.AddToAgendaResult),
+    error_members(api.CastVoteResult),
+    error_members(api.DecideAgendaItemResult),
+    error_members(api.CloseCouncilSessionResult),
+    error_members(api.SetDecisionRulesResult),
 ]
 
 
@@ -39,13 +41,13 @@ def test_vote_and_decide_unions_hold_the_deliberation_errors():
         api.MemberAbsentErrorType,
         api.MustRecuseErrorType,
         api.AlreadyVotedErrorType,
-    } <= set(api.VOTE_ERRORS)
+    } <= set(error_members(api.CastVoteResult))
     assert {
         api.NoQuorumErrorType,
         api.NoMajorityErrorType,
         api.TieErrorType,
         api.CastingVoteNotInTieErrorType,
-    } <= set(api.DECIDE_ERRORS)
+    } <= set(error_members(api.DecideAgendaItemResult))
 
 
 def test_rules_input_becomes_model_rules():
@@ -77,15 +79,15 @@ def test_bad_rules_input_is_invalid_decision_rules(data):
 def test_ids_that_cannot_exist_are_not_found(raw):
     """An id no row can have is the thing's not-found error (not a crash, not a 500)."""
     with pytest.raises(AgendaItemNotFound):
-        api._int_id(raw, AgendaItemNotFound)
+        parse_id(raw, AgendaItemNotFound)
 
 
 def test_malformed_ids_inside_inputs_are_invalid_input():
     """Inside an input a malformed id is the caller's mistake: InvalidInput."""
-    assert api._input_id(None, "网格", "grid") is None
-    assert api._input_id("7", "网格", "grid") == 7
+    assert input_id(None, "网格", "grid") is None
+    assert input_id("7", "网格", "grid") == 7
     with pytest.raises(InvalidInput):
-        api._input_id("seven", "网格", "grid")
+        input_id("seven", "网格", "grid")
 
 
 def test_matter_kind_enum_matches_the_domain():

@@ -11,7 +11,7 @@ import services
 import tenants
 import workers
 from services import errors as e
-from services.api.errors import (
+from services.api.kit.errors import (
     ERROR_TYPES,
     ForbiddenErrorType,
     UnauthenticatedErrorType,
@@ -81,9 +81,14 @@ def test_error_outside_the_union_is_reraised():
 
 def test_result_unions_expose_their_error_members():
     """The error tuples used by resolvers are read from the unions themselves (no drift)."""
-    from services.api.communities import ARCHIVE_COMMUNITY_ERRORS, CREATE_COMMUNITY_ERRORS
-    from services.api.errors import ConfirmationRequiredErrorType
-    from services.api.grids import CREATE_GRID_ERRORS, GridExistsErrorType
+    from services.api.kit.errors import ConfirmationRequiredErrorType
+    from services.api.kit.results import error_members
+    from services.communities.api import ArchiveCommunityResult, CreateCommunityResult
+    from services.grids.api import CreateGridResult, GridExistsErrorType
+
+    ARCHIVE_COMMUNITY_ERRORS = error_members(ArchiveCommunityResult)
+    CREATE_COMMUNITY_ERRORS = error_members(CreateCommunityResult)
+    CREATE_GRID_ERRORS = error_members(CreateGridResult)
 
     assert GridExistsErrorType in CREATE_GRID_ERRORS
     assert ConfirmationRequiredErrorType in ARCHIVE_COMMUNITY_ERRORS
@@ -94,7 +99,7 @@ def test_result_unions_expose_their_error_members():
 
 def test_role_enum_matches_domain_roles():
     """The GraphQL Role enum has exactly the domain's roles, values and bilingual labels."""
-    from services.api.auth import RoleType
+    from services.auth.api import RoleType
     from services.auth.model import Role
 
     assert [(m.name, m.value) for m in RoleType] == [(r.name, r.value) for r in Role]

@@ -14,7 +14,7 @@ from services.households.masking import (
     visible_resident,
     visible_staff,
 )
-from services.matters.model import Circumstance, Circumstances
+from services.households.model import Circumstance, Circumstances
 
 SLUG, COUNTY = "alpha", "testcounty"
 

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.api.inbox import TicketEventKindType, TicketStatusType
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import Forbidden, InvalidInput, TextTooLong
 from services.routing import inbox
+from services.routing.api import TicketEventKindType, TicketStatusType
 from services.routing.model import EventKind, TicketStatus
 
 NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.api import matters as api
-from services.api.errors import error_type_for
+from services.api.kit.errors import error_type_for
 from services.errors import InvalidInput, SanshiError
-from services.matters import export, handlers, model, queries
-from services.matters.errors import HouseholdNotFound, MatterNotFound
+from services.households.api import CircumstanceType
+from services.households.model import HouseholdNotFound
+from services.matters import api, export, handlers, model, queries
+from services.matters.errors import MatterNotFound
 
 
 @pytest.mark.parametrize(
@@ -20,7 +21,7 @@ from services.matters.errors import HouseholdNotFound, MatterNotFound
         (api.ChannelType, model.Channel),
         (api.SatisfactionType, model.Satisfaction),
         (api.ResponsiblePartyType, model.ResponsibleParty),
-        (api.CircumstanceType, model.Circumstance),
+        (CircumstanceType, model.Circumstance),
     ],
     ids=lambda t: getattr(t, "__name__", str(t)),
 )

@@ -4,20 +4,17 @@ import itertools
 
 import pytest
 
-from services.errors import InvalidInput, TextTooLong
+from services.errors import FieldTooLong, InvalidInput, TextTooLong
+from services.households.model import ORDINARY_HOUSEHOLD, Circumstance, Circumstances
 from services.matters.model import (
     DEFAULT_CATEGORIES,
     DEFAULT_RULES,
     FALLBACK_SUGGESTION,
-    ORDINARY_HOUSEHOLD,
     AmbiguousRules,
     CannotReclassify,
     Channel,
-    Circumstance,
-    Circumstances,
     DuplicateRuleId,
     FeedbackBeforeResolution,
-    FieldTooLong,
     IllegalTransition,
     MatterKind,
     MatterStatus,

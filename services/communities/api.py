@@ -9,19 +9,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from services.api.context import principal_of, require_principal
-from services.api.councils import (
-    council_field,
-    council_session_field,
-    council_sessions_field,
-    decision_rules_field,
-)
-from services.api.errors import (
+from services.api.kit import loaders
+from services.api.kit.errors import (
     CommunityArchivedErrorType,
     CommunityExistsErrorType,
     CommunityNotFoundErrorType,
@@ -32,21 +25,12 @@ from services.api.errors import (
     InvalidSlugErrorType,
     TextTooLongErrorType,
     UnauthenticatedErrorType,
-    as_error,
-    error_members,
 )
-from services.api.grids import GridType
-from services.api.households import household_field, households_field, staff_field
-from services.api.matters import (
-    community_categories,
-    community_matter,
-    community_matter_settings,
-    community_matters,
-    community_suggestion_rules,
-)
-from services.api.meetings import community_joint_meetings
-from services.communities import handlers
-from services.errors import NotFound, SanshiError
+from services.api.kit.request import principal_of
+from services.api.kit.results import attempt, result
+from services.auth.model import Principal
+from services.communities import handlers, queries
+from services.errors import NotFound
 from tenants.provisioning import CommunityInfo
 
 
@@ -63,6 +47,16 @@ class CountyType:
     code: str
     name_zh: str
     name_en: str
+
+    @classmethod
+    def of(cls, county: queries.CountyInfo) -> CountyType:
+        return cls(code=county.code, name_zh=county.name_zh, name_en=county.name_en)
+
+
+async def _counties(codes: list[str]) -> list[queries.CountyInfo | None]:
+    """Counties by code in one platform query (None for an unknown code)."""
+    found = await queries.counties_by_code(codes)
+    return [found.get(c) for c in codes]
 
 
 @strawberry.federation.type(
@@ -109,36 +103,13 @@ class CommunityType:
 
     @strawberry.field(description="所属的县 / The county it belongs to")
     async def county(self, info: Info) -> CountyType:
-        county = await info.context.loaders.counties.load(self.county_code)
+        county = await loaders.loader(info, _counties).load(self.county_code)
         if county is None:  # a foreign key guarantees it; None would be a bug
             raise LookupError(f"county {self.county_code!r} of {self.slug!r} is missing")
-        return CountyType(code=county.code, name_zh=county.name_zh, name_en=county.name_en)
+        return CountyType.of(county)
 
-    @strawberry.field(description="社区的网格，按编号排序 / Its grids, by code")
-    async def grids(self, info: Info) -> list[GridType]:
-        rows = await info.context.loaders.grids.load(self.slug)
-        return [GridType.from_row(r) for r in rows]
-
-    # Households slice (services/api/households.py): households, household(id), staff.
-    households = households_field
-    household = household_field
-    staff = staff_field
-
-    # Councils slice (services/api/councils.py): the homeland council and its sessions.
-    council = council_field
-    council_sessions = council_sessions_field
-    council_session = council_session_field
-    decision_rules = decision_rules_field
-
-    # Matters slice (services/api/matters.py): the ledger, a matter, categories, rules.
-    matters = community_matters
-    matter = community_matter
-    categories = community_categories
-    suggestion_rules = community_suggestion_rules
-    matter_settings = community_matter_settings
-
-    # Meetings slice (services/api/meetings.py): the community's joint meetings (联席会议).
-    joint_meetings = community_joint_meetings
+    # Other contexts add their fields here (grids, households, council, the ledger, joint
+    # meetings, ...): see their CONTEXT declarations (services/contexts.py).
 
 
 async def visible_community(info: Info, slug: str) -> CommunityType | None:
@@ -183,34 +154,28 @@ class CreateCommunityInput:
     name_en: str = strawberry.field(default="", description="英文名称 / English name")
 
 
-CreateCommunityResult = Annotated[
-    CommunityType
-    | UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | InvalidSlugErrorType
-    | CommunityExistsErrorType
-    | CountyNotFoundErrorType
-    | InvalidInputErrorType
-    | TextTooLongErrorType,
-    strawberry.union(
-        "CreateCommunityResult", description="新社区或失败原因 / The new community or why not"
-    ),
-]
-CREATE_COMMUNITY_ERRORS = error_members(CreateCommunityResult)
-
-ArchiveCommunityResult = Annotated[
-    CommunityType
-    | UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CommunityNotFoundErrorType
-    | CommunityArchivedErrorType
-    | ConfirmationRequiredErrorType,
-    strawberry.union(
-        "ArchiveCommunityResult",
-        description="归档后的社区或失败原因 / The archived community or why not",
-    ),
-]
-ARCHIVE_COMMUNITY_ERRORS = error_members(ArchiveCommunityResult)
+CreateCommunityResult = result(
+    "CreateCommunityResult",
+    "新社区或失败原因 / The new community or why not",
+    CommunityType,
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    InvalidSlugErrorType,
+    CommunityExistsErrorType,
+    CountyNotFoundErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+)
+ArchiveCommunityResult = result(
+    "ArchiveCommunityResult",
+    "归档后的社区或失败原因 / The archived community or why not",
+    CommunityType,
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    CommunityNotFoundErrorType,
+    CommunityArchivedErrorType,
+    ConfirmationRequiredErrorType,
+)
 
 
 @strawberry.type
@@ -221,14 +186,13 @@ class CommunityMutation:
     async def create_community(
         self, info: Info, input: CreateCommunityInput
     ) -> CreateCommunityResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> CommunityType:
             created = await handlers.create_community(
                 actor, input.slug, input.name_zh, input.county, name_en=input.name_en
             )
-        except SanshiError as err:
-            return as_error(err, CREATE_COMMUNITY_ERRORS)
-        return CommunityType.from_info(created)
+            return CommunityType.from_info(created)
+
+        return await attempt(info, CreateCommunityResult, act)
 
     @strawberry.mutation(
         description="归档社区（数据保留，只读）；须再次输入标识 / "
@@ -237,9 +201,8 @@ class CommunityMutation:
     async def archive_community(
         self, info: Info, slug: str, confirm_slug: str
     ) -> ArchiveCommunityResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> CommunityType:
             archived = await handlers.archive_community(actor, slug, confirm_slug=confirm_slug)
-        except SanshiError as err:
-            return as_error(err, ARCHIVE_COMMUNITY_ERRORS)
-        return CommunityType.from_info(archived)
+            return CommunityType.from_info(archived)
+
+        return await attempt(info, ArchiveCommunityResult, act)

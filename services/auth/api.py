@@ -7,8 +7,8 @@ import enum
 import strawberry
 from strawberry.types import Info
 
-from services.api.context import principal_of
-from services.api.vocabulary import labelled as _role
+from services.api.kit.request import principal_of
+from services.api.kit.vocabulary import labelled as _role
 from services.auth.model import Principal, Role, ScopeKind
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
 
-from services.api.loaders import Loaders
+from services.api.kit.loaders import Loaders
 from services.auth.model import Principal
 from services.errors import Unauthenticated
 from services.settings import Settings
@@ -21,7 +22,7 @@ class SanshiContext(BaseContext, kw_only=True):
     settings: Settings
     request_id: str
     principal: Principal | None = None
-    loaders: Loaders
+    loaders: Loaders = msgspec.field(default_factory=lambda: Loaders())
 
 
 def principal_of(info: Info) -> Principal | None:

@@ -1,44 +1,35 @@
 """GraphQL adapter of the homeland council (家园理事会): members, sessions, agenda, votes.
 
 Types and the fields they hang off ``Community`` (``council``, ``councilSessions``,
-``councilSession``, ``decisionRules``; wired in services/api/communities.py), the council's
+``councilSession``, ``decisionRules``; declared in services/councils/context.py), the council's
 mutations, and the GraphQL types of its domain errors. Resolvers call
 ``services.councils.handlers`` (writes) and ``services.councils.queries`` (reads), never SQL.
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.types import Info
 
-from services.api.context import principal_of, require_principal
-from services.api.errors import (
-    ERROR_TYPES,
-    CommunityArchivedErrorType,
-    CommunityNotFoundErrorType,
-    ErrorType,
-    ForbiddenErrorType,
-    InvalidInputErrorType,
-    NotFoundErrorType,
-    TextTooLongErrorType,
-    UnauthenticatedErrorType,
-    as_error,
-    error_members,
-    error_type,
-)
-from services.api.grids import GridType
-from services.api.vocabulary import MatterKindType
-from services.auth.permissions import Op, allowed
+from services.api.kit import loaders
+from services.api.kit.errors import InvalidInputErrorType, TextTooLongErrorType, error_type
+from services.api.kit.ids import input_id, maybe_id, parse_id
+from services.api.kit.request import principal_of
+from services.api.kit.results import COMMUNITY_ACT, attempt, result
+from services.auth.model import Principal
+from services.auth.permissions import allowed
+from services.communities.api import CommunityType
+from services.communities.permissions import VIEW_LEDGER
 from services.councils import handlers, model, queries
 from services.councils.handlers import DecideResult, ElectMemberInput
 from services.councils.queries import ItemView, SessionView
-from services.errors import InvalidInput, SanshiError
+from services.grids.api import GridType, grid_by_id
+from services.matters.api import MatterKindType, MatterNotFoundErrorType, MatterType, kind_out
 from services.matters.errors import MatterNotFound
 from services.matters.model import MatterKind, ResponsibleParty
 
@@ -149,27 +140,6 @@ AlreadyOnAgendaErrorType = error_type(
 )
 
 
-def _matter_not_found_type() -> type[ErrorType]:
-    """The GraphQL type of MatterNotFound: the matters slice's own if it declares one.
-
-    The matters context owns that error's type (services/api/matters.py); until it exists
-    MatterNotFound maps to its parent's NotFoundError, which the councils' unions list
-    instead, so ``as_error`` finds a member either way.
-    """
-    with contextlib.suppress(ImportError):
-        import services.api.matters  # noqa: F401  (declares MatterNotFoundError, if present)
-    return ERROR_TYPES.get(MatterNotFound, NotFoundErrorType)
-
-
-MatterNotFoundErrorType: Any = _matter_not_found_type()
-
-# -- vocabulary --------------------------------------------------------------------------------
-
-
-def kind_out(value: str | None) -> MatterKindType | None:
-    return None if value is None else MatterKindType(value)
-
-
 @strawberry.enum(name="CouncilSessionStatus", description="会议状态 / Session status")
 class CouncilSessionStatusType(enum.Enum):
     OPEN = strawberry.enum_value("open", description="进行中 / Open")
@@ -232,9 +202,7 @@ class CouncilMemberType:
 
     @strawberry.field(description="选出该成员的网格 / The grid that elected the member")
     async def grid(self, info: Info) -> GridType | None:
-        rows = await info.context.loaders.grids.load(self.slug)
-        row = next((g for g in rows if str(g["id"]) == self.grid_id), None)
-        return None if row is None else GridType.from_row(row)
+        return await grid_by_id(info, self.slug, int(self.grid_id))
 
 
 @strawberry.type(name="CouncilVote", description="成员对一个议程事项的表决或回避 / A vote")
@@ -453,53 +421,76 @@ class CouncilDecisionType:
     )
 
 
+# -- on Matter: the council's votes on it (declared in services/councils/context.py) ---------
+@strawberry.type(
+    name="MatterVote",
+    description="理事会成员对该事项的表决（或回避）/ A council member's vote (or recusal)",
+)
+class MatterVoteType:
+    member_id: strawberry.ID
+    member_name: str
+    session_id: strawberry.ID
+    agenda_item_id: strawberry.ID
+    kind: MatterKindType | None = strawberry.field(description="回避时为空 / Null when recused")
+    recused: bool
+    note: str
+    cast_at: datetime
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> MatterVoteType:
+        return cls(
+            member_id=strawberry.ID(str(r["member_id"])),
+            member_name=r["member_name"],
+            session_id=strawberry.ID(str(r["session_id"])),
+            agenda_item_id=strawberry.ID(str(r["agenda_item_id"])),
+            kind=kind_out(r["kind"]),
+            recused=r["recused"],
+            note=r["note"],
+            cast_at=r["cast_at"],
+        )
+
+
+votes_of_matter = loaders.per_community(queries.votes_by_matter, list)
+
+
+def _votes(root: MatterType, info: Info) -> list[MatterVoteType]:
+    loader = loaders.loader(info, votes_of_matter)
+    return root.many("votes", loader, MatterVoteType.from_row)
+
+
+@strawberry.type
+class MatterCouncilVotes:
+    """The councils context's field on Matter (read with a matter page when selected)."""
+
+    PREFETCH: ClassVar[dict[str, tuple[str, Any]]] = {
+        "votes": ("votes", queries.votes_by_matter_in)
+    }
+
+    votes = strawberry.field(
+        resolver=_votes, description="理事会的表决 / The council's votes on it"
+    )
+
+
 # -- access helpers ----------------------------------------------------------------------------
 
 
-def _sees_ledger(info: Info, root: Any) -> bool:
+def _sees_ledger(info: Info, root: CommunityType) -> bool:
     actor = principal_of(info)
-    return actor is not None and allowed(actor, Op.VIEW_LEDGER, root.slug, root.county_code)
-
-
-def _parse_id(value: str | int) -> int | None:
-    """An ID argument as a row id (integer column), or None if it cannot be one."""
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return None
-    return n if 1 <= n <= 2**31 - 1 else None
-
-
-def _int_id(value: str | int, not_found: type[SanshiError]) -> int:
-    """An ID naming the thing acted on: one that cannot exist is simply not found."""
-    n = _parse_id(value)
-    if n is None:
-        raise not_found()
-    return n
-
-
-def _input_id(value: str | None, what_zh: str, what_en: str) -> int | None:
-    """An optional ID inside an input: malformed is invalid input, not a missing object."""
-    if value is None:
-        return None
-    n = _parse_id(value)
-    if n is None:
-        raise InvalidInput(field_zh=f"{what_zh}编号无效", field_en=f"invalid {what_en} id")
-    return n
+    return actor is not None and allowed(actor, VIEW_LEDGER, root.slug, root.county_code)
 
 
 def _required_id(value: str, what_zh: str, what_en: str) -> int:
     """A required ID inside an input (never None)."""
-    n = _input_id(value, what_zh, what_en)
+    n = input_id(value, what_zh, what_en)
     assert n is not None
     return n
 
 
-# -- fields on Community (attached in services/api/communities.py) ------------------------------
+# -- fields on Community (declared in services/councils/context.py) ----------------------------
 
 
 async def _council(
-    root: strawberry.Parent[Any],
+    root: CommunityType,
     info: Info,
     grid_id: strawberry.ID | None = None,
     include_former: bool = False,
@@ -509,7 +500,7 @@ async def _council(
         return []
     grid = None
     if grid_id is not None:
-        grid = _parse_id(grid_id)
+        grid = maybe_id(grid_id)
         if grid is None:
             return []
     rows = await queries.list_members(root.slug, grid_id=grid, include_former=include_former)
@@ -518,7 +509,7 @@ async def _council(
 
 
 async def _council_sessions(
-    root: strawberry.Parent[Any],
+    root: CommunityType,
     info: Info,
     first: int = 20,
     after: strawberry.ID | None = None,
@@ -528,7 +519,7 @@ async def _council_sessions(
         return []
     cursor = None
     if after is not None:
-        cursor = _parse_id(after)
+        cursor = maybe_id(after)
         if cursor is None:
             return []
     views = await queries.sessions_page(root.slug, first=first, after=cursor)
@@ -536,42 +527,48 @@ async def _council_sessions(
 
 
 async def _council_session(
-    root: strawberry.Parent[Any], info: Info, id: strawberry.ID
+    root: CommunityType, info: Info, id: strawberry.ID
 ) -> CouncilSessionType | None:
     if not _sees_ledger(info, root):
         return None
-    session_id = _parse_id(id)
+    session_id = maybe_id(id)
     if session_id is None:
         return None
     view = await queries.session(root.slug, session_id)
     return None if view is None else CouncilSessionType.from_view(view, root.slug, show_links=True)
 
 
-async def _decision_rules(root: strawberry.Parent[Any], info: Info) -> DecisionRulesType | None:
+async def _decision_rules(root: CommunityType, info: Info) -> DecisionRulesType | None:
     if principal_of(info) is None:
         return None
     rules, seats = await queries.council_rules(root.slug)
     return DecisionRulesType.of(rules, seats)
 
 
-council_field: Any = strawberry.field(
-    resolver=_council,
-    description="家园理事会成员，按网格排列（可按网格筛选；含已卸任者可选）/ "
-    "The homeland council by grid (filter by grid; former members optional)",
-)
-council_sessions_field: Any = strawberry.field(
-    resolver=_council_sessions,
-    description="理事会会议，新的在前；after 为上一页最后一个会议的 id / "
-    "Council sessions, newest first; `after` is the last id of the previous page",
-)
-council_session_field: Any = strawberry.field(
-    resolver=_council_session,
-    description="按 id 取理事会会议；不存在或无权查看时为空 / A session by id; null if not visible",
-)
-decision_rules_field: Any = strawberry.field(
-    resolver=_decision_rules,
-    description="理事会议事规则 / How the council decides (quorum, majority)",
-)
+@strawberry.type
+class CommunityCouncil:
+    """The councils context's fields on Community."""
+
+    council = strawberry.field(
+        resolver=_council,
+        description="家园理事会成员，按网格排列（可按网格筛选；含已卸任者可选）/ "
+        "The homeland council by grid (filter by grid; former members optional)",
+    )
+    council_sessions = strawberry.field(
+        resolver=_council_sessions,
+        description="理事会会议，新的在前；after 为上一页最后一个会议的 id / "
+        "Council sessions, newest first; `after` is the last id of the previous page",
+    )
+    council_session = strawberry.field(
+        resolver=_council_session,
+        description="按 id 取理事会会议；不存在或无权查看时为空 / "
+        "A session by id; null if not visible",
+    )
+    decision_rules = strawberry.field(
+        resolver=_decision_rules,
+        description="理事会议事规则 / How the council decides (quorum, majority)",
+    )
+
 
 # -- inputs ------------------------------------------------------------------------------------
 
@@ -681,142 +678,124 @@ def _rules(data: DecisionRulesInput) -> model.DecisionRules:
 
 # -- results -----------------------------------------------------------------------------------
 
-_BASE = (
-    UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CommunityNotFoundErrorType
-    | CommunityArchivedErrorType
+ElectCouncilMemberResult = result(
+    "ElectCouncilMemberResult",
+    "新成员或失败原因 / The member or why not",
+    CouncilMemberType,
+    *COMMUNITY_ACT,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+    GridSeatsFullErrorType,
+    CouncilLoginTakenErrorType,
 )
-
-ElectCouncilMemberResult = Annotated[
-    CouncilMemberType
-    | _BASE
-    | InvalidInputErrorType
-    | TextTooLongErrorType
-    | GridSeatsFullErrorType
-    | CouncilLoginTakenErrorType,
-    strawberry.union(
-        "ElectCouncilMemberResult", description="新成员或失败原因 / The member or why not"
-    ),
-]
-SetCouncilChairResult = Annotated[
-    CouncilMemberType | _BASE | CouncilMemberNotFoundErrorType | TermEndedErrorType,
-    strawberry.union(
-        "SetCouncilChairResult", description="新主持人或失败原因 / The chair or why not"
-    ),
-]
-EndCouncilTermResult = Annotated[
-    CouncilMemberType
-    | _BASE
-    | CouncilMemberNotFoundErrorType
-    | TermEndedErrorType
-    | InvalidInputErrorType,
-    strawberry.union(
-        "EndCouncilTermResult", description="卸任的成员或失败原因 / The member or why not"
-    ),
-]
-OpenCouncilSessionResult = Annotated[
-    CouncilSessionType | _BASE | TextTooLongErrorType,
-    strawberry.union(
-        "OpenCouncilSessionResult", description="新会议或失败原因 / The session or why not"
-    ),
-]
-RecordAttendanceResult = Annotated[
-    CouncilSessionType
-    | _BASE
-    | CouncilSessionNotFoundErrorType
-    | SessionClosedErrorType
-    | InvalidInputErrorType,
-    strawberry.union(
-        "RecordAttendanceResult", description="会议或失败原因 / The session or why not"
-    ),
-]
-AddToAgendaResult = Annotated[
-    AgendaItemType
-    | _BASE
-    | CouncilSessionNotFoundErrorType
-    | SessionClosedErrorType
-    | MatterNotFoundErrorType
-    | MatterNotPendingErrorType
-    | AlreadyOnAgendaErrorType,
-    strawberry.union(
-        "AddToAgendaResult", description="议程事项或失败原因 / The agenda item or why not"
-    ),
-]
-CastVoteResult = Annotated[
-    VoteType
-    | _BASE
-    | AgendaItemNotFoundErrorType
-    | NotACouncilMemberErrorType
-    | SessionDecidedErrorType
-    | SessionClosedErrorType
-    | MemberAbsentErrorType
-    | MustRecuseErrorType
-    | AlreadyVotedErrorType
-    | InvalidInputErrorType
-    | TextTooLongErrorType,
-    strawberry.union("CastVoteResult", description="记录的表决或失败原因 / The vote or why not"),
-]
-CastCastingVoteResult = Annotated[
-    AgendaItemType
-    | _BASE
-    | AgendaItemNotFoundErrorType
-    | NotACouncilMemberErrorType
-    | NotTheChairErrorType
-    | SessionDecidedErrorType
-    | SessionClosedErrorType
-    | MemberAbsentErrorType
-    | NoTieToBreakErrorType
-    | CastingVoteAlreadyCastErrorType
-    | CastingVoteNotInTieErrorType
-    | ChairMustRecuseErrorType
-    | TextTooLongErrorType,
-    strawberry.union(
-        "CastCastingVoteResult", description="议程事项或失败原因 / The agenda item or why not"
-    ),
-]
-DecideAgendaItemResult = Annotated[
-    CouncilDecisionType
-    | _BASE
-    | AgendaItemNotFoundErrorType
-    | SessionDecidedErrorType
-    | SessionClosedErrorType
-    | MatterNotPendingErrorType
-    | NoQuorumErrorType
-    | NoMajorityErrorType
-    | TieErrorType
-    | CastingVoteNotInTieErrorType
-    | CastingVoteAlreadyCastErrorType
-    | ChairMustRecuseErrorType
-    | TextTooLongErrorType,
-    strawberry.union(
-        "DecideAgendaItemResult", description="决定或未能决定的原因 / The decision or why none"
-    ),
-]
-CloseCouncilSessionResult = Annotated[
-    CouncilSessionType | _BASE | CouncilSessionNotFoundErrorType | SessionClosedErrorType,
-    strawberry.union(
-        "CloseCouncilSessionResult", description="会议或失败原因 / The session or why not"
-    ),
-]
-SetDecisionRulesResult = Annotated[
-    DecisionRulesType | _BASE | InvalidDecisionRulesErrorType,
-    strawberry.union(
-        "SetDecisionRulesResult", description="议事规则或失败原因 / The rules or why not"
-    ),
-]
-
-ELECT_ERRORS = error_members(ElectCouncilMemberResult)
-CHAIR_ERRORS = error_members(SetCouncilChairResult)
-END_TERM_ERRORS = error_members(EndCouncilTermResult)
-OPEN_ERRORS = error_members(OpenCouncilSessionResult)
-ATTENDANCE_ERRORS = error_members(RecordAttendanceResult)
-AGENDA_ERRORS = error_members(AddToAgendaResult)
-VOTE_ERRORS = error_members(CastVoteResult)
-CASTING_ERRORS = error_members(CastCastingVoteResult)
-DECIDE_ERRORS = error_members(DecideAgendaItemResult)
-CLOSE_ERRORS = error_members(CloseCouncilSessionResult)
-RULES_ERRORS = error_members(SetDecisionRulesResult)
+SetCouncilChairResult = result(
+    "SetCouncilChairResult",
+    "新主持人或失败原因 / The chair or why not",
+    CouncilMemberType,
+    *COMMUNITY_ACT,
+    CouncilMemberNotFoundErrorType,
+    TermEndedErrorType,
+)
+EndCouncilTermResult = result(
+    "EndCouncilTermResult",
+    "卸任的成员或失败原因 / The member or why not",
+    CouncilMemberType,
+    *COMMUNITY_ACT,
+    CouncilMemberNotFoundErrorType,
+    TermEndedErrorType,
+    InvalidInputErrorType,
+)
+OpenCouncilSessionResult = result(
+    "OpenCouncilSessionResult",
+    "新会议或失败原因 / The session or why not",
+    CouncilSessionType,
+    *COMMUNITY_ACT,
+    TextTooLongErrorType,
+)
+RecordAttendanceResult = result(
+    "RecordAttendanceResult",
+    "会议或失败原因 / The session or why not",
+    CouncilSessionType,
+    *COMMUNITY_ACT,
+    CouncilSessionNotFoundErrorType,
+    SessionClosedErrorType,
+    InvalidInputErrorType,
+)
+AddToAgendaResult = result(
+    "AddToAgendaResult",
+    "议程事项或失败原因 / The agenda item or why not",
+    AgendaItemType,
+    *COMMUNITY_ACT,
+    CouncilSessionNotFoundErrorType,
+    SessionClosedErrorType,
+    MatterNotFoundErrorType,
+    MatterNotPendingErrorType,
+    AlreadyOnAgendaErrorType,
+)
+CastVoteResult = result(
+    "CastVoteResult",
+    "记录的表决或失败原因 / The vote or why not",
+    VoteType,
+    *COMMUNITY_ACT,
+    AgendaItemNotFoundErrorType,
+    NotACouncilMemberErrorType,
+    SessionDecidedErrorType,
+    SessionClosedErrorType,
+    MemberAbsentErrorType,
+    MustRecuseErrorType,
+    AlreadyVotedErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+)
+CastCastingVoteResult = result(
+    "CastCastingVoteResult",
+    "议程事项或失败原因 / The agenda item or why not",
+    AgendaItemType,
+    *COMMUNITY_ACT,
+    AgendaItemNotFoundErrorType,
+    NotACouncilMemberErrorType,
+    NotTheChairErrorType,
+    SessionDecidedErrorType,
+    SessionClosedErrorType,
+    MemberAbsentErrorType,
+    NoTieToBreakErrorType,
+    CastingVoteAlreadyCastErrorType,
+    CastingVoteNotInTieErrorType,
+    ChairMustRecuseErrorType,
+    TextTooLongErrorType,
+)
+DecideAgendaItemResult = result(
+    "DecideAgendaItemResult",
+    "决定或未能决定的原因 / The decision or why none",
+    CouncilDecisionType,
+    *COMMUNITY_ACT,
+    AgendaItemNotFoundErrorType,
+    SessionDecidedErrorType,
+    SessionClosedErrorType,
+    MatterNotPendingErrorType,
+    NoQuorumErrorType,
+    NoMajorityErrorType,
+    TieErrorType,
+    CastingVoteNotInTieErrorType,
+    CastingVoteAlreadyCastErrorType,
+    ChairMustRecuseErrorType,
+    TextTooLongErrorType,
+)
+CloseCouncilSessionResult = result(
+    "CloseCouncilSessionResult",
+    "会议或失败原因 / The session or why not",
+    CouncilSessionType,
+    *COMMUNITY_ACT,
+    CouncilSessionNotFoundErrorType,
+    SessionClosedErrorType,
+)
+SetDecisionRulesResult = result(
+    "SetDecisionRulesResult",
+    "议事规则或失败原因 / The rules or why not",
+    DecisionRulesType,
+    *COMMUNITY_ACT,
+    InvalidDecisionRulesErrorType,
+)
 
 
 async def _session_out(slug: str, session_id: int) -> CouncilSessionType:
@@ -871,22 +850,21 @@ class CouncilMutation:
     async def elect_council_member(
         self, info: Info, community: str, input: ElectCouncilMemberInput
     ) -> ElectCouncilMemberResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> Any:
             data = ElectMemberInput(
                 grid_id=_required_id(input.grid_id, "网格", "grid"),
                 name=input.name,
                 elected_on=input.elected_on,
                 term_ends_on=input.term_ends_on,
                 votes_received=input.votes_received,
-                resident_id=_input_id(input.resident_id, "居民", "resident"),
-                household_id=_input_id(input.household_id, "住户", "household"),
+                resident_id=input_id(input.resident_id, "居民", "resident"),
+                household_id=input_id(input.household_id, "住户", "household"),
                 subject=input.subject,
             )
             row = await handlers.elect_member(actor, community, data, info.context.settings)
-        except SanshiError as err:
-            return as_error(err, ELECT_ERRORS)
-        return CouncilMemberType.from_row(row, community, show_links=True)
+            return CouncilMemberType.from_row(row, community, show_links=True)
+
+        return await attempt(info, ElectCouncilMemberResult, act)
 
     @strawberry.mutation(
         description="指定理事会主持人（原主持人不再主持），社区干部 / "
@@ -895,13 +873,12 @@ class CouncilMutation:
     async def set_council_chair(
         self, info: Info, community: str, member_id: strawberry.ID
     ) -> SetCouncilChairResult:
-        try:
-            actor = require_principal(info)
-            mid = _int_id(member_id, handlers.CouncilMemberNotFound)
+        async def act(actor: Principal) -> Any:
+            mid = parse_id(member_id, handlers.CouncilMemberNotFound)
             row = await handlers.set_chair(actor, community, mid)
-        except SanshiError as err:
-            return as_error(err, CHAIR_ERRORS)
-        return CouncilMemberType.from_row(row, community, show_links=True)
+            return CouncilMemberType.from_row(row, community, show_links=True)
+
+        return await attempt(info, SetCouncilChairResult, act)
 
     @strawberry.mutation(
         description="结束成员任期（可提前），席位随之空出，社区干部 / End a member's term; cadres"
@@ -909,26 +886,24 @@ class CouncilMutation:
     async def end_council_term(
         self, info: Info, community: str, member_id: strawberry.ID, ended_on: date | None = None
     ) -> EndCouncilTermResult:
-        try:
-            actor = require_principal(info)
-            mid = _int_id(member_id, handlers.CouncilMemberNotFound)
+        async def act(actor: Principal) -> Any:
+            mid = parse_id(member_id, handlers.CouncilMemberNotFound)
             row = await handlers.end_term(actor, community, mid, ended_on=ended_on)
-        except SanshiError as err:
-            return as_error(err, END_TERM_ERRORS)
-        return CouncilMemberType.from_row(row, community, show_links=True)
+            return CouncilMemberType.from_row(row, community, show_links=True)
+
+        return await attempt(info, EndCouncilTermResult, act)
 
     @strawberry.mutation(description="召开理事会会议，社区干部 / Open a council session; cadres")
     async def open_council_session(
         self, info: Info, community: str, input: OpenCouncilSessionInput
     ) -> OpenCouncilSessionResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> Any:
             row = await handlers.open_session(
                 actor, community, input.held_on, input.title, info.context.settings
             )
             return await _session_out(community, row["id"])
-        except SanshiError as err:
-            return as_error(err, OPEN_ERRORS)
+
+        return await attempt(info, OpenCouncilSessionResult, act)
 
     @strawberry.mutation(
         description="登记出席成员（整份名单，替换原名单），社区干部 / "
@@ -941,14 +916,13 @@ class CouncilMutation:
         session_id: strawberry.ID,
         member_ids: list[strawberry.ID],
     ) -> RecordAttendanceResult:
-        try:
-            actor = require_principal(info)
-            sid = _int_id(session_id, handlers.CouncilSessionNotFound)
+        async def act(actor: Principal) -> Any:
+            sid = parse_id(session_id, handlers.CouncilSessionNotFound)
             ids = [_required_id(m, "成员", "member") for m in member_ids]
             await handlers.record_attendance(actor, community, sid, ids)
             return await _session_out(community, sid)
-        except SanshiError as err:
-            return as_error(err, ATTENDANCE_ERRORS)
+
+        return await attempt(info, RecordAttendanceResult, act)
 
     @strawberry.mutation(
         description="将待议诉求列入会议议程（事项转为待理事会审议），社区干部 / "
@@ -957,23 +931,21 @@ class CouncilMutation:
     async def add_to_agenda(
         self, info: Info, community: str, session_id: strawberry.ID, matter_id: strawberry.ID
     ) -> AddToAgendaResult:
-        try:
-            actor = require_principal(info)
-            sid = _int_id(session_id, handlers.CouncilSessionNotFound)
-            mid = _int_id(matter_id, MatterNotFound)
+        async def act(actor: Principal) -> Any:
+            sid = parse_id(session_id, handlers.CouncilSessionNotFound)
+            mid = parse_id(matter_id, MatterNotFound)
             item = await handlers.add_to_agenda(actor, community, sid, mid)
             return await _item_out(community, item["id"])
-        except SanshiError as err:
-            return as_error(err, AGENDA_ERRORS)
+
+        return await attempt(info, AddToAgendaResult, act)
 
     @strawberry.mutation(
         description="出席成员对议程事项投票（私事/小事/大事）或回避，理事会成员本人 / "
         "A present member votes (or recuses) on an agenda item; council members"
     )
     async def cast_vote(self, info: Info, community: str, input: CastVoteInput) -> CastVoteResult:
-        try:
-            actor = require_principal(info)
-            item_id = _int_id(input.agenda_item_id, handlers.AgendaItemNotFound)
+        async def act(actor: Principal) -> Any:
+            item_id = parse_id(input.agenda_item_id, handlers.AgendaItemNotFound)
             row = await handlers.cast_vote(
                 actor,
                 community,
@@ -983,18 +955,18 @@ class CouncilMutation:
                 note=input.note,
                 recuse=input.recuse,
             )
-        except SanshiError as err:
-            return as_error(err, VOTE_ERRORS)
-        member = await queries.member(community, row["member_id"])
-        assert member is not None
-        return VoteType(
-            id=strawberry.ID(str(row["id"])),
-            member=CouncilMemberType.from_row(member, community, show_links=False),
-            kind=kind_out(row["kind"]),
-            recused=row["recused"],
-            note=row["note"],
-            cast_at=row["cast_at"],
-        )
+            member = await queries.member(community, row["member_id"])
+            assert member is not None
+            return VoteType(
+                id=strawberry.ID(str(row["id"])),
+                member=CouncilMemberType.from_row(member, community, show_links=False),
+                kind=kind_out(row["kind"]),
+                recused=row["recused"],
+                note=row["note"],
+                cast_at=row["cast_at"],
+            )
+
+        return await attempt(info, CastVoteResult, act)
 
     @strawberry.mutation(
         description="平票后主持人投决定票（平票类别之一），下次计票采用，主持人本人 / "
@@ -1004,17 +976,16 @@ class CouncilMutation:
     async def cast_casting_vote(
         self, info: Info, community: str, input: CastCastingVoteInput
     ) -> CastCastingVoteResult:
-        try:
-            actor = require_principal(info)
-            item_id = _int_id(input.agenda_item_id, handlers.AgendaItemNotFound)
+        async def act(actor: Principal) -> Any:
+            item_id = parse_id(input.agenda_item_id, handlers.AgendaItemNotFound)
             kind = _kind_in(input.kind)
             assert kind is not None
             await handlers.cast_casting_vote(
                 actor, community, item_id, kind, info.context.settings, note=input.note
             )
             return await _item_out(community, item_id)
-        except SanshiError as err:
-            return as_error(err, CASTING_ERRORS)
+
+        return await attempt(info, CastCastingVoteResult, act)
 
     @strawberry.mutation(
         description="计票并作出决定，写入三事归类单；未达法定人数或多数时记录结果并返回原因，"
@@ -1024,10 +995,9 @@ class CouncilMutation:
     async def decide_agenda_item(
         self, info: Info, community: str, input: DecideAgendaItemInput
     ) -> DecideAgendaItemResult:
-        try:
-            actor = require_principal(info)
-            item_id = _int_id(input.agenda_item_id, handlers.AgendaItemNotFound)
-            result = await handlers.decide(
+        async def act(actor: Principal) -> Any:
+            item_id = parse_id(input.agenda_item_id, handlers.AgendaItemNotFound)
+            outcome = await handlers.decide(
                 actor,
                 community,
                 item_id,
@@ -1036,21 +1006,20 @@ class CouncilMutation:
                 reasoning=input.reasoning,
                 explanation=input.explanation,
             )
-        except SanshiError as err:
-            return as_error(err, DECIDE_ERRORS)
-        return _decision_out(result, await _item_out(community, item_id))
+            return _decision_out(outcome, await _item_out(community, item_id))
+
+        return await attempt(info, DecideAgendaItemResult, act)
 
     @strawberry.mutation(description="闭会，社区干部 / Close a council session; cadres")
     async def close_council_session(
         self, info: Info, community: str, session_id: strawberry.ID
     ) -> CloseCouncilSessionResult:
-        try:
-            actor = require_principal(info)
-            sid = _int_id(session_id, handlers.CouncilSessionNotFound)
+        async def act(actor: Principal) -> Any:
+            sid = parse_id(session_id, handlers.CouncilSessionNotFound)
             await handlers.close_session(actor, community, sid)
             return await _session_out(community, sid)
-        except SanshiError as err:
-            return as_error(err, CLOSE_ERRORS)
+
+        return await attempt(info, CloseCouncilSessionResult, act)
 
     @strawberry.mutation(
         description="修改议事规则（法定人数、多数），社区干部 / Change quorum and majority; cadres"
@@ -1058,10 +1027,9 @@ class CouncilMutation:
     async def set_decision_rules(
         self, info: Info, community: str, input: DecisionRulesInput
     ) -> SetDecisionRulesResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> Any:
             rules = await handlers.set_decision_rules(actor, community, _rules(input))
             _, seats = await queries.council_rules(community)
-        except SanshiError as err:
-            return as_error(err, RULES_ERRORS)
-        return DecisionRulesType.of(rules, seats)
+            return DecisionRulesType.of(rules, seats)
+
+        return await attempt(info, SetDecisionRulesResult, act)

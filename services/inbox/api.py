@@ -8,36 +8,33 @@ no field below a ticket runs a query of its own.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Union
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from services.api.auth import RoleType
-from services.api.communities import CountyType
-from services.api.context import principal_of, require_principal
-from services.api.errors import (
-    ERROR_TYPES,
-    ErrorType,
+from services.api.kit.errors import (
     ForbiddenErrorType,
     InvalidInputErrorType,
     TextTooLongErrorType,
     UnauthenticatedErrorType,
-    as_error,
-    error_members,
     error_type,
+    query_error,
 )
-from services.api.matters import ReasonRequiredErrorType
-from services.api.vocabulary import labelled as _v
+from services.api.kit.ids import BIGINT_MAX, gid, parse_id
+from services.api.kit.request import principal_of, require_principal
+from services.api.kit.results import attempt, result
+from services.auth.api import RoleType
 from services.auth.model import Principal
+from services.communities.api import CountyType
 from services.errors import SanshiError
+from services.matters.api import ReasonRequiredErrorType
 from services.routing import inbox
 from services.routing.access import TicketNotFound
+from services.routing.api import TicketEventKindType, TicketOverdueType, TicketStatusType
 from services.routing.model import (
     TICKET_TRANSITIONS,
     EventKind,
@@ -47,50 +44,40 @@ from services.routing.model import (
 from services.routing.rules import NoFallbackDepartment
 from tenants import readset
 
-
-def _error(domain: type[SanshiError], name: str, description: str) -> type[ErrorType]:
-    """The GraphQL type of ``domain``: the one already registered, else declared here.
-
-    Ticket errors are shared with the routing and meetings adapters; whichever module is
-    imported first declares the type, the others reuse it (one type per domain error).
-    """
-    return ERROR_TYPES.get(domain) or error_type(domain, name, description)
-
-
-TicketNotFoundErrorType = _error(
+TicketNotFoundErrorType = error_type(
     TicketNotFound, "TicketNotFoundError", "工单不存在或不可见 / No such ticket (or not visible)"
 )
-IllegalTicketTransitionErrorType = _error(
+IllegalTicketTransitionErrorType = error_type(
     IllegalTicketTransition,
     "IllegalTicketTransitionError",
     "工单当前状态不允许此操作 / The ticket's status does not allow this act",
 )
-DepartmentNotFoundErrorType = _error(
+DepartmentNotFoundErrorType = error_type(
     inbox.DepartmentNotFound,
     "DepartmentNotFoundError",
     "部门不存在或已停用 / No such active department in the county",
 )
-CannotRerouteToSelfErrorType = _error(
+CannotRerouteToSelfErrorType = error_type(
     inbox.CannotRerouteToSelf,
     "CannotRerouteToSelfError",
     "不能转回本部门 / A ticket cannot be re-routed to the department rejecting it",
 )
-NoFallbackDepartmentErrorType = _error(
+NoFallbackDepartmentErrorType = error_type(
     NoFallbackDepartment,
     "NoFallbackDepartmentError",
     "本县没有兜底协调部门 / The county has no fallback coordination office",
 )
-TicketAlreadyRoutedErrorType = _error(
+TicketAlreadyRoutedErrorType = error_type(
     inbox.TicketAlreadyRouted,
     "TicketAlreadyRoutedError",
     "该部门已有此事项的工单 / That department already has a ticket for this matter",
 )
-InfoNotRequestedErrorType = _error(
+InfoNotRequestedErrorType = error_type(
     inbox.InfoNotRequested,
     "InfoNotRequestedError",
     "部门未要求补充材料 / The department has not asked for information",
 )
-TicketClosedErrorType = _error(
+TicketClosedErrorType = error_type(
     inbox.TicketClosed,
     "TicketClosedError",
     "工单已结束，不能督办 / A finished ticket cannot be supervised",
@@ -101,48 +88,12 @@ TicketClosedErrorType = _error(
 # --------------------------------------------------------------------------------------
 
 
-@strawberry.enum(name="TicketStatus", description="工单状态 / Where a ticket stands")
-class TicketStatusType(enum.Enum):
-    ROUTED = _v(TicketStatus.ROUTED)
-    ACKNOWLEDGED = _v(TicketStatus.ACKNOWLEDGED)
-    INFO_REQUESTED = _v(TicketStatus.INFO_REQUESTED)
-    ANSWERED = _v(TicketStatus.ANSWERED)
-    IN_PROGRESS = _v(TicketStatus.IN_PROGRESS)
-    DONE = _v(TicketStatus.DONE)
-    REJECTED = _v(TicketStatus.REJECTED)
-    CANCELLED = _v(TicketStatus.CANCELLED)
-
-
-@strawberry.enum(name="TicketEventKind", description="工单事件类型 / What happened to a ticket")
-class TicketEventKindType(enum.Enum):
-    ROUTED = _v(EventKind.ROUTED)
-    ACKNOWLEDGED = _v(EventKind.ACKNOWLEDGED)
-    INFO_REQUESTED = _v(EventKind.INFO_REQUESTED)
-    INFO_PROVIDED = _v(EventKind.INFO_PROVIDED)
-    REJECTED = _v(EventKind.REJECTED)
-    REROUTED = _v(EventKind.REROUTED)
-    ANSWERED = _v(EventKind.ANSWERED)
-    PROGRESS = _v(EventKind.PROGRESS)
-    DONE = _v(EventKind.DONE)
-    CANCELLED = _v(EventKind.CANCELLED)
-    OVERDUE = _v(EventKind.OVERDUE)
-    SUPERVISED = _v(EventKind.SUPERVISED)
-    MEETING_OUTCOME = _v(EventKind.MEETING_OUTCOME)
-
-
-@strawberry.enum(name="TicketOverdue", description="超过的期限 / Which deadline has passed")
-class TicketOverdueType(enum.Enum):
-    ACK = strawberry.enum_value("ack", description="签收超期 / Not acknowledged in time")
-    RESOLVE = strawberry.enum_value("resolve", description="办理超期 / Not resolved in time")
-
-
 # --------------------------------------------------------------------------------------
 # Output types
 # --------------------------------------------------------------------------------------
 
 
-def _gid(value: int | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
+_gid = gid
 
 
 @strawberry.type(
@@ -350,24 +301,9 @@ class InboxFilterInput:
 # --------------------------------------------------------------------------------------
 
 
-def _query_error(info: Info, err: SanshiError) -> GraphQLError:
-    """An expected failure of a query field: a located error with its code, not masked."""
-    return GraphQLError(
-        err.message_zh,
-        path=info.path.as_list(),
-        extensions={"code": err.code, "messageEn": err.message_en},
-    )
-
-
 def _ticket_id(value: strawberry.ID | str) -> int:
-    """An ID argument as a ticket id; a malformed one does not exist."""
-    try:
-        parsed = int(str(value))
-    except ValueError:
-        raise TicketNotFound() from None
-    if not 0 < parsed < 2**63:
-        raise TicketNotFound()
-    return parsed
+    """An ID argument as a ticket id (platform tables have bigint ids)."""
+    return parse_id(value, TicketNotFound, limit=BIGINT_MAX)
 
 
 @strawberry.type
@@ -390,7 +326,7 @@ class InboxQuery:
             filt = filter.to_filter() if filter else None
             page = await inbox.department_inbox(actor, filt, first, after)
         except SanshiError as err:
-            raise _query_error(info, err) from None
+            raise query_error(info, err) from None
         return TicketConnectionType(
             items=[TicketType.from_row(r, page.now) for r in page.rows],
             page_info=TicketPageInfoType(
@@ -427,10 +363,9 @@ _BASE = (
 )
 
 
-def _result(name: str, description: str, *errors: type[ErrorType]) -> Any:
-    """``Annotated[Ticket | errors..., union(name)]`` — the result of a ticket act."""
-    members = (TicketType, *_BASE, *errors)
-    return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
+def _result(name: str, description: str, *errors: Any) -> Any:
+    """The result of a ticket act: the ticket, or why not."""
+    return result(name, description, TicketType, *_BASE, *errors)
 
 
 AcknowledgeTicketResult = _result(
@@ -480,14 +415,14 @@ SuperviseTicketResult = _result(
 
 
 async def _attempt(
-    info: Info, result: Any, act: Callable[[Principal], Awaitable[dict[str, Any]]]
+    info: Info, union: Any, act: Callable[[Principal], Awaitable[dict[str, Any]]]
 ) -> Any:
     """Run a handler as the caller: the ticket, or the typed error member."""
-    try:
-        row = await act(require_principal(info))
-    except SanshiError as err:
-        return as_error(err, error_members(result))
-    return TicketType.from_row(row)
+
+    async def run(actor: Principal) -> TicketType:
+        return TicketType.from_row(await act(actor))
+
+    return await attempt(info, union, run)
 
 
 @strawberry.type

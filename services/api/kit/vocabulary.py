@@ -1,14 +1,10 @@
-"""GraphQL enum values from the domain's vocabulary: the stored value, the zh/en labels; and
-the one enum two contexts share (MatterKind)."""
+"""GraphQL enum values from the domain's vocabulary: the stored value and its zh/en labels."""
 
 from __future__ import annotations
 
-import enum
 from typing import Any, Protocol
 
 import strawberry
-
-from services.matters.model import MatterKind
 
 
 class Labelled(Protocol):
@@ -31,16 +27,3 @@ class Labelled(Protocol):
 def labelled(member: Labelled) -> Any:
     """``strawberry.enum_value`` for ``member``: its value, described "中文 / English"."""
     return strawberry.enum_value(member.value, description=f"{member.label_zh} / {member.label_en}")
-
-
-@strawberry.enum(
-    name="MatterKind", description="三事分类：私事、小事、大事 / Private, minor or major matter"
-)
-class MatterKindType(enum.Enum):
-    """The three kinds (私事/小事/大事). Here, not in councils.py or matters.py, because both use
-    it: a lazy reference from one to the other would be resolved again (with file-system
-    calls) each time an input holding it is converted, e.g. every ledger filter."""
-
-    PRIVATE = labelled(MatterKind.PRIVATE)
-    MINOR = labelled(MatterKind.MINOR)
-    MAJOR = labelled(MatterKind.MAJOR)

@@ -11,25 +11,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Union
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from services.api.context import principal_of, require_principal
-from services.api.errors import (
-    CommunityArchivedErrorType,
-    CommunityNotFoundErrorType,
-    ErrorType,
-    ForbiddenErrorType,
-    InvalidInputErrorType,
-    TextTooLongErrorType,
-    UnauthenticatedErrorType,
-    as_error,
-    error_members,
-    error_type,
-)
+from services.api.kit.errors import error_type
+from services.api.kit.ids import BIGINT_MAX, parse_id
+from services.api.kit.request import principal_of, require_principal
+from services.api.kit.results import COMMUNITY_ACT, INPUT, attempt, result
 from services.auth.model import Principal
+from services.communities.api import CommunityType
 from services.errors import NotFound, SanshiError
 from services.routing import meetings as m
 from services.routing.model import TicketStatus
@@ -74,19 +66,10 @@ JointMeetingItemDecidedErrorType = error_type(
     "议题已记录结果 / The agenda item already has an outcome",
 )
 
-_ACCESS = (
-    UnauthenticatedErrorType,
-    ForbiddenErrorType,
-    CommunityNotFoundErrorType,
-    CommunityArchivedErrorType,
-)
-_INPUT = (InvalidInputErrorType, TextTooLongErrorType)
 
-
-def _result(name: str, description: str, success: type, *errors: type[ErrorType]) -> Any:
-    """``Annotated[Success | errors..., union(name)]`` — the result type of a mutation."""
-    members = (success, *_ACCESS, *_INPUT, *errors)
-    return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
+def _result(name: str, description: str, success: type, *errors: Any) -> Any:
+    """A mutation's result: the community's access errors and bad input, then its own."""
+    return result(name, description, success, *COMMUNITY_ACT, *INPUT, *errors)
 
 
 # --------------------------------------------------------------------------------------
@@ -275,14 +258,8 @@ class JointMeetingType:
 
 
 def _int_id(value: strawberry.ID | str, not_found: type[SanshiError]) -> int:
-    """A numeric id, or the not-found error of its kind (a malformed id finds nothing)."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise not_found() from None
-    if not 0 < number < 2**62:
-        raise not_found()
-    return number
+    """A meeting's or item's id (platform tables have bigint ids)."""
+    return parse_id(value, not_found, limit=BIGINT_MAX)
 
 
 def _status(value: JointMeetingStatusType | None) -> m.MeetingStatus | None:
@@ -290,16 +267,20 @@ def _status(value: JointMeetingStatusType | None) -> m.MeetingStatus | None:
 
 
 async def _community_joint_meetings(
-    root: Any, info: Info, status: JointMeetingStatusType | None = None
+    root: CommunityType, info: Info, status: JointMeetingStatusType | None = None
 ) -> list[JointMeetingType]:
     views = await m.community_meetings(require_principal(info), root.slug, status=_status(status))
     return [JointMeetingType.from_view(v) for v in views]
 
 
-community_joint_meetings = strawberry.field(
-    resolver=_community_joint_meetings,
-    description="本社区的联席会议，新的在前 / The community's joint meetings, latest first",
-)
+@strawberry.type
+class CommunityJointMeetings:
+    """The meetings context's field on Community."""
+
+    joint_meetings = strawberry.field(
+        resolver=_community_joint_meetings,
+        description="本社区的联席会议，新的在前 / The community's joint meetings, latest first",
+    )
 
 
 @strawberry.type
@@ -427,14 +408,14 @@ CancelJointMeetingResult = _result(
 
 
 async def _attempt(
-    info: Info, result: Any, act: Callable[[Principal], Awaitable[Any]], wrap: Callable[[Any], Any]
+    info: Info, union: Any, act: Callable[[Principal], Awaitable[Any]], wrap: Callable[[Any], Any]
 ) -> Any:
-    """Run a handler as the caller and wrap its value, or return the typed error member."""
-    try:
-        value = await act(require_principal(info))
-    except SanshiError as err:
-        return as_error(err, error_members(result))
-    return wrap(value)
+    """``kit.attempt`` over a handler call and the wrapping of its value."""
+
+    async def run(actor: Principal) -> Any:
+        return wrap(await act(actor))
+
+    return await attempt(info, union, run)
 
 
 @strawberry.type

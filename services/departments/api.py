@@ -1,12 +1,10 @@
-"""GraphQL adapter of the routing context: county departments, routing rules, deadlines, and
-where a major matter went (``Matter.routes``, ``Matter.departmentUpdates``).
+"""GraphQL adapter of the departments context: county departments, routing rules, deadline
+policies and the work calendar (工作日历).
 
-County administrators edit departments, rules and deadline policies of their county; its
-leaders and department officers read them. A county that is missing and one the caller
-may not see read the same (null / CountyNotFoundError); a caller who sees the county but
-may not edit it gets ForbiddenError (services.routing.handlers.access_county_routing).
-This module imports no other adapter at load time: services.api.matters imports it for
-the two Matter fields, and the ticket enums live in services.api.inbox (referenced lazily).
+County administrators edit them for their county; its leaders and department officers read
+them. A county that is missing and one the caller may not see read the same (null /
+CountyNotFoundError); a caller who sees the county but may not edit it gets ForbiddenError
+(``access_county_routing``).
 """
 
 from __future__ import annotations
@@ -14,36 +12,28 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
-from strawberry.scalars import JSON
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
-from services.api.context import principal_of, require_principal
-from services.api.errors import (
+from services.api.kit.errors import (
     CommunityNotFoundErrorType,
     CountyNotFoundErrorType,
     ForbiddenErrorType,
     InvalidInputErrorType,
     TextTooLongErrorType,
     UnauthenticatedErrorType,
-    as_error,
-    error_members,
     error_type,
 )
-from services.api.vocabulary import labelled
-from services.errors import NotFound, SanshiError
+from services.api.kit.request import principal_of, require_principal
+from services.api.kit.results import attempt, result
+from services.api.kit.vocabulary import labelled
+from services.auth.model import Principal
+from services.errors import NotFound
 from services.routing import handlers
 from services.routing.rules import AckAfterResolve, DayKind, DeadlineOutOfRange
-
-if TYPE_CHECKING:
-    from services.api.inbox import TicketEventKindType, TicketOverdueType, TicketStatusType
-
-TicketStatusRef = Annotated["TicketStatusType", strawberry.lazy("services.api.inbox")]
-TicketEventKindRef = Annotated["TicketEventKindType", strawberry.lazy("services.api.inbox")]
-TicketOverdueRef = Annotated["TicketOverdueType", strawberry.lazy("services.api.inbox")]
 
 UnknownDepartmentErrorType = error_type(
     handlers.UnknownDepartment,
@@ -241,45 +231,41 @@ class DeadlinePolicyInput:
     resolve_working_days: int
 
 
-SetDepartmentResult = Annotated[
-    DepartmentType
-    | UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CountyNotFoundErrorType
-    | InvalidInputErrorType
-    | TextTooLongErrorType
-    | FallbackMustStayActiveErrorType,
-    strawberry.union(
-        "SetDepartmentResult", description="部门或失败原因 / The department or why not"
-    ),
-]
-SET_DEPARTMENT_ERRORS = error_members(SetDepartmentResult)
+SetDepartmentResult = result(
+    "SetDepartmentResult",
+    "部门或失败原因 / The department or why not",
+    DepartmentType,
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    CountyNotFoundErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+    FallbackMustStayActiveErrorType,
+)
 
-SetRoutingRuleResult = Annotated[
-    RoutingRuleType
-    | UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CountyNotFoundErrorType
-    | CommunityNotFoundErrorType
-    | UnknownDepartmentErrorType
-    | InvalidInputErrorType,
-    strawberry.union("SetRoutingRuleResult", description="规则或失败原因 / The rule or why not"),
-]
-SET_ROUTING_RULE_ERRORS = error_members(SetRoutingRuleResult)
+SetRoutingRuleResult = result(
+    "SetRoutingRuleResult",
+    "规则或失败原因 / The rule or why not",
+    RoutingRuleType,
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    CountyNotFoundErrorType,
+    CommunityNotFoundErrorType,
+    UnknownDepartmentErrorType,
+    InvalidInputErrorType,
+)
 
-SetDeadlinePolicyResult = Annotated[
-    DeadlinePolicyType
-    | UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CountyNotFoundErrorType
-    | InvalidInputErrorType
-    | DeadlineOutOfRangeErrorType
-    | AckAfterResolveErrorType,
-    strawberry.union(
-        "SetDeadlinePolicyResult", description="时限或失败原因 / The policy or why not"
-    ),
-]
-SET_DEADLINE_POLICY_ERRORS = error_members(SetDeadlinePolicyResult)
+SetDeadlinePolicyResult = result(
+    "SetDeadlinePolicyResult",
+    "时限或失败原因 / The policy or why not",
+    DeadlinePolicyType,
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    CountyNotFoundErrorType,
+    InvalidInputErrorType,
+    DeadlineOutOfRangeErrorType,
+    AckAfterResolveErrorType,
+)
 
 
 @strawberry.type
@@ -288,9 +274,9 @@ class RoutingMutation:
         description="新增或修改县级部门（县管理员）/ Add or edit a county department (county admin)"
     )
     async def set_department(self, info: Info, input: DepartmentInput) -> SetDepartmentResult:
-        try:
+        async def act(actor: Principal) -> Any:
             row = await handlers.set_department(
-                require_principal(info),
+                actor,
                 input.county,
                 input.code,
                 name_zh=input.name_zh,
@@ -298,18 +284,18 @@ class RoutingMutation:
                 contact=input.contact,
                 active=input.active,
             )
-        except SanshiError as err:
-            return as_error(err, SET_DEPARTMENT_ERRORS)
-        return DepartmentType.from_row(row)
+            return DepartmentType.from_row(row)
+
+        return await attempt(info, SetDepartmentResult, act)
 
     @strawberry.mutation(
         description="设置（类别、社区、网格）的转办规则（县管理员）/ "
         "Set the routing rule of (category, community, grid) (county admin)"
     )
     async def set_routing_rule(self, info: Info, input: RoutingRuleInput) -> SetRoutingRuleResult:
-        try:
+        async def act(actor: Principal) -> Any:
             row = await handlers.set_routing_rule(
-                require_principal(info),
+                actor,
                 input.county,
                 handlers.RoutingRuleInput(
                     category=input.category,
@@ -321,9 +307,9 @@ class RoutingMutation:
                     active=input.active,
                 ),
             )
-        except SanshiError as err:
-            return as_error(err, SET_ROUTING_RULE_ERRORS)
-        return RoutingRuleType.from_row(row)
+            return RoutingRuleType.from_row(row)
+
+        return await attempt(info, SetRoutingRuleResult, act)
 
     @strawberry.mutation(
         description="设置办理时限（工作日，县管理员）/ Set working-day limits (county admin)"
@@ -331,17 +317,17 @@ class RoutingMutation:
     async def set_deadline_policy(
         self, info: Info, input: DeadlinePolicyInput
     ) -> SetDeadlinePolicyResult:
-        try:
+        async def act(actor: Principal) -> Any:
             row = await handlers.set_deadline_policy(
-                require_principal(info),
+                actor,
                 input.county,
                 input.category,
                 input.ack_working_days,
                 input.resolve_working_days,
             )
-        except SanshiError as err:
-            return as_error(err, SET_DEADLINE_POLICY_ERRORS)
-        return DeadlinePolicyType.from_row(row)
+            return DeadlinePolicyType.from_row(row)
+
+        return await attempt(info, SetDeadlinePolicyResult, act)
 
 
 # --------------------------------------------------------------------------------------
@@ -438,35 +424,30 @@ class SetCalendarDaysInput:
     )
 
 
-SetCalendarDaysResult = Annotated[
-    CalendarDaysType
-    | UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CountyNotFoundErrorType
-    | InvalidInputErrorType
-    | TextTooLongErrorType
-    | WorkdayNotOnWeekendErrorType
-    | TooManyCalendarDaysErrorType
-    | DuplicateCalendarDayErrorType,
-    strawberry.union(
-        "SetCalendarDaysResult", description="设置的日期或失败原因 / The days set or why not"
-    ),
-]
-SET_CALENDAR_DAYS_ERRORS = error_members(SetCalendarDaysResult)
+SetCalendarDaysResult = result(
+    "SetCalendarDaysResult",
+    "设置的日期或失败原因 / The days set or why not",
+    CalendarDaysType,
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    CountyNotFoundErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+    WorkdayNotOnWeekendErrorType,
+    TooManyCalendarDaysErrorType,
+    DuplicateCalendarDayErrorType,
+)
 
-RemoveCalendarDaysResult = Annotated[
-    RemovedCalendarDaysType
-    | UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CountyNotFoundErrorType
-    | InvalidInputErrorType
-    | TooManyCalendarDaysErrorType,
-    strawberry.union(
-        "RemoveCalendarDaysResult",
-        description="删除的日期或失败原因 / The days removed or why not",
-    ),
-]
-REMOVE_CALENDAR_DAYS_ERRORS = error_members(RemoveCalendarDaysResult)
+RemoveCalendarDaysResult = result(
+    "RemoveCalendarDaysResult",
+    "删除的日期或失败原因 / The days removed or why not",
+    RemovedCalendarDaysType,
+    UnauthenticatedErrorType,
+    ForbiddenErrorType,
+    CountyNotFoundErrorType,
+    InvalidInputErrorType,
+    TooManyCalendarDaysErrorType,
+)
 
 
 @strawberry.type
@@ -478,9 +459,9 @@ class CalendarMutation:
     async def set_calendar_days(
         self, info: Info, county: str, input: SetCalendarDaysInput
     ) -> SetCalendarDaysResult:
-        try:
+        async def act(actor: Principal) -> Any:
             rows = await handlers.set_calendar_days(
-                require_principal(info),
+                actor,
                 county,
                 [
                     handlers.CalendarDayInput(
@@ -490,9 +471,9 @@ class CalendarMutation:
                 ],
                 settings=info.context.settings,
             )
-        except SanshiError as err:
-            return as_error(err, SET_CALENDAR_DAYS_ERRORS)
-        return CalendarDaysType(county=county, days=[CalendarDayType.from_row(r) for r in rows])
+            return CalendarDaysType(county=county, days=[CalendarDayType.from_row(r) for r in rows])
+
+        return await attempt(info, SetCalendarDaysResult, act)
 
     @strawberry.mutation(
         description="从工作日历中删除日期（县管理员）；不在日历中的日期不算错误 / "
@@ -501,127 +482,12 @@ class CalendarMutation:
     async def remove_calendar_days(
         self, info: Info, county: str, days: list[date]
     ) -> RemoveCalendarDaysResult:
-        try:
-            removed = await handlers.remove_calendar_days(require_principal(info), county, days)
-        except SanshiError as err:
-            return as_error(err, REMOVE_CALENDAR_DAYS_ERRORS)
-        return RemovedCalendarDaysType(county=county, removed=len(removed), days=removed)
+        async def act(actor: Principal) -> Any:
+            removed = await handlers.remove_calendar_days(actor, county, days)
+            return RemovedCalendarDaysType(county=county, removed=len(removed), days=removed)
+
+        return await attempt(info, RemoveCalendarDaysResult, act)
 
 
-# --------------------------------------------------------------------------------------
-# On Matter: where it went, and every department act (the community's copy)
-# --------------------------------------------------------------------------------------
-@strawberry.type(
-    name="MatterRoute",
-    description="事项转办到的部门及其办理情况 / A department a major matter was routed to",
-)
-class MatterRouteType:
-    ticket_id: strawberry.ID
-    department_code: str
-    department_name_zh: str
-    department_name_en: str
-    status: TicketStatusRef
-    commitment: str | None = strawberry.field(description="部门承诺 / The department's commitment")
-    commitment_due_on: date | None
-    resolve_due_at: datetime | None = strawberry.field(description="办结期限 / Due")
-    overdue: TicketOverdueRef | None
-    supervised: bool = strawberry.field(description="县里督办 / Supervised by the county")
-    updated_at: datetime
-
-    @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> MatterRouteType:
-        from services.api.inbox import TicketOverdueType, TicketStatusType
-
-        return cls(
-            ticket_id=strawberry.ID(str(r["ticket_id"])),
-            department_code=r["department_code"],
-            department_name_zh=r["department_name_zh"],
-            department_name_en=r["department_name_en"],
-            status=TicketStatusType(r["status"]),
-            commitment=r["commitment"],
-            commitment_due_on=r["commitment_due_on"],
-            resolve_due_at=r["resolve_due_at"],
-            overdue=None if r["overdue"] is None else TicketOverdueType(r["overdue"]),
-            supervised=r["supervised"],
-            updated_at=r["updated_at"],
-        )
-
-
-@strawberry.type(
-    name="DepartmentUpdate",
-    description="部门对事项的每一步办理 / "
-    "A department's act on the matter, as the community sees it",
-)
-class DepartmentUpdateType:
-    event_id: strawberry.ID
-    ticket_id: strawberry.ID
-    department_code: str
-    department_name_zh: str
-    department_name_en: str
-    kind: TicketEventKindRef
-    actor: str = strawberry.field(description="办理人 / Who acted")
-    note: str
-    data: JSON
-    at: datetime
-
-    @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> DepartmentUpdateType:
-        from services.api.inbox import TicketEventKindType
-
-        return cls(
-            event_id=strawberry.ID(str(r["event_id"])),
-            ticket_id=strawberry.ID(str(r["ticket_id"])),
-            department_code=r["department_code"],
-            department_name_zh=r["department_name_zh"] or r["department_code"],
-            department_name_en=r["department_name_en"] or r["department_code"],
-            kind=TicketEventKindType(r["kind"]),
-            actor=r["actor"],
-            note=r["note"],
-            data=r["data"],
-            at=r["at"],
-        )
-
-
-async def _load_routing_views(
-    keys: list[tuple[str, int]],
-) -> list[handlers.RoutingView | BaseException]:
-    """One tenant transaction per community for a batch of (slug, matter id) keys."""
-    from services.api.loaders import load_per_community
-
-    return await load_per_community(
-        handlers.routing_by_matter, lambda: handlers.EMPTY_ROUTING_VIEW, keys
-    )
-
-
-async def _routing_view(root: Any, info: Info) -> handlers.RoutingView:
-    """The matter's routes and updates: read with the matter when the page prefetched them
-    (one snapshot with the matter's own row), else one loader for both fields (one
-    snapshot for the two)."""
-    related = getattr(root, "related", None)
-    if related is not None and "routing" in related:
-        return related["routing"].get(int(root.id), handlers.EMPTY_ROUTING_VIEW)
-    loader = info.context.loaders.own(
-        "routing_view", lambda: DataLoader(load_fn=_load_routing_views)
-    )
-    return await loader.load((root.slug, int(root.id)))
-
-
-async def resolve_routes(root: Any, info: Info) -> list[MatterRouteType]:
-    view = await _routing_view(root, info)
-    return [MatterRouteType.from_row(r) for r in view.routes]
-
-
-async def resolve_department_updates(root: Any, info: Info) -> list[DepartmentUpdateType]:
-    view = await _routing_view(root, info)
-    return [DepartmentUpdateType.from_row(r) for r in view.updates]
-
-
-matter_routes_field = strawberry.field(
-    resolver=resolve_routes,
-    description="转办到的县级部门及其办理情况（大事）/ "
-    "Where a major matter went, and how it stands",
-)
-department_updates_field = strawberry.field(
-    resolver=resolve_department_updates,
-    description="部门的每一步办理，时间顺序 / Every department act on the matter, oldest first",
-)
+DepartmentsQuery = merge_types("DepartmentsQuery", (RoutingQuery, CalendarQuery))
+DepartmentsMutation = merge_types("DepartmentsMutation", (RoutingMutation, CalendarMutation))

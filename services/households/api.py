@@ -2,63 +2,49 @@
 
 Resolvers call ``services.households.handlers`` and show what the masking rules allow
 (``services.households.masking``): circumstances and notes are null for roles without
-Op.VIEW_CIRCUMSTANCES, phone numbers masked for roles without Op.VIEW_CONTACTS, login
+VIEW_CIRCUMSTANCES, phone numbers masked for roles without VIEW_CONTACTS, login
 subjects only for cadres. A household that is missing and one the caller may not see
 (a resident's neighbour) read the same: null, or HouseholdNotFoundError.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 import enum
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
-from graphql.error import GraphQLError
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from services.api.context import principal_of, require_principal
-from services.api.errors import (
-    CommunityArchivedErrorType,
-    CommunityNotFoundErrorType,
-    ForbiddenErrorType,
-    InvalidInputErrorType,
-    TextTooLongErrorType,
-    UnauthenticatedErrorType,
-    as_error,
-    error_members,
-    error_type,
-)
-from services.api.grids import GridType
-
-# The Circumstance vocabulary and HouseholdNotFoundError are declared once, by the matters
-# adapter (a matter's household uses them first); this module reuses them.
-from services.api.matters import CircumstanceType, HouseholdNotFoundErrorType
-from services.auth.model import Role
-from services.errors import Forbidden, InvalidInput, NotFound, SanshiError
+from services.api.kit import loaders
+from services.api.kit.errors import error_type, query_error
+from services.api.kit.ids import parse_id
+from services.api.kit.request import principal_of
+from services.api.kit.results import COMMUNITY_ACT, INPUT, attempt, result
+from services.api.kit.vocabulary import labelled
+from services.auth.model import Principal, Role
+from services.communities.api import CommunityType
+from services.errors import Forbidden, InvalidInput, NotFound
+from services.grids.api import GridType, grid_by_id
 from services.households import handlers, queries
 from services.households.masking import (
     Visibility,
     VisibleHousehold,
     VisibleResident,
     VisibleStaff,
-    visibility_for,
     visible_household,
     visible_resident,
 )
-from services.matters.errors import HouseholdNotFound
-from services.matters.model import Circumstance, Circumstances
+from services.households.model import Circumstance, Circumstances, HouseholdNotFound
+from services.kernel.pagination import decode_cursor, encode_cursor
 from tenants.tx import tenant_tx
 
-MAX_DB_ID = 2**31 - 1  # ids are PostgreSQL integers; anything else cannot exist
-
-# -- errors of this context (the one declaration of each; see services/api/errors.py) ---------
+# -- errors of this context (the one declaration of each; see services/api/kit/errors.py) -----
+HouseholdNotFoundErrorType = error_type(
+    HouseholdNotFound,
+    "HouseholdNotFoundError",
+    "住户不存在或不可见 / No such household (or not visible to you)",
+)
 GridNotFoundErrorType = error_type(
     handlers.GridNotFound, "GridNotFoundError", "网格不存在 / No such grid in this community"
 )
@@ -83,6 +69,17 @@ StaffSubjectTakenErrorType = error_type(
 
 
 # -- vocabulary --------------------------------------------------------------------------------
+@strawberry.enum(
+    name="Circumstance", description="影响分流的住户情况（敏感）/ A household circumstance"
+)
+class CircumstanceType(enum.Enum):
+    ELDERLY_LIVING_ALONE = labelled(Circumstance.ELDERLY_LIVING_ALONE)
+    ELDERLY_WITHOUT_FAMILY = labelled(Circumstance.ELDERLY_WITHOUT_FAMILY)
+    DISABILITY = labelled(Circumstance.DISABILITY)
+    SUBSISTENCE_ALLOWANCE = labelled(Circumstance.SUBSISTENCE_ALLOWANCE)
+    RENTING = labelled(Circumstance.RENTING)
+
+
 @strawberry.enum(name="StaffRole", description="工作人员角色 / A staff member's role")
 class StaffRoleType(enum.Enum):
     COMMUNITY_CADRE = strawberry.enum_value(
@@ -143,49 +140,15 @@ class HouseholdCircumstancesType:
 _CIRCUMSTANCES = tuple(Circumstance)
 
 
-def _circumstances_from(values: list[CircumstanceType] | None) -> Circumstances:
-    return Circumstances.of(*(Circumstance(v.value) for v in values or []))
-
-
 # -- loaders -----------------------------------------------------------------------------------
-HouseholdKey = tuple[str, int]
+async def _residents(slug: str, household_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    async with tenant_tx(slug):
+        return await queries.residents_of(household_ids)
 
 
-async def load_residents(keys: list[HouseholdKey]) -> list[list[dict[str, Any]] | BaseException]:
-    """Residents per (slug, household id): one transaction and one query per community.
-
-    Unmasked rows: the types mask them. A failing community fails only its own keys.
-    """
-    wanted: dict[str, list[int]] = defaultdict(list)
-    for slug, hid in keys:
-        wanted[slug].append(hid)
-
-    async def fetch(slug: str) -> dict[int, list[dict[str, Any]]]:
-        async with tenant_tx(slug):
-            return await queries.residents_of(wanted[slug])
-
-    slugs = list(wanted)
-    results = await asyncio.gather(*(fetch(s) for s in slugs), return_exceptions=True)
-    by_slug = dict(zip(slugs, results, strict=True))
-    out: list[list[dict[str, Any]] | BaseException] = []
-    for slug, hid in keys:
-        found = by_slug[slug]
-        out.append(found if isinstance(found, BaseException) else found.get(hid, []))
-    return out
-
-
-@dataclass
-class HouseholdLoaders:
-    """This context's DataLoaders of one request (kept beside the shared ``Loaders``)."""
-
-    residents: DataLoader[HouseholdKey, list[dict[str, Any]]] = field(
-        default_factory=lambda: DataLoader(load_fn=load_residents)
-    )
-
-
-def household_loaders(info: Info) -> HouseholdLoaders:
-    """The request's HouseholdLoaders (households by (slug, id) are ``Loaders.households``)."""
-    return info.context.loaders.own("households", HouseholdLoaders)
+# Residents per (slug, household id): one transaction and one query per community. Unmasked
+# rows: the types mask them.
+residents_of_household = loaders.per_community(_residents, list)
 
 
 # -- output types ------------------------------------------------------------------------------
@@ -211,13 +174,6 @@ class ResidentType:
             phone=r.phone,
             subject=r.subject,
         )
-
-
-async def _grid(info: Info, slug: str, grid_id: int | None) -> GridType | None:
-    if grid_id is None:
-        return None
-    grids = await info.context.loaders.grids.load(slug)
-    return next((GridType.from_row(g) for g in grids if g["id"] == grid_id), None)
 
 
 @strawberry.type(name="Household", description="住户（户） / A household of a grid")
@@ -260,11 +216,11 @@ class HouseholdType:
 
     @strawberry.field(description="所在网格 / The grid it belongs to")
     async def grid(self, info: Info) -> GridType | None:
-        return await _grid(info, self.slug, self.grid_id)
+        return await grid_by_id(info, self.slug, self.grid_id)
 
     @strawberry.field(description="户内居民 / Residents of the household")
     async def residents(self, info: Info) -> list[ResidentType]:
-        rows = await household_loaders(info).residents.load((self.slug, int(self.id)))
+        rows = await loaders.loader(info, residents_of_household).load((self.slug, int(self.id)))
         return [ResidentType.of(visible_resident(self.visibility, r)) for r in rows]
 
 
@@ -296,7 +252,7 @@ class StaffType:
 
     @strawberry.field(description="负责的网格 / The grid assigned")
     async def grid(self, info: Info) -> GridType | None:
-        return await _grid(info, self.slug, self.grid_id)
+        return await grid_by_id(info, self.slug, self.grid_id)
 
 
 @strawberry.type(
@@ -325,51 +281,15 @@ class HouseholdFilterInput:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _db_id(value: str | None, missing: SanshiError) -> int:
-    """An ID argument as a database id; anything that cannot be one is ``missing``."""
-    try:
-        n = int(str(value))
-    except ValueError:
-        raise missing from None
-    if not 1 <= n <= MAX_DB_ID:
-        raise missing
-    return n
+def _circumstances_from(values: list[CircumstanceType] | None) -> Circumstances:
+    return Circumstances.of(*(Circumstance(v.value) for v in values or []))
 
 
-def _encode_cursor(household_id: int) -> str:
-    return base64.urlsafe_b64encode(f"household:{household_id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, raw = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        n = int(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput(field_zh="分页游标无效", field_en="invalid cursor") from None
-    if kind != "household" or not 0 <= n <= MAX_DB_ID:
-        raise InvalidInput(field_zh="分页游标无效", field_en="invalid cursor")
-    return n
-
-
-def _refusal(info: Info, err: SanshiError) -> GraphQLError:
-    """An expected refusal of a query field as a located error with code and both messages.
-
-    Query fields have no result union to put typed errors in; an error that already
-    carries its path is passed through by graphql-core as it is (no original exception),
-    so it is not masked as an internal error.
-    """
-    return GraphQLError(
-        err.message_zh,
-        path=info.path.as_list(),
-        extensions={"code": err.code, "messageEn": err.message_en},
-    )
-
-
-# -- fields on Community (added to CommunityType in services/api/communities.py) ----------------
+# -- fields on Community (declared in services/households/context.py) -------------------------
 # Resolvers take the Community object as ``root`` (its ``slug`` and private ``county_code``);
 # the community itself was access-checked when it was resolved.
 async def resolve_households(
-    root: Any,
+    root: CommunityType,
     info: Info,
     filter: HouseholdFilterInput | None = None,
     first: int = 50,
@@ -381,7 +301,7 @@ async def resolve_households(
     try:
         grid_id = None
         if filter is not None and filter.grid_id is not None:
-            grid_id = _db_id(filter.grid_id, handlers.GridNotFound())
+            grid_id = parse_id(filter.grid_id, handlers.GridNotFound())
         flt = queries.HouseholdFilter(
             grid_id=grid_id,
             address_contains=None if filter is None else filter.address_contains,
@@ -389,7 +309,7 @@ async def resolve_households(
                 Circumstance(c.value) for c in (filter and filter.circumstances) or []
             ),
         )
-        after_id = None if after is None else _decode_cursor(after)
+        after_id = None if after is None else decode_cursor(after, int)[0]
         page = await handlers.list_households(actor, root.slug, flt, first=first, after_id=after_id)
     except handlers.GridNotFound:
         # A grid id that cannot exist filters everything out, like an unknown grid does.
@@ -399,27 +319,31 @@ async def resolve_households(
     except NotFound:
         return None
     except (Forbidden, InvalidInput) as err:
-        raise _refusal(info, err) from None
+        raise query_error(info, err) from None
     return HouseholdConnectionType(
         total_count=page.total,
         nodes=[HouseholdType.of(root.slug, h) for h in page.items],
         has_next_page=page.has_next,
-        end_cursor=None if page.end_id is None else _encode_cursor(page.end_id),
+        end_cursor=None if page.end_id is None else encode_cursor(page.end_id),
     )
 
 
-async def resolve_household(root: Any, info: Info, id: strawberry.ID) -> HouseholdType | None:
+async def resolve_household(
+    root: CommunityType, info: Info, id: strawberry.ID
+) -> HouseholdType | None:
     actor = principal_of(info)
     if actor is None:
         return None
     try:
-        found = await handlers.get_household(actor, root.slug, _db_id(id, HouseholdNotFound()))
+        found = await handlers.get_household(actor, root.slug, parse_id(id, HouseholdNotFound()))
     except (NotFound, Forbidden):
         return None
     return HouseholdType.of(root.slug, found)
 
 
-async def resolve_staff(root: Any, info: Info, include_inactive: bool = False) -> list[StaffType]:
+async def resolve_staff(
+    root: CommunityType, info: Info, include_inactive: bool = False
+) -> list[StaffType]:
     actor = principal_of(info)
     if actor is None:
         return []
@@ -431,38 +355,26 @@ async def resolve_staff(root: Any, info: Info, include_inactive: bool = False) -
     return [StaffType.of(root.slug, s) for s in found]
 
 
-households_field = strawberry.field(
-    resolver=resolve_households,
-    description="住户分页列表（居民只看到自己的住户）；按住户情况筛选仅限有权角色 / "
-    "Households, a page at a time (a resident sees their own only); circumstance filters "
-    "only for roles that may see circumstances",
-)
-household_field = strawberry.field(
-    resolver=resolve_household,
-    description="按编号取住户；不存在或不可见时为空 / A household by id; null when missing "
-    "or not visible",
-)
-staff_field = strawberry.field(
-    resolver=resolve_staff,
-    description="社区工作人员（社区干部、网格员）；居民看到空列表 / Community staff; "
-    "empty for residents",
-)
+@strawberry.type
+class CommunityHouseholds:
+    """The households context's fields on Community."""
 
-
-async def load_visible_household(
-    info: Info, slug: str, county: str, household_id: int
-) -> HouseholdType | None:
-    """A household for another context's type (e.g. Matter.household), masked for the caller.
-
-    Does NOT decide whether the caller may see it: call it only for a household the caller
-    reached through something they may see (a matter they may see is of a household they
-    may see). Uses the shared ``Loaders.households`` batch.
-    """
-    actor = principal_of(info)
-    row = await info.context.loaders.households.load((slug, household_id))
-    if row is None or actor is None:
-        return None
-    return HouseholdType.from_row(slug, row, visibility_for(actor, slug, county))
+    households = strawberry.field(
+        resolver=resolve_households,
+        description="住户分页列表（居民只看到自己的住户）；按住户情况筛选仅限有权角色 / "
+        "Households, a page at a time (a resident sees their own only); circumstance filters "
+        "only for roles that may see circumstances",
+    )
+    household = strawberry.field(
+        resolver=resolve_household,
+        description="按编号取住户；不存在或不可见时为空 / A household by id; null when missing "
+        "or not visible",
+    )
+    staff = strawberry.field(
+        resolver=resolve_staff,
+        description="社区工作人员（社区干部、网格员）；居民看到空列表 / Community staff; "
+        "empty for residents",
+    )
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -524,57 +436,73 @@ class RegisterStaffInput:
 
 
 # -- results -----------------------------------------------------------------------------------
-_COMMON = (
-    UnauthenticatedErrorType
-    | ForbiddenErrorType
-    | CommunityNotFoundErrorType
-    | CommunityArchivedErrorType
-    | InvalidInputErrorType
-    | TextTooLongErrorType
+_COMMON = (*COMMUNITY_ACT, *INPUT)
+
+CreateHouseholdResult = result(
+    "CreateHouseholdResult",
+    "新住户或失败原因 / The new household",
+    HouseholdType,
+    *_COMMON,
+    GridNotFoundErrorType,
+)
+UpdateHouseholdResult = result(
+    "UpdateHouseholdResult",
+    "修改后的住户 / The updated household",
+    HouseholdType,
+    *_COMMON,
+    HouseholdNotFoundErrorType,
+    GridNotFoundErrorType,
+)
+SetHouseholdCircumstancesResult = result(
+    "SetHouseholdCircumstancesResult",
+    "修改后的住户 / The updated household",
+    HouseholdType,
+    *_COMMON,
+    HouseholdNotFoundErrorType,
+)
+AddResidentResult = result(
+    "AddResidentResult",
+    "新居民或失败原因 / The new resident",
+    ResidentType,
+    *_COMMON,
+    HouseholdNotFoundErrorType,
+    ResidentSubjectTakenErrorType,
+)
+UpdateResidentResult = result(
+    "UpdateResidentResult",
+    "修改后的居民 / The updated resident",
+    ResidentType,
+    *_COMMON,
+    ResidentNotFoundErrorType,
+    ResidentSubjectTakenErrorType,
+)
+RegisterStaffResult = result(
+    "RegisterStaffResult",
+    "新工作人员 / The new staff member",
+    StaffType,
+    *_COMMON,
+    GridNotFoundErrorType,
+    StaffSubjectTakenErrorType,
+)
+AssignStaffGridResult = result(
+    "AssignStaffGridResult",
+    "修改后的工作人员 / The staff member",
+    StaffType,
+    *_COMMON,
+    StaffNotFoundErrorType,
+    GridNotFoundErrorType,
+)
+DeactivateStaffResult = result(
+    "DeactivateStaffResult",
+    "停用后的工作人员 / The staff member",
+    StaffType,
+    *_COMMON,
+    StaffNotFoundErrorType,
 )
 
-CreateHouseholdResult = Annotated[
-    HouseholdType | _COMMON | GridNotFoundErrorType,
-    strawberry.union("CreateHouseholdResult", description="新住户或失败原因 / The new household"),
-]
-UpdateHouseholdResult = Annotated[
-    HouseholdType | _COMMON | HouseholdNotFoundErrorType | GridNotFoundErrorType,
-    strawberry.union("UpdateHouseholdResult", description="修改后的住户 / The updated household"),
-]
-SetHouseholdCircumstancesResult = Annotated[
-    HouseholdType | _COMMON | HouseholdNotFoundErrorType,
-    strawberry.union(
-        "SetHouseholdCircumstancesResult", description="修改后的住户 / The updated household"
-    ),
-]
-AddResidentResult = Annotated[
-    ResidentType | _COMMON | HouseholdNotFoundErrorType | ResidentSubjectTakenErrorType,
-    strawberry.union("AddResidentResult", description="新居民或失败原因 / The new resident"),
-]
-UpdateResidentResult = Annotated[
-    ResidentType | _COMMON | ResidentNotFoundErrorType | ResidentSubjectTakenErrorType,
-    strawberry.union("UpdateResidentResult", description="修改后的居民 / The updated resident"),
-]
-RegisterStaffResult = Annotated[
-    StaffType | _COMMON | GridNotFoundErrorType | StaffSubjectTakenErrorType,
-    strawberry.union("RegisterStaffResult", description="新工作人员 / The new staff member"),
-]
-AssignStaffGridResult = Annotated[
-    StaffType | _COMMON | StaffNotFoundErrorType | GridNotFoundErrorType,
-    strawberry.union("AssignStaffGridResult", description="修改后的工作人员 / The staff member"),
-]
-DeactivateStaffResult = Annotated[
-    StaffType | _COMMON | StaffNotFoundErrorType,
-    strawberry.union("DeactivateStaffResult", description="停用后的工作人员 / The staff member"),
-]
-CREATE_HOUSEHOLD_ERRORS = error_members(CreateHouseholdResult)
-UPDATE_HOUSEHOLD_ERRORS = error_members(UpdateHouseholdResult)
-SET_CIRCUMSTANCES_ERRORS = error_members(SetHouseholdCircumstancesResult)
-ADD_RESIDENT_ERRORS = error_members(AddResidentResult)
-UPDATE_RESIDENT_ERRORS = error_members(UpdateResidentResult)
-REGISTER_STAFF_ERRORS = error_members(RegisterStaffResult)
-ASSIGN_STAFF_GRID_ERRORS = error_members(AssignStaffGridResult)
-DEACTIVATE_STAFF_ERRORS = error_members(DeactivateStaffResult)
+
+def _grid_id(value: strawberry.ID | None) -> int | None:
+    return None if value is None else parse_id(value, handlers.GridNotFound())
 
 
 @strawberry.type
@@ -585,10 +513,9 @@ class HouseholdMutation:
     async def create_household(
         self, info: Info, community: str, input: CreateHouseholdInput
     ) -> CreateHouseholdResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> HouseholdType:
             data = handlers.HouseholdInput(
-                grid_id=_db_id(input.grid_id, handlers.GridNotFound()),
+                grid_id=parse_id(input.grid_id, handlers.GridNotFound()),
                 address=input.address,
                 size=input.size,
                 circumstances=_circumstances_from(input.circumstances),
@@ -596,32 +523,27 @@ class HouseholdMutation:
             )
             found = await handlers.create_household(actor, community, data, info.context.settings)
             return HouseholdType.of(community, found)
-        except SanshiError as err:
-            return as_error(err, CREATE_HOUSEHOLD_ERRORS)
+
+        return await attempt(info, CreateHouseholdResult, act)
 
     @strawberry.mutation(description="修改住户地址、人数或网格 / Change address, size or grid")
     async def update_household(
         self, info: Info, community: str, id: strawberry.ID, input: UpdateHouseholdInput
     ) -> UpdateHouseholdResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> HouseholdType:
             changes = handlers.HouseholdChanges(
-                address=input.address,
-                size=input.size,
-                grid_id=None
-                if input.grid_id is None
-                else _db_id(input.grid_id, handlers.GridNotFound()),
+                address=input.address, size=input.size, grid_id=_grid_id(input.grid_id)
             )
             found = await handlers.update_household(
                 actor,
                 community,
-                _db_id(id, HouseholdNotFound()),
+                parse_id(id, HouseholdNotFound()),
                 changes,
                 info.context.settings,
             )
             return HouseholdType.of(community, found)
-        except SanshiError as err:
-            return as_error(err, UPDATE_HOUSEHOLD_ERRORS)
+
+        return await attempt(info, UpdateHouseholdResult, act)
 
     @strawberry.mutation(
         description="设置住户情况（记入审计日志） / Set a household's circumstances (audited)"
@@ -633,53 +555,50 @@ class HouseholdMutation:
         id: strawberry.ID,
         input: SetHouseholdCircumstancesInput,
     ) -> SetHouseholdCircumstancesResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> HouseholdType:
             found = await handlers.set_household_circumstances(
                 actor,
                 community,
-                _db_id(id, HouseholdNotFound()),
+                parse_id(id, HouseholdNotFound()),
                 _circumstances_from(input.circumstances),
                 info.context.settings,
                 notes=input.notes,
             )
             return HouseholdType.of(community, found)
-        except SanshiError as err:
-            return as_error(err, SET_CIRCUMSTANCES_ERRORS)
+
+        return await attempt(info, SetHouseholdCircumstancesResult, act)
 
     @strawberry.mutation(description="为住户添加居民 / Add a resident to a household")
     async def add_resident(
         self, info: Info, community: str, household_id: strawberry.ID, input: AddResidentInput
     ) -> AddResidentResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> ResidentType:
             found = await handlers.add_resident(
                 actor,
                 community,
-                _db_id(household_id, HouseholdNotFound()),
+                parse_id(household_id, HouseholdNotFound()),
                 handlers.ResidentInput(name=input.name, phone=input.phone, subject=input.subject),
                 info.context.settings,
             )
-        except SanshiError as err:
-            return as_error(err, ADD_RESIDENT_ERRORS)
-        return ResidentType.of(found)
+            return ResidentType.of(found)
+
+        return await attempt(info, AddResidentResult, act)
 
     @strawberry.mutation(description="修改居民信息 / Change a resident's details")
     async def update_resident(
         self, info: Info, community: str, id: strawberry.ID, input: UpdateResidentInput
     ) -> UpdateResidentResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> ResidentType:
             found = await handlers.update_resident(
                 actor,
                 community,
-                _db_id(id, handlers.ResidentNotFound()),
+                parse_id(id, handlers.ResidentNotFound()),
                 handlers.ResidentChanges(name=input.name, phone=input.phone, subject=input.subject),
                 info.context.settings,
             )
-        except SanshiError as err:
-            return as_error(err, UPDATE_RESIDENT_ERRORS)
-        return ResidentType.of(found)
+            return ResidentType.of(found)
+
+        return await attempt(info, UpdateResidentResult, act)
 
     @strawberry.mutation(
         description="登记社区干部或网格员（社区干部） / Register a cadre or grid worker (cadres)"
@@ -687,21 +606,18 @@ class HouseholdMutation:
     async def register_staff(
         self, info: Info, community: str, input: RegisterStaffInput
     ) -> RegisterStaffResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> StaffType:
             data = handlers.StaffInput(
                 subject=input.subject,
                 name=input.name,
                 role=Role[input.role.name],
-                grid_id=None
-                if input.grid_id is None
-                else _db_id(input.grid_id, handlers.GridNotFound()),
+                grid_id=_grid_id(input.grid_id),
                 phone=input.phone,
             )
             found = await handlers.register_staff(actor, community, data, info.context.settings)
-        except SanshiError as err:
-            return as_error(err, REGISTER_STAFF_ERRORS)
-        return StaffType.of(community, found)
+            return StaffType.of(community, found)
+
+        return await attempt(info, RegisterStaffResult, act)
 
     @strawberry.mutation(
         description="为工作人员分配网格；gridId 为空则取消 / Assign a grid (null clears it)"
@@ -709,27 +625,22 @@ class HouseholdMutation:
     async def assign_staff_grid(
         self, info: Info, community: str, id: strawberry.ID, grid_id: strawberry.ID | None
     ) -> AssignStaffGridResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> StaffType:
             found = await handlers.assign_staff_grid(
-                actor,
-                community,
-                _db_id(id, handlers.StaffNotFound()),
-                None if grid_id is None else _db_id(grid_id, handlers.GridNotFound()),
+                actor, community, parse_id(id, handlers.StaffNotFound()), _grid_id(grid_id)
             )
-        except SanshiError as err:
-            return as_error(err, ASSIGN_STAFF_GRID_ERRORS)
-        return StaffType.of(community, found)
+            return StaffType.of(community, found)
+
+        return await attempt(info, AssignStaffGridResult, act)
 
     @strawberry.mutation(description="停用工作人员 / Deactivate a staff member")
     async def deactivate_staff(
         self, info: Info, community: str, id: strawberry.ID
     ) -> DeactivateStaffResult:
-        try:
-            actor = require_principal(info)
+        async def act(actor: Principal) -> StaffType:
             found = await handlers.deactivate_staff(
-                actor, community, _db_id(id, handlers.StaffNotFound())
+                actor, community, parse_id(id, handlers.StaffNotFound())
             )
-        except SanshiError as err:
-            return as_error(err, DEACTIVATE_STAFF_ERRORS)
-        return StaffType.of(community, found)
+            return StaffType.of(community, found)
+
+        return await attempt(info, DeactivateStaffResult, act)

@@ -3,7 +3,7 @@
 Types mirror the pure model's vocabulary (enums carry its zh/en labels); resolvers call
 ``services.matters.handlers`` / ``queries`` and map expected failures to typed union
 members. Fields under a matter that would run one query per matter go through the
-per-request DataLoaders (``services.api.loaders``), keyed by (community slug, id).
+per-request DataLoaders (``services.api.kit.loaders``), keyed by (community slug, id).
 
 The ledger is an items + pageInfo + totalCount connection (not Relay edges): clients
 page with ``after: pageInfo.endCursor`` and never need a per-item cursor.
@@ -12,58 +12,57 @@ page with ``after: pageInfo.endCursor`` and never need a per-item cursor.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField, Selection
+from strawberry.types.nodes import Selection
 
-from services.api.auth import RoleType
-from services.api.context import require_principal
-from services.api.errors import (
-    CommunityArchivedErrorType,
-    CommunityNotFoundErrorType,
-    ErrorType,
-    ForbiddenErrorType,
-    InvalidInputErrorType,
-    TextTooLongErrorType,
-    UnauthenticatedErrorType,
-    as_error,
-    error_members,
-    error_type,
-)
-from services.api.grids import GridType
-from services.api.routing import department_updates_field, matter_routes_field
-from services.api.vocabulary import MatterKindType
-from services.api.vocabulary import labelled as _v
+from services.api.kit import loaders
+from services.api.kit.errors import error_type, query_error
+from services.api.kit.ids import gid, parse_id
+from services.api.kit.prefetch import Pending, later, selected_names
+from services.api.kit.request import require_principal
+from services.api.kit.results import COMMUNITY_ACT, INPUT, attempt, result
+from services.api.kit.vocabulary import labelled as _v
+from services.auth.api import RoleType
 from services.auth.model import Principal
+from services.communities.api import CommunityType
 from services.errors import SanshiError
+from services.grids.api import GridType, grids_of_community
+from services.grids.queries import GridRow
+from services.households.api import CircumstanceType, HouseholdNotFoundErrorType, HouseholdType
 from services.households.masking import Visibility
+from services.households.model import Circumstance, HouseholdNotFound
 from services.matters import handlers, model, queries
-from services.matters.errors import HouseholdNotFound, MatterNotFound
-from services.matters.model import (
-    Channel,
-    Circumstance,
-    MatterKind,
-    MatterStatus,
-    ResponsibleParty,
-    Satisfaction,
-)
-
-if TYPE_CHECKING:
-    from services.api.households import HouseholdType
-    from services.api.loaders import Loaders
+from services.matters.errors import MatterNotFound
+from services.matters.model import Channel, MatterKind, MatterStatus, ResponsibleParty, Satisfaction
 
 T = TypeVar("T")
 
 # --------------------------------------------------------------------------------------
 # Vocabulary: GraphQL enums with the model's values and labels (a unit test keeps them equal)
 # --------------------------------------------------------------------------------------
+
+
+@strawberry.enum(
+    name="MatterKind", description="三事分类：私事、小事、大事 / Private, minor or major matter"
+)
+class MatterKindType(enum.Enum):
+    """The three kinds (私事/小事/大事); the councils adapter votes and decides with it."""
+
+    PRIVATE = _v(MatterKind.PRIVATE)
+    MINOR = _v(MatterKind.MINOR)
+    MAJOR = _v(MatterKind.MAJOR)
+
+
+def kind_out(value: str | None) -> MatterKindType | None:
+    """A stored kind as the GraphQL enum member (None stays None)."""
+    return None if value is None else MatterKindType(value)
 
 
 @strawberry.enum(name="MatterStatus", description="事项状态 / Where a matter is in its life")
@@ -100,17 +99,6 @@ class ResponsiblePartyType(enum.Enum):
     COUNTY_DEPARTMENTS = _v(ResponsibleParty.COUNTY_DEPARTMENTS)
 
 
-@strawberry.enum(
-    name="Circumstance", description="影响分流的住户情况（敏感）/ A household circumstance"
-)
-class CircumstanceType(enum.Enum):
-    ELDERLY_LIVING_ALONE = _v(Circumstance.ELDERLY_LIVING_ALONE)
-    ELDERLY_WITHOUT_FAMILY = _v(Circumstance.ELDERLY_WITHOUT_FAMILY)
-    DISABILITY = _v(Circumstance.DISABILITY)
-    SUBSISTENCE_ALLOWANCE = _v(Circumstance.SUBSISTENCE_ALLOWANCE)
-    RENTING = _v(Circumstance.RENTING)
-
-
 @strawberry.enum(name="CommitmentParty", description="承诺方 / Who made a commitment")
 class CommitmentPartyType(enum.Enum):
     RESIDENT = strawberry.enum_value("resident", description="居民 / A resident")
@@ -132,93 +120,35 @@ def _opt(enum_type: type[T], value: str | None) -> T | None:
 
 # -- prefetched or loaded ------------------------------------------------------------------
 # The ledger and matter fields read the rows their sub-fields will show in their own
-# transaction (queries.fetch_related, chosen from the selection). Fields under a Matter
-# then answer synchronously from those rows: no task, no future, no DataLoader batch per
-# field — on a page of 50 that is most of what GraphQL execution costs (bench/README.md).
-# A Matter built anywhere else (a mutation's result) has no prefetched rows and its fields
-# go through the per-request DataLoaders as before. Both paths build the same objects
-# from the same rows with the same masking.
+# transaction (queries.fetch_related, chosen from the selection; services/api/kit/prefetch.py
+# says why); a Matter built anywhere else goes through the per-request DataLoaders.
 
 
-def _later(pending: Coroutine[Any, Any, T]) -> T:
-    """Return a coroutine from a synchronous resolver: graphql-core awaits any awaitable
-    a resolver returns, so one resolver can answer now (prefetched) or later (loader)."""
-    return cast(T, pending)
-
-
-class _Pending:
-    """A field value loaded if and when GraphQL awaits it (graphql-core awaits awaitable
-    attribute values as it does resolver results): an attribute can then hold either the
-    object itself (prefetched) or this, and costs no resolver call when prefetched."""
-
-    __slots__ = ("_build", "_load")
-
-    def __init__(self, load: Callable[[], Awaitable[Any]], build: Callable[[Any], Any]) -> None:
-        self._load, self._build = load, build
-
-    def __await__(self) -> Any:
-        async def run() -> Any:
-            return self._build(await self._load())
-
-        return run().__await__()
-
-
-def _selected_names(selections: list[Selection]) -> dict[str, list[SelectedField]]:
-    """The fields of a selection set by name, looking through fragments (directives are
-    ignored: prefetching a skipped field only reads rows nobody shows)."""
-    out: dict[str, list[SelectedField]] = {}
-    stack = list(selections)
-    while stack:
-        sel = stack.pop()
-        if isinstance(sel, SelectedField):
-            out.setdefault(sel.name, []).append(sel)
-        else:  # FragmentSpread or InlineFragment
-            stack.extend(sel.selections)
-    return out
-
-
-# A Matter field -> the rows queries.fetch_related reads for it.
-_RELATED_OF_FIELD = {
-    "household": "household",
-    "grid": "grids",
-    "category": "categories",
-    "sheets": "sheets",
-    "history": "history",
-    "votes": "votes",
-    "referrals": "referrals",
-    "negotiations": "negotiations",
-    "feedback": "feedback",
-    "routes": "routing",
-    "departmentUpdates": "routing",
-}
-
-
-def _related_for(matter_fields: Sequence[Selection]) -> frozenset[str]:
+# A Matter field -> (the rows queries.fetch_related reads for it, the reader of a context
+# that adds the field; None: the matters context's own). Other contexts' fields on Matter
+# add theirs (their ``PREFETCH``, joined when the schema is built: services/api/schema.py).
+def _related_for(matter_fields: Sequence[Selection]) -> dict[str, queries.RelatedReader | None]:
     """What to prefetch for Matter objects selected by ``matter_fields``."""
-    wanted: set[str] = set()
+    wanted: dict[str, queries.RelatedReader | None] = {}
+    prefetch = MatterType.PREFETCH
     for f in matter_fields:
-        names = _selected_names(f.selections)
-        wanted.update(_RELATED_OF_FIELD[n] for n in names if n in _RELATED_OF_FIELD)
+        names = selected_names(f.selections)
+        for n in names:
+            if n in prefetch:
+                key, reader = prefetch[n]
+                wanted[key] = reader
         for negotiation in names.get("negotiations", ()):
-            if "commitments" in _selected_names(negotiation.selections):
-                wanted.add("commitments")
-    return frozenset(wanted)
+            if "commitments" in selected_names(negotiation.selections):
+                wanted["commitments"] = None
+    return wanted
 
 
-# One GraphQL enum per vocabulary in the whole schema: the councils adapter declared
-# `MatterKind` first, so it is referenced lazily here (services.api.councils imports this
-# module while it loads, so a direct import would be circular). The households adapter
-# imports Circumstance and HouseholdNotFoundError from here, and the matter's household
-# type from there is referenced lazily for the same reason.
-HouseholdRef = Annotated["HouseholdType", strawberry.lazy("services.api.households")]
-MatterKindRef = MatterKindType  # shared with councils (services/api/vocabulary.py)
+def _readers(wanted: Mapping[str, queries.RelatedReader | None]) -> dict[str, Any]:
+    return {k: r for k, r in wanted.items() if r is not None}
 
 
-def _kind(value: str | None) -> Any:
-    """A stored kind as the GraphQL enum member (None stays None)."""
-    from services.api.councils import kind_out
-
-    return kind_out(value)
+MatterKindRef = MatterKindType
+_kind = kind_out
 
 
 # --------------------------------------------------------------------------------------
@@ -227,11 +157,6 @@ def _kind(value: str | None) -> Any:
 
 MatterNotFoundErrorType = error_type(
     MatterNotFound, "MatterNotFoundError", "事项不存在或不可见 / No such matter (or not visible)"
-)
-HouseholdNotFoundErrorType = error_type(
-    HouseholdNotFound,
-    "HouseholdNotFoundError",
-    "住户不存在或不可见 / No such household (or not visible to you)",
 )
 CommitmentNotFoundErrorType = error_type(
     handlers.CommitmentNotFound,
@@ -281,21 +206,11 @@ MatterNotOpenErrorType = error_type(
     "事项已结束或尚未归类 / The matter is finished or not decided yet",
 )
 
-# Every mutation can meet these: no caller, a role that may not, a community not visible,
-# an archived community.
-_ACCESS = (
-    UnauthenticatedErrorType,
-    ForbiddenErrorType,
-    CommunityNotFoundErrorType,
-    CommunityArchivedErrorType,
-)
-_INPUT = (InvalidInputErrorType, TextTooLongErrorType)
 
-
-def _result(name: str, description: str, success: type, *errors: type[ErrorType]) -> Any:
-    """``Annotated[Success | errors..., union(name)]`` — the result type of a mutation."""
-    members = (success, *_ACCESS, *_INPUT, *errors)
-    return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
+def _result(name: str, description: str, success: type, *errors: Any) -> Any:
+    """A mutation's result: every act here can meet the community's access errors and bad
+    input, then its own."""
+    return result(name, description, success, *COMMUNITY_ACT, *INPUT, *errors)
 
 
 # --------------------------------------------------------------------------------------
@@ -303,8 +218,7 @@ def _result(name: str, description: str, success: type, *errors: type[ErrorType]
 # --------------------------------------------------------------------------------------
 
 
-def _gid(value: int | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
+_gid = gid
 
 
 @strawberry.type(
@@ -353,7 +267,7 @@ class ClassificationSheetType:
         kind = MatterKind(r["kind"])
         return cls(
             version=r["version"],
-            kind=_kind(kind.value),
+            kind=MatterKindType(kind.value),
             previous_kind=_kind(r["previous_kind"]),
             escalation=previous is not None and model.is_escalation(previous, kind),
             responsible=ResponsiblePartyType(r["responsible"]),
@@ -391,34 +305,6 @@ class MatterTransitionType:
             actor_role=RoleType(r["actor_role"]),
             reason=r["reason"],
             at=r["at"],
-        )
-
-
-@strawberry.type(
-    name="MatterVote",
-    description="理事会成员对该事项的表决（或回避）/ A council member's vote (or recusal)",
-)
-class MatterVoteType:
-    member_id: strawberry.ID
-    member_name: str
-    session_id: strawberry.ID
-    agenda_item_id: strawberry.ID
-    kind: MatterKindRef | None = strawberry.field(description="回避时为空 / Null when recused")
-    recused: bool
-    note: str
-    cast_at: datetime
-
-    @classmethod
-    def from_row(cls, r: dict[str, Any]) -> MatterVoteType:
-        return cls(
-            member_id=strawberry.ID(str(r["member_id"])),
-            member_name=r["member_name"],
-            session_id=strawberry.ID(str(r["session_id"])),
-            agenda_item_id=strawberry.ID(str(r["agenda_item_id"])),
-            kind=_kind(r["kind"]),
-            recused=r["recused"],
-            note=r["note"],
-            cast_at=r["cast_at"],
         )
 
 
@@ -525,10 +411,10 @@ class NegotiationType:
             return self._own(self.matter_commitments)
 
         async def load() -> list[CommitmentType]:
-            loader = info.context.loaders.matter_commitments
+            loader = loaders.loader(info, BY_MATTER["commitments"])
             return self._own(await loader.load((self.slug, int(self.matter_id))))
 
-        return _later(load())
+        return later(load())
 
 
 @strawberry.type(
@@ -609,7 +495,7 @@ class SuggestionRuleType:
         return cls(
             id=rule.id,
             category=rule.category,
-            kind=_kind(rule.kind.value),
+            kind=MatterKindType(rule.kind.value),
             reason_zh=rule.reason_zh,
             reason_en=rule.reason_en,
             priority=rule.priority,
@@ -623,6 +509,19 @@ class SuggestionRuleType:
 @strawberry.type(name="MatterSettings", description="社区的事项设置 / Matter settings")
 class MatterSettingsType:
     matter_prefix: str = strawberry.field(description="事项编号前缀 / Prefix of matter numbers")
+
+
+# -- DataLoaders (for Matter objects whose rows were not prefetched) -------------------------
+def _by_matter(what: str) -> loaders.Batch[loaders.CommunityKey, list[dict[str, Any]]]:
+    async def fetch(slug: str, ids: list[int]) -> Mapping[int, list[dict[str, Any]]]:
+        return await queries.rows_by_matter(slug, what, ids)
+
+    return loaders.per_community(fetch, list)
+
+
+BY_MATTER = {what: _by_matter(what) for what in sorted(queries.BY_MATTER)}
+households_by_id = loaders.per_community(queries.households_by_id, lambda: None)
+categories_of_community = loaders.per_slug(queries.categories_of)
 
 
 @strawberry.type(
@@ -654,10 +553,10 @@ class MatterType:
     resolved_at: datetime | None
     closed_at: datetime | None
     updated_at: datetime
-    # Plain attributes, not resolvers: set from the prefetched rows, or to a _Pending
+    # Plain attributes, not resolvers: set from the prefetched rows, or to a Pending
     # that goes through the request's DataLoaders (see from_row). On a ledger page these
     # are 150 objects; a resolver call each was a large share of the page's CPU.
-    household: HouseholdRef | None = strawberry.field(
+    household: HouseholdType | None = strawberry.field(
         description="住户（按角色遮蔽敏感信息）/ The household, masked for the caller's role"
     )
     grid: GridType | None = strawberry.field(description="网格 / The grid")
@@ -667,20 +566,30 @@ class MatterType:
     # Rows read with the matter (queries.fetch_related); None: fields use the DataLoaders.
     related: strawberry.Private[dict[str, Any] | None] = None
 
+    # GraphQL field -> (the related rows it shows, their reader; None: this context's own).
+    PREFETCH: ClassVar[dict[str, tuple[str, queries.RelatedReader | None]]] = {
+        "household": ("household", None),
+        "grid": ("grids", None),
+        "category": ("categories", None),
+        "sheets": ("sheets", None),
+        "history": ("history", None),
+        "referrals": ("referrals", None),
+        "negotiations": ("negotiations", None),
+        "feedback": ("feedback", None),
+    }
+
     @classmethod
     def from_row(
         cls,
         r: dict[str, Any],
         slug: str,
         actor: Principal,
-        loaders: Loaders,
+        info: Info,
         related: dict[str, Any] | None = None,
         visibility: Visibility | None = None,
     ) -> MatterType:
         """The matter of row ``r``; its household, grid and category from ``related`` when
-        it has them, else loaded (only if selected) through ``loaders``."""
-        from services.api.households import HouseholdType
-
+        it has them, else loaded (only if selected) through the request's loaders."""
         view = queries.household_visibility(actor, slug) if visibility is None else visibility
         related_rows = related or {}
         household_id, grid_id, code = r["household_id"], r["grid_id"], r["category"]
@@ -688,8 +597,8 @@ class MatterType:
         def household_of(row: dict[str, Any] | None) -> HouseholdType | None:
             return None if row is None else HouseholdType.from_row(slug, row, view)
 
-        def grid_of(grids: list[dict[str, Any]]) -> GridType | None:
-            return next((GridType.from_row(g) for g in grids if g["id"] == grid_id), None)
+        def grid_of(grids: list[GridRow]) -> GridType | None:
+            return next((GridType.of(g) for g in grids if g.id == grid_id), None)
 
         def category_of(rows: list[dict[str, Any]]) -> CategoryType | None:
             found = next((c for c in rows if c["code"] == code), None)
@@ -699,23 +608,26 @@ class MatterType:
         if "household" in related_rows:
             household = household_of(related_rows["household"].get(household_id))
         else:
-            household = _Pending(
-                lambda: loaders.households.load((slug, household_id)), household_of
+            household = Pending(
+                lambda: loaders.loader(info, households_by_id).load((slug, household_id)),
+                household_of,
             )
         grid: Any
         if "grids" in related_rows:
             grid = grid_of(related_rows["grids"])
         else:
-            grid = _Pending(lambda: loaders.grids.load(slug), grid_of)
+            grid = Pending(lambda: loaders.loader(info, grids_of_community).load(slug), grid_of)
         category: Any
         if "categories" in related_rows:
             category = category_of(related_rows["categories"])
         else:
-            category = _Pending(lambda: loaders.categories.load(slug), category_of)
+            category = Pending(
+                lambda: loaders.loader(info, categories_of_community).load(slug), category_of
+            )
         suggestion = None
         if r["suggested_kind"] is not None:
             suggestion = SuggestionType(
-                kind=_kind(r["suggested_kind"]),
+                kind=MatterKindType(r["suggested_kind"]),
                 reason_zh=r["suggestion_reason_zh"],
                 reason_en=r["suggestion_reason_en"],
                 rule_id=r["suggestion_rule_id"],
@@ -750,63 +662,77 @@ class MatterType:
             related=related,
         )
 
-    def _key(self) -> tuple[str, int]:
+    def key(self) -> tuple[str, int]:
+        """The (community slug, matter id) DataLoader key of this matter."""
         return (self.slug, int(self.id))
 
-    def _many(
+    def many(
         self,
         what: str,
-        loader: DataLoader[tuple[str, int], list[dict[str, Any]]],
-        build: Callable[[dict[str, Any]], T],
+        loader: DataLoader[tuple[str, int], list[Any]],
+        build: Callable[[Any], T],
     ) -> list[T]:
-        """Objects from the prefetched rows of ``what``, else (later) from ``loader``."""
+        """Objects from the prefetched rows of ``what`` (a key of ``PREFETCH``), else
+        (later) from ``loader``: how a field of any context under Matter answers."""
         if self.related is not None and what in self.related:
             return [build(r) for r in self.related[what].get(int(self.id), ())]
 
         async def load() -> list[T]:
-            return [build(r) for r in await loader.load(self._key())]
+            return [build(r) for r in await loader.load(self.key())]
 
-        return _later(load())
+        return later(load())
+
+    def one(
+        self,
+        what: str,
+        loader: DataLoader[tuple[str, int], Any],
+        default: Any,
+        build: Callable[[Any], T],
+    ) -> T:
+        """``build`` of the prefetched value of ``what`` (``default`` when the matter has
+        none), else (later) of ``loader``'s."""
+        if self.related is not None and what in self.related:
+            return build(self.related[what].get(int(self.id), default))
+
+        async def load() -> T:
+            return build(await loader.load(self.key()))
+
+        return later(load())
 
     @strawberry.field(
         description="三事归类单的全部版本（改类历史）/ Every classification sheet version"
     )
     def sheets(self, info: Info) -> list[ClassificationSheetType]:
-        loader = info.context.loaders.matter_sheets
-        return self._many("sheets", loader, ClassificationSheetType.from_row)
+        loader = loaders.loader(info, BY_MATTER["sheets"])
+        return self.many("sheets", loader, ClassificationSheetType.from_row)
 
     @strawberry.field(description="状态变更历史 / Every status change, oldest first")
     def history(self, info: Info) -> list[MatterTransitionType]:
-        loader = info.context.loaders.matter_history
-        return self._many("history", loader, MatterTransitionType.from_row)
-
-    @strawberry.field(description="理事会的表决 / The council's votes on it")
-    def votes(self, info: Info) -> list[MatterVoteType]:
-        return self._many("votes", info.context.loaders.matter_votes, MatterVoteType.from_row)
+        loader = loaders.loader(info, BY_MATTER["history"])
+        return self.many("history", loader, MatterTransitionType.from_row)
 
     @strawberry.field(description="转介记录 / Referrals to resident groups")
     def referrals(self, info: Info) -> list[ReferralType]:
-        loader = info.context.loaders.matter_referrals
-        return self._many("referrals", loader, ReferralType.from_row)
+        loader = loaders.loader(info, BY_MATTER["referrals"])
+        return self.many("referrals", loader, ReferralType.from_row)
 
     @strawberry.field(description="协商记录 / Negotiations (minor matters)")
     def negotiations(self, info: Info) -> list[NegotiationType]:
         commitments = None
         if self.related is not None and "commitments" in self.related:
             commitments = self.related["commitments"].get(int(self.id), [])
-        loader = info.context.loaders.matter_negotiations
-        return self._many(
+        loader = loaders.loader(info, BY_MATTER["negotiations"])
+        return self.many(
             "negotiations", loader, lambda r: NegotiationType.from_row(r, self.slug, commitments)
         )
 
     @strawberry.field(description="居民评价 / Residents' feedback")
     def feedback(self, info: Info) -> list[FeedbackType]:
-        loader = info.context.loaders.matter_feedback
-        return self._many("feedback", loader, FeedbackType.from_row)
+        loader = loaders.loader(info, BY_MATTER["feedback"])
+        return self.many("feedback", loader, FeedbackType.from_row)
 
-    # Routing slice (services/api/routing.py): where a major matter went, every department act.
-    routes = matter_routes_field
-    department_updates = department_updates_field
+    # Other contexts add their fields before allowedTransitions (the council's votes, where
+    # a major matter went): see their CONTEXT declarations.
 
     @strawberry.field(
         description="当前状态可变更为 / Statuses the lifecycle allows next (which buttons to show)"
@@ -839,17 +765,6 @@ class MatterConnectionType:
 # --------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------
-
-
-def _int_id(value: strawberry.ID | str, not_found: type[SanshiError]) -> int:
-    """An ID argument as the row id; a malformed one does not exist."""
-    try:
-        parsed = int(str(value))
-    except ValueError:
-        raise not_found() from None
-    if not 0 < parsed < 2**31:
-        raise not_found()
-    return parsed
 
 
 @strawberry.input(name="MatterFilterInput", description="台账筛选条件 / Ledger filters")
@@ -964,33 +879,20 @@ class SuggestionRuleInput:
 
 
 # --------------------------------------------------------------------------------------
-# Fields under Community (added to CommunityType in services/api/communities.py)
+# Fields under Community (declared in services/matters/context.py)
 # --------------------------------------------------------------------------------------
 
 
-def _query_error(info: Info, err: SanshiError) -> GraphQLError:
-    """An expected failure of a query field as a located GraphQL error with its code.
-
-    Query fields return plain types (no unions), so a bad argument (a malformed cursor,
-    an impossible date range) is reported like a validation error: not masked, since it
-    describes the client's request, with the stable code and both languages.
-    """
-    return GraphQLError(
-        err.message_zh,
-        path=info.path.as_list(),
-        extensions={"code": err.code, "messageEn": err.message_en},
-    )
-
-
 async def _community_matters(
-    root: Any,
+    root: CommunityType,
     info: Info,
     filter: MatterFilterInput | None = None,
     first: int = queries.DEFAULT_PAGE,
     after: str | None = None,
 ) -> MatterConnectionType:
     actor = require_principal(info)
-    items = _selected_names(info.selected_fields[0].selections).get("items", [])
+    items = selected_names(info.selected_fields[0].selections).get("items", [])
+    wanted = _related_for(items)
     try:
         filt = filter.to_filter() if filter else None
         page = await queries.list_matters(
@@ -999,45 +901,49 @@ async def _community_matters(
             filt,
             first,
             after,
-            community=getattr(root, "registry", None),
-            related=_related_for(items),
+            community=root.registry,
+            related=wanted,
+            readers=_readers(wanted),
         )
     except SanshiError as err:
-        raise _query_error(info, err) from None
+        raise query_error(info, err) from None
     related = page.related or None
     # One caller, one community: the masking decision is the same for every row.
     visibility = queries.household_visibility(actor, root.slug)
     return MatterConnectionType(
         items=[
-            MatterType.from_row(r, root.slug, actor, info.context.loaders, related, visibility)
-            for r in page.rows
+            MatterType.from_row(r, root.slug, actor, info, related, visibility) for r in page.rows
         ],
         page_info=MatterPageInfoType(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         total_count=page.total_count,
     )
 
 
-async def _community_matter(root: Any, info: Info, id: strawberry.ID) -> MatterType | None:
+async def _community_matter(
+    root: CommunityType, info: Info, id: strawberry.ID
+) -> MatterType | None:
     actor = require_principal(info)
     try:
-        matter_id = _int_id(id, MatterNotFound)
+        matter_id = parse_id(id, MatterNotFound)
     except MatterNotFound:
         return None
+    wanted = _related_for(info.selected_fields)
     found = await queries.get_matter(
         actor,
         root.slug,
         matter_id,
-        community=getattr(root, "registry", None),
-        related=_related_for(info.selected_fields),
+        community=root.registry,
+        related=wanted,
+        readers=_readers(wanted),
     )
     if found is None:
         return None
     row, related = found
-    return MatterType.from_row(row, root.slug, actor, info.context.loaders, related or None)
+    return MatterType.from_row(row, root.slug, actor, info, related or None)
 
 
 async def _community_categories(
-    root: Any, info: Info, include_inactive: bool = False
+    root: CommunityType, info: Info, include_inactive: bool = False
 ) -> list[CategoryType]:
     rows = await queries.list_categories(
         require_principal(info), root.slug, include_inactive=include_inactive
@@ -1046,7 +952,7 @@ async def _community_categories(
 
 
 async def _community_suggestion_rules(
-    root: Any, info: Info, include_inactive: bool = False
+    root: CommunityType, info: Info, include_inactive: bool = False
 ) -> list[SuggestionRuleType]:
     rows = await queries.list_suggestion_rules(
         require_principal(info), root.slug, include_inactive=include_inactive
@@ -1054,30 +960,34 @@ async def _community_suggestion_rules(
     return [SuggestionRuleType.from_row(r) for r in rows]
 
 
-async def _community_matter_settings(root: Any, info: Info) -> MatterSettingsType:
+async def _community_matter_settings(root: CommunityType, info: Info) -> MatterSettingsType:
     row = await queries.matter_settings(require_principal(info), root.slug)
     return MatterSettingsType(matter_prefix=row["matter_prefix"])
 
 
-community_matters = strawberry.field(
-    resolver=_community_matters,
-    description="台账（登记造册）：筛选、搜索、分页；居民只看到本户的 / "
-    "The ledger: filter, search, page; a resident sees their own household's only",
-)
-community_matter = strawberry.field(
-    resolver=_community_matter,
-    description="按编号取事项；不存在或不可见时为空 / A matter by id; null when missing or "
-    "not visible",
-)
-community_categories = strawberry.field(
-    resolver=_community_categories, description="诉求类别 / Request categories"
-)
-community_suggestion_rules = strawberry.field(
-    resolver=_community_suggestion_rules, description="分流建议规则 / Suggestion rules"
-)
-community_matter_settings = strawberry.field(
-    resolver=_community_matter_settings, description="事项设置 / Matter settings"
-)
+@strawberry.type
+class CommunityMatters:
+    """The matters context's fields on Community."""
+
+    matters = strawberry.field(
+        resolver=_community_matters,
+        description="台账（登记造册）：筛选、搜索、分页；居民只看到本户的 / "
+        "The ledger: filter, search, page; a resident sees their own household's only",
+    )
+    matter = strawberry.field(
+        resolver=_community_matter,
+        description="按编号取事项；不存在或不可见时为空 / A matter by id; null when missing or "
+        "not visible",
+    )
+    categories = strawberry.field(
+        resolver=_community_categories, description="诉求类别 / Request categories"
+    )
+    suggestion_rules = strawberry.field(
+        resolver=_community_suggestion_rules, description="分流建议规则 / Suggestion rules"
+    )
+    matter_settings = strawberry.field(
+        resolver=_community_matter_settings, description="事项设置 / Matter settings"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1164,21 +1074,20 @@ SetMatterPrefixResult = _result(
 
 async def _attempt(
     info: Info,
-    result: Any,
+    union: Any,
     act: Callable[[Principal], Awaitable[T]],
     wrap: Callable[[T, Principal], Any],
 ) -> Any:
-    """Run a handler as the caller and wrap its value, or return the typed error member."""
-    try:
-        actor = require_principal(info)
-        value = await act(actor)
-    except SanshiError as err:
-        return as_error(err, error_members(result))
-    return wrap(value, actor)
+    """``kit.attempt`` over a handler call and the wrapping of its value as the caller."""
+
+    async def run(actor: Principal) -> Any:
+        return wrap(await act(actor), actor)
+
+    return await attempt(info, union, run)
 
 
 def _matter(info: Info, slug: str) -> Callable[[dict[str, Any], Principal], MatterType]:
-    return lambda row, actor: MatterType.from_row(row, slug, actor, info.context.loaders)
+    return lambda row, actor: MatterType.from_row(row, slug, actor, info)
 
 
 @strawberry.type
@@ -1191,7 +1100,7 @@ class MatterMutation:
     ) -> RegisterRequestResult:
         async def act(actor: Principal) -> dict[str, Any]:
             data = handlers.RegisterRequestInput(
-                household_id=_int_id(input.household_id, HouseholdNotFound),
+                household_id=parse_id(input.household_id, HouseholdNotFound),
                 channel=Channel(input.channel.value),
                 category=input.category,
                 title=input.title,
@@ -1200,7 +1109,7 @@ class MatterMutation:
                 place=input.place,
                 raised_by_resident_id=None
                 if input.raised_by_resident_id is None
-                else _int_id(input.raised_by_resident_id, HouseholdNotFound),
+                else parse_id(input.raised_by_resident_id, HouseholdNotFound),
             )
             return await handlers.register_request(actor, community, data, info.context.settings)
 
@@ -1219,7 +1128,7 @@ class MatterMutation:
             lambda actor: handlers.start_matter(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 responsible_note=responsible_note,
             ),
@@ -1236,7 +1145,7 @@ class MatterMutation:
             lambda actor: handlers.resolve_matter(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 note=note,
             ),
@@ -1253,7 +1162,7 @@ class MatterMutation:
             lambda actor: handlers.close_matter(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 note=note,
             ),
@@ -1270,7 +1179,7 @@ class MatterMutation:
             lambda actor: handlers.withdraw_matter(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 reason=reason,
             ),
@@ -1290,7 +1199,7 @@ class MatterMutation:
             lambda actor: handlers.explain_private_matter(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 explanation,
                 info.context.settings,
             ),
@@ -1310,7 +1219,7 @@ class MatterMutation:
             lambda actor: handlers.refer_matter(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 group_ref=input.group_ref,
                 group_name=input.group_name,
@@ -1344,7 +1253,7 @@ class MatterMutation:
             info,
             RecordNegotiationResult,
             lambda actor: handlers.record_negotiation(
-                actor, community, _int_id(matter_id, MatterNotFound), data, info.context.settings
+                actor, community, parse_id(matter_id, MatterNotFound), data, info.context.settings
             ),
             lambda rows, _actor: NegotiationType.from_row(rows[0], community),
         )
@@ -1357,7 +1266,7 @@ class MatterMutation:
             info,
             MarkCommitmentResult,
             lambda actor: handlers.mark_commitment(
-                actor, community, _int_id(commitment_id, handlers.CommitmentNotFound), kept
+                actor, community, parse_id(commitment_id, handlers.CommitmentNotFound), kept
             ),
             lambda row, _actor: CommitmentType.from_row(row),
         )
@@ -1375,7 +1284,7 @@ class MatterMutation:
             lambda actor: handlers.reclassify_matter(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 MatterKind(input.kind.value),
                 info.context.settings,
                 reason=input.reason,
@@ -1397,7 +1306,7 @@ class MatterMutation:
             lambda actor: handlers.give_feedback(
                 actor,
                 community,
-                _int_id(matter_id, MatterNotFound),
+                parse_id(matter_id, MatterNotFound),
                 Satisfaction(input.rating.value),
                 info.context.settings,
                 comment=input.comment,

@@ -7,9 +7,11 @@ clients switch on ``__typename`` (or ``code``) and show ``message`` (Chinese) or
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
 
 from services import errors as e
 
@@ -101,7 +103,16 @@ def as_error(err: e.SanshiError, allowed: tuple[type[ErrorType], ...]) -> Any:
     return cls(code=err.code, message=err.message_zh, message_en=err.message_en)
 
 
-def error_members(result: Any) -> tuple[type[ErrorType], ...]:
-    """The error types of a result union ``Annotated[Success | XError | ..., union(...)]``."""
-    members = get_args(get_args(result)[0])
-    return tuple(t for t in members if isinstance(t, type) and issubclass(t, ErrorType))
+def query_error(info: Info, err: e.SanshiError) -> GraphQLError:
+    """An expected failure of a QUERY field as a located GraphQL error with its code.
+
+    Query fields return plain types (no unions), so a bad argument (a malformed cursor, an
+    impossible date range, a role that may not list this) is reported like a validation
+    error: an error that already carries its path reaches the client as it is (no original
+    exception, so it is not masked), with the stable code and both languages.
+    """
+    return GraphQLError(
+        err.message_zh,
+        path=info.path.as_list(),
+        extensions={"code": err.code, "messageEn": err.message_en},
+    )

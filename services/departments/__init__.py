@@ -1,0 +1,1 @@
+"""County reference data: departments (县级部门), routing rules, the work calendar, deadlines."""

@@ -1,0 +1,40 @@
+"""Read side of the grids context: a community's grids as typed rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from tenants.tx import tenant_tx
+
+
+class GridRow(msgspec.Struct, frozen=True):
+    """A grid (网格) of a community."""
+
+    id: int
+    code: str
+    name: str
+
+
+_GRIDS_SQL = "SELECT id, code, name FROM grids ORDER BY code"
+
+
+def grid_of(record: Any) -> GridRow:
+    """A grids row (asyncpg record or Piccolo dict) as a GridRow."""
+    return GridRow(id=record["id"], code=record["code"], name=record["name"])
+
+
+async def grids_in(connection: Any) -> list[GridRow]:
+    """Every grid of the community whose transaction ``connection`` is in, by code.
+
+    For another context's read that shows grids beside its own rows in ONE transaction (a
+    ledger page); the caller checked access to the community.
+    """
+    return [grid_of(r) for r in await connection.fetch(_GRIDS_SQL)]
+
+
+async def list_grids(slug: str) -> list[GridRow]:
+    """The community's grids ordered by code (the caller checked access)."""
+    async with tenant_tx(slug) as tx:
+        return await grids_in(tx.connection)

@@ -1,0 +1,1 @@
+"""The shared kernel: small pieces every context uses (context declarations, pagination)."""
