@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from services.grids.tables import Grid
 from tenants.tx import tenant_tx
 
 
@@ -38,3 +39,13 @@ async def list_grids(slug: str) -> list[GridRow]:
     """The community's grids ordered by code (the caller checked access)."""
     async with tenant_tx(slug) as tx:
         return await grids_in(tx.connection)
+
+
+async def grid_ids() -> set[int]:
+    """Ids of the community's grids, in the caller's tenant transaction (a few dozen at most)."""
+    return {r["id"] for r in await Grid.select(Grid.id).run()}
+
+
+async def grid_exists(grid_id: int) -> bool:
+    """Is ``grid_id`` a grid of the community whose tenant transaction the caller holds?"""
+    return bool(await Grid.exists().where(Grid.id == grid_id).run())

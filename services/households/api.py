@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -36,6 +35,7 @@ from services.households.masking import (
     visible_resident,
 )
 from services.households.model import Circumstance, Circumstances, HouseholdNotFound
+from services.households.queries import HouseholdRow, ResidentRow
 from services.kernel.pagination import decode_cursor, encode_cursor
 from tenants.tx import tenant_tx
 
@@ -141,7 +141,7 @@ _CIRCUMSTANCES = tuple(Circumstance)
 
 
 # -- loaders -----------------------------------------------------------------------------------
-async def _residents(slug: str, household_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+async def _residents(slug: str, household_ids: list[int]) -> dict[int, list[ResidentRow]]:
     async with tenant_tx(slug):
         return await queries.residents_of(household_ids)
 
@@ -210,7 +210,7 @@ class HouseholdType:
         )
 
     @classmethod
-    def from_row(cls, slug: str, row: dict[str, Any], view: Visibility) -> HouseholdType:
+    def from_row(cls, slug: str, row: HouseholdRow, view: Visibility) -> HouseholdType:
         """Mask a households row for ``view`` and wrap it (for other contexts' types)."""
         return cls.of(slug, visible_household(view, row))
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from services import audit
 from services.auth.model import SYSTEM, Principal, Role
@@ -28,13 +29,13 @@ from services.errors import (
     NotFound,
     SanshiError,
 )
+from services.grids import queries as grid_queries
 from services.households import queries
 from services.households.masking import (
     Visibility,
     VisibleHousehold,
     VisibleResident,
     VisibleStaff,
-    circumstances_of,
     visibility_for,
     visible_household,
     visible_resident,
@@ -47,7 +48,7 @@ from services.households.model import (
     HouseholdNotFound,
 )
 from services.households.permissions import MANAGE_HOUSEHOLDS, MANAGE_STAFF
-from services.households.queries import HouseholdFilter
+from services.households.queries import HouseholdFilter, HouseholdRow, ResidentRow
 from services.households.tables import Household, Resident, Staff
 from services.settings import Settings
 from tenants.provisioning import CommunityInfo
@@ -295,12 +296,17 @@ def _household_values(data: HouseholdInput) -> dict[str, Any]:
     }
 
 
-def _circumstance_record(row: dict[str, Any]) -> dict[str, Any]:
+def _circumstance_record(row: HouseholdRow) -> dict[str, Any]:
     """What the audit log keeps of a household's circumstances (flags by name, and notes)."""
     return {
-        "circumstances": sorted(c.value for c in circumstances_of(row).flags),
-        "notes": row["notes"],
+        "circumstances": sorted(c.value for c in row.circumstances.flags),
+        "notes": row.notes,
     }
+
+
+def _dict(row: msgspec.Struct) -> dict[str, Any]:
+    """A row as the audit log records it (column -> value)."""
+    return msgspec.structs.asdict(row)
 
 
 # -- access ------------------------------------------------------------------------------------
@@ -321,7 +327,7 @@ async def households_reader(actor: Principal, slug: str) -> Reader:
 
 async def access_household_in_tx(
     actor: Principal, reader: Reader, household_id: int, *, for_update: bool = False
-) -> dict[str, Any]:
+) -> HouseholdRow:
     """The household row if ``actor`` may see it, else HouseholdNotFound (missing looks the same).
 
     Runs inside the caller's ``tenant_tx``; the row is unmasked (mask it before showing it).
@@ -329,13 +335,13 @@ async def access_household_in_tx(
     row = await queries.household_by_id(household_id, for_update=for_update)
     if row is None:
         raise HouseholdNotFound()
-    if reader.own_only and await queries.own_household_id(actor.subject) != row["id"]:
+    if reader.own_only and await queries.own_household_id(actor.subject) != row.id:
         raise HouseholdNotFound()
     return row
 
 
 async def _require_grid(grid_id: int | None) -> None:
-    if grid_id is not None and not await queries.grid_exists(grid_id):
+    if grid_id is not None and not await grid_queries.grid_exists(grid_id):
         raise GridNotFound()
 
 
@@ -348,12 +354,14 @@ async def create_household(
     data = _validated(data, settings)
     async with tenant_tx(slug) as tx:
         await _require_grid(data.grid_id)
-        row = (
-            await Household.insert(Household(**_household_values(data)))
-            .returning(*Household.all_columns())
-            .run()
-        )[0]
-        await audit.record(tx, actor, "household.create", f"household:{row['id']}", after=row)
+        row = queries.household_of(
+            (
+                await Household.insert(Household(**_household_values(data)))
+                .returning(*Household.all_columns())
+                .run()
+            )[0]
+        )
+        await audit.record(tx, actor, "household.create", f"household:{row.id}", after=_dict(row))
     return visible_household(visibility_for(actor, slug, info.county_code), row)
 
 
@@ -375,15 +383,17 @@ async def update_household(
         if row is None:
             raise HouseholdNotFound()
         await _require_grid(changes.grid_id)
-        changed: dict[Any, Any] = {k: v for k, v in values.items() if row[k] != v}
+        changed: dict[Any, Any] = {k: v for k, v in values.items() if getattr(row, k) != v}
         if changed:
-            before = {k: row[k] for k in changed}
-            row = (
-                await Household.update(changed)
-                .where(Household.id == household_id)
-                .returning(*Household.all_columns())
-                .run()
-            )[0]
+            before = {k: getattr(row, k) for k in changed}
+            row = queries.household_of(
+                (
+                    await Household.update(changed)
+                    .where(Household.id == household_id)
+                    .returning(*Household.all_columns())
+                    .run()
+                )[0]
+            )
             await audit.record(
                 tx,
                 actor,
@@ -419,14 +429,16 @@ async def set_household_circumstances(
         values: dict[Any, Any] = dict(asdict(circumstances))
         if cleaned_notes is not None:
             values["notes"] = cleaned_notes
-        if any(row[k] != v for k, v in values.items()):
+        if any(getattr(row, k) != v for k, v in values.items()):
             before = _circumstance_record(row)
-            row = (
-                await Household.update(values)
-                .where(Household.id == household_id)
-                .returning(*Household.all_columns())
-                .run()
-            )[0]
+            row = queries.household_of(
+                (
+                    await Household.update(values)
+                    .where(Household.id == household_id)
+                    .returning(*Household.all_columns())
+                    .run()
+                )[0]
+            )
             await audit.record(
                 tx,
                 actor,
@@ -482,9 +494,9 @@ async def list_households(
 
 
 # -- residents -------------------------------------------------------------------------------
-async def _insert_resident(household_id: int, data: ResidentInput) -> dict[str, Any]:
+async def _insert_resident(household_id: int, data: ResidentInput) -> ResidentRow:
     try:
-        return (
+        record = (
             await Resident.insert(
                 Resident(
                     household_id=household_id,
@@ -496,6 +508,7 @@ async def _insert_resident(household_id: int, data: ResidentInput) -> dict[str, 
             .returning(*Resident.all_columns())
             .run()
         )[0]
+        return queries.resident_of(record)
     except asyncpg.UniqueViolationError:
         raise ResidentSubjectTaken(subject=data.subject) from None
 
@@ -507,10 +520,10 @@ async def add_resident(
     info = await community_for(actor, slug, MANAGE_HOUSEHOLDS)
     data = _validated_resident(data, settings)
     async with tenant_tx(slug) as tx:
-        if await queries.household_by_id(household_id) is None:
+        if not await queries.household_exists(household_id):
             raise HouseholdNotFound()
         row = await _insert_resident(household_id, data)
-        await audit.record(tx, actor, "resident.add", f"resident:{row['id']}", after=row)
+        await audit.record(tx, actor, "resident.add", f"resident:{row.id}", after=_dict(row))
     return visible_resident(visibility_for(actor, slug, info.county_code), row)
 
 
@@ -530,16 +543,18 @@ async def update_resident(
         row = await queries.resident_by_id(resident_id, for_update=True)
         if row is None:
             raise ResidentNotFound()
-        changed: dict[Any, Any] = {k: v for k, v in values.items() if row[k] != v}
+        changed: dict[Any, Any] = {k: v for k, v in values.items() if getattr(row, k) != v}
         if changed:
-            before = {k: row[k] for k in changed}
+            before = {k: getattr(row, k) for k in changed}
             try:
-                row = (
-                    await Resident.update(changed)
-                    .where(Resident.id == resident_id)
-                    .returning(*Resident.all_columns())
-                    .run()
-                )[0]
+                row = queries.resident_of(
+                    (
+                        await Resident.update(changed)
+                        .where(Resident.id == resident_id)
+                        .returning(*Resident.all_columns())
+                        .run()
+                    )[0]
+                )
             except asyncpg.UniqueViolationError:
                 raise ResidentSubjectTaken(subject=changed.get("subject")) from None
             await audit.record(
@@ -576,7 +591,7 @@ async def register_staff(
     async with tenant_tx(slug) as tx:
         await _require_grid(data.grid_id)
         try:
-            row = (
+            record = (
                 await Staff.insert(
                     Staff(
                         subject=subject,
@@ -591,7 +606,8 @@ async def register_staff(
             )[0]
         except asyncpg.UniqueViolationError:
             raise StaffSubjectTaken(subject=subject) from None
-        await audit.record(tx, actor, "staff.register", f"staff:{row['id']}", after=row)
+        row = queries.staff_of(record)
+        await audit.record(tx, actor, "staff.register", f"staff:{row.id}", after=_dict(row))
     return visible_staff(visibility_for(actor, slug, info.county_code), row)
 
 
@@ -604,15 +620,17 @@ async def _change_staff(
         if row is None:
             raise StaffNotFound()
         await _require_grid(values.get("grid_id"))
-        changed: dict[Any, Any] = {k: v for k, v in values.items() if row[k] != v}
+        changed: dict[Any, Any] = {k: v for k, v in values.items() if getattr(row, k) != v}
         if changed:
-            before = {k: row[k] for k in changed}
-            row = (
-                await Staff.update(changed)
-                .where(Staff.id == staff_id)
-                .returning(*Staff.all_columns())
-                .run()
-            )[0]
+            before = {k: getattr(row, k) for k in changed}
+            row = queries.staff_of(
+                (
+                    await Staff.update(changed)
+                    .where(Staff.id == staff_id)
+                    .returning(*Staff.all_columns())
+                    .run()
+                )[0]
+            )
             await audit.record(tx, actor, action, f"staff:{staff_id}", before=before, after=changed)
     return visible_staff(visibility_for(actor, slug, info.county_code), row)
 
@@ -684,7 +702,7 @@ async def create_households_bulk(
     if not households:
         return []
     async with tenant_tx(slug) as tx:
-        known = await queries.grid_ids()
+        known = await grid_queries.grid_ids()
         if any(h.grid_id not in known for h in households):
             raise GridNotFound()
         if subjects:

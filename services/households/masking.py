@@ -15,15 +15,14 @@ lives in one place:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from services.auth.model import Principal
 from services.auth.permissions import allowed
-from services.households.model import Circumstance, Circumstances
+from services.households.model import Circumstances
 from services.households.permissions import MANAGE_STAFF, VIEW_CIRCUMSTANCES, VIEW_CONTACTS
+from services.households.queries import HouseholdRow, ResidentRow, StaffRow
 
 MASK = "*"
 
@@ -114,12 +113,7 @@ class VisibleStaff:
     active: bool
 
 
-def circumstances_of(row: Mapping[str, Any]) -> Circumstances:
-    """A household row's circumstance columns as the triage model's value object."""
-    return Circumstances(**{c.value: bool(row[c.value]) for c in Circumstance})
-
-
-def visible_household(view: Visibility, row: Mapping[str, Any]) -> VisibleHousehold:
+def visible_household(view: Visibility, row: HouseholdRow) -> VisibleHousehold:
     """``row`` (a households row) with what ``view`` may not see set to None.
 
     The one function every adapter uses to show a household (see docs/households.md).
@@ -127,39 +121,39 @@ def visible_household(view: Visibility, row: Mapping[str, Any]) -> VisibleHouseh
     ``services.households.handlers.access_household_in_tx`` (residents: own household only).
     """
     return VisibleHousehold(
-        id=row["id"],
-        grid_id=row["grid_id"],
-        address=row["address"],
-        size=row["size"],
-        circumstances=circumstances_of(row) if view.circumstances else None,
-        notes=row["notes"] if view.circumstances else None,
-        created_at=row.get("created_at"),
+        id=row.id,
+        grid_id=row.grid_id,
+        address=row.address,
+        size=row.size,
+        circumstances=row.circumstances if view.circumstances else None,
+        notes=row.notes if view.circumstances else None,
+        created_at=row.created_at,
         view=view,
     )
 
 
-def visible_resident(view: Visibility, row: Mapping[str, Any]) -> VisibleResident:
+def visible_resident(view: Visibility, row: ResidentRow) -> VisibleResident:
     """``row`` (a residents row) with the phone masked and the subject withheld as ``view`` says."""
-    phone = row["phone"] or ""
+    phone = row.phone or ""
     return VisibleResident(
-        id=row["id"],
-        household_id=row["household_id"],
-        name=row["name"],
+        id=row.id,
+        household_id=row.household_id,
+        name=row.name,
         phone=phone if view.contacts else mask_phone(phone),
-        subject=row["subject"] if view.subjects else None,
-        created_at=row.get("created_at"),
+        subject=row.subject if view.subjects else None,
+        created_at=row.created_at,
     )
 
 
-def visible_staff(view: Visibility, row: Mapping[str, Any]) -> VisibleStaff:
+def visible_staff(view: Visibility, row: StaffRow) -> VisibleStaff:
     """``row`` (a staff row) with the phone masked and the subject withheld as ``view`` says."""
-    phone = row["phone"] or ""
+    phone = row.phone or ""
     return VisibleStaff(
-        id=row["id"],
-        subject=row["subject"] if view.subjects else None,
-        name=row["name"],
-        role=row["role"],
-        grid_id=row["grid_id"],
+        id=row.id,
+        subject=row.subject if view.subjects else None,
+        name=row.name,
+        role=row.role,
+        grid_id=row.grid_id,
         phone=phone if view.contacts else mask_phone(phone),
-        active=row["active"],
+        active=row.active,
     )

@@ -1,18 +1,86 @@
 """Read side of the households context: plain selects run inside the caller's tenant_tx.
 
 Nothing here checks who is asking: the handlers (``services.households.handlers``) decide
-access, and the adapters mask what they show (``services.households.masking``).
+access, and every adapter masks what it shows (``services.households.masking``). Rows leave
+as typed ``HouseholdRow`` / ``ResidentRow`` / ``StaffRow`` (unmasked: mask before showing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from services.grids.tables import Grid
-from services.households.model import Circumstance
+import msgspec
+
+from services.households.model import Circumstance, Circumstances
 from services.households.tables import Household, Resident, Staff
+
+
+class HouseholdRow(msgspec.Struct, frozen=True):
+    """A households row as stored: unmasked (``masking.visible_household`` masks it)."""
+
+    id: int
+    grid_id: int
+    address: str
+    size: int
+    elderly_living_alone: bool
+    elderly_without_family: bool
+    disability: bool
+    subsistence_allowance: bool
+    renting: bool
+    notes: str
+    created_at: datetime | None = None
+
+    @property
+    def circumstances(self) -> Circumstances:
+        """The circumstance columns as the triage model's value object."""
+        return Circumstances(
+            elderly_living_alone=self.elderly_living_alone,
+            elderly_without_family=self.elderly_without_family,
+            disability=self.disability,
+            subsistence_allowance=self.subsistence_allowance,
+            renting=self.renting,
+        )
+
+
+class ResidentRow(msgspec.Struct, frozen=True):
+    """A residents row as stored: unmasked (``masking.visible_resident`` masks it)."""
+
+    id: int
+    household_id: int
+    name: str
+    phone: str
+    subject: str | None
+    created_at: datetime | None = None
+
+
+class StaffRow(msgspec.Struct, frozen=True):
+    """A staff row as stored: unmasked (``masking.visible_staff`` masks it)."""
+
+    id: int
+    subject: str
+    name: str
+    role: str
+    grid_id: int | None
+    phone: str
+    active: bool
+
+
+def household_of(record: Mapping[str, Any]) -> HouseholdRow:
+    """A households record (asyncpg or Piccolo) as a typed row."""
+    return HouseholdRow(**record)
+
+
+def resident_of(record: Mapping[str, Any]) -> ResidentRow:
+    """A residents record as a typed row."""
+    return ResidentRow(**record)
+
+
+def staff_of(record: Mapping[str, Any]) -> StaffRow:
+    """A staff record as a typed row."""
+    return StaffRow(**record)
 
 
 @dataclass(frozen=True)
@@ -46,7 +114,7 @@ def _conditions(flt: HouseholdFilter, only_id: int | None) -> list[Any]:
 
 async def households_page(
     flt: HouseholdFilter, *, first: int, after_id: int | None, only_id: int | None = None
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[HouseholdRow], int]:
     """Up to ``first + 1`` households after ``after_id`` (by id), and how many match in all.
 
     The extra row tells the caller whether there is a next page without a second count.
@@ -62,30 +130,26 @@ async def households_page(
         page = page.where(Household.id > after_id)
     rows = await page.run()
     total = await count.run()
-    return rows, total
+    return [household_of(r) for r in rows], total
 
 
-async def household_by_id(household_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+async def household_by_id(household_id: int, *, for_update: bool = False) -> HouseholdRow | None:
     """One household row, or None; ``for_update`` locks it until the transaction ends."""
     query = Household.select().where(Household.id == household_id)
     if for_update:
         query = query.lock_rows("UPDATE")
     rows = await query.run()
-    return rows[0] if rows else None
+    return household_of(rows[0]) if rows else None
 
 
-async def households_by_ids(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Households by id in one statement (what the DataLoader batches into)."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await Household.select().where(Household.id.is_in(wanted)).run()
-    return {r["id"]: r for r in rows}
+async def household_exists(household_id: int) -> bool:
+    """Is ``household_id`` a household of this community?"""
+    return bool(await Household.exists().where(Household.id == household_id).run())
 
 
-async def residents_of(household_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+async def residents_of(household_ids: Sequence[int]) -> dict[int, list[ResidentRow]]:
     """Residents of each household (by id, oldest first) in one statement."""
-    out: dict[int, list[dict[str, Any]]] = {h: [] for h in household_ids}
+    out: dict[int, list[ResidentRow]] = {h: [] for h in household_ids}
     if not household_ids:
         return out
     rows = (
@@ -95,17 +159,23 @@ async def residents_of(household_ids: Sequence[int]) -> dict[int, list[dict[str,
         .run()
     )
     for r in rows:
-        out[r["household_id"]].append(r)
+        out[r["household_id"]].append(resident_of(r))
     return out
 
 
-async def resident_by_id(resident_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+async def resident_by_id(resident_id: int, *, for_update: bool = False) -> ResidentRow | None:
     """One resident row, or None."""
     query = Resident.select().where(Resident.id == resident_id)
     if for_update:
         query = query.lock_rows("UPDATE")
     rows = await query.run()
-    return rows[0] if rows else None
+    return resident_of(rows[0]) if rows else None
+
+
+async def resident_household_id(resident_id: int) -> int | None:
+    """The household of resident ``resident_id``, or None if there is no such resident."""
+    rows = await Resident.select(Resident.household_id).where(Resident.id == resident_id).run()
+    return rows[0]["household_id"] if rows else None
 
 
 async def own_household_id(subject: str) -> int | None:
@@ -114,37 +184,27 @@ async def own_household_id(subject: str) -> int | None:
     return rows[0]["household_id"] if rows else None
 
 
-async def grid_ids() -> set[int]:
-    """Ids of the community's grids (a few dozen at most)."""
-    return {r["id"] for r in await Grid.select(Grid.id).run()}
-
-
-async def grid_exists(grid_id: int) -> bool:
-    """Is ``grid_id`` a grid of this community?"""
-    return bool(await Grid.exists().where(Grid.id == grid_id).run())
-
-
-async def staff_rows(*, include_inactive: bool) -> list[dict[str, Any]]:
+async def staff_rows(*, include_inactive: bool) -> list[StaffRow]:
     """The community's staff, by role then name."""
     query = Staff.select().order_by(Staff.role).order_by(Staff.name).order_by(Staff.id)
     if not include_inactive:
         query = query.where(Staff.active.eq(True))
-    return await query.run()
+    return [staff_of(r) for r in await query.run()]
 
 
-async def staff_by_id(staff_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+async def staff_by_id(staff_id: int, *, for_update: bool = False) -> StaffRow | None:
     """One staff row, or None."""
     query = Staff.select().where(Staff.id == staff_id)
     if for_update:
         query = query.lock_rows("UPDATE")
     rows = await query.run()
-    return rows[0] if rows else None
+    return staff_of(rows[0]) if rows else None
 
 
 _HOUSEHOLD_COLUMNS = ", ".join(c._meta.db_column_name for c in Household.all_columns())
 
 
-async def households_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+async def households_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, HouseholdRow]:
     """Household rows by id, read on ``connection`` inside the caller's tenant transaction.
 
     For another context's page that shows households beside its own rows (the ledger):
@@ -154,4 +214,4 @@ async def households_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, 
         f"SELECT {_HOUSEHOLD_COLUMNS} FROM households WHERE id = ANY($1::int[])",
         sorted(set(ids)),
     )
-    return {r["id"]: dict(r) for r in records}
+    return {r["id"]: household_of(r) for r in records}

@@ -38,6 +38,7 @@ from services.grids.queries import GridRow
 from services.households.api import CircumstanceType, HouseholdNotFoundErrorType, HouseholdType
 from services.households.masking import Visibility
 from services.households.model import Circumstance, HouseholdNotFound
+from services.households.queries import HouseholdRow
 from services.matters import handlers, model, queries
 from services.matters.errors import MatterNotFound
 from services.matters.model import Channel, MatterKind, MatterStatus, ResponsibleParty, Satisfaction
@@ -594,7 +595,7 @@ class MatterType:
         related_rows = related or {}
         household_id, grid_id, code = r["household_id"], r["grid_id"], r["category"]
 
-        def household_of(row: dict[str, Any] | None) -> HouseholdType | None:
+        def household_of(row: HouseholdRow | None) -> HouseholdType | None:
             return None if row is None else HouseholdType.from_row(slug, row, view)
 
         def grid_of(grids: list[GridRow]) -> GridType | None:

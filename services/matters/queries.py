@@ -25,6 +25,7 @@ from services.errors import CommunityNotFound, Forbidden, InvalidInput
 from services.grids import queries as grid_queries
 from services.households import queries as household_queries
 from services.households.masking import Visibility, visibility_for
+from services.households.queries import HouseholdRow
 from services.matters import model
 from services.matters.errors import MatterNotFound
 from services.matters.handlers import MATTER_COLUMNS, access_matter_in_tx, resident_household
@@ -329,7 +330,7 @@ def _columns(table: Any, prefix: str = "") -> str:
 
 
 # -- batch loads (for DataLoaders; the caller checked access) ----------------------------
-async def households_by_id(slug: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+async def households_by_id(slug: str, ids: Iterable[int]) -> dict[int, HouseholdRow]:
     """Household rows by id, one transaction (unmasked: types mask them with the
     households' ``visible_household``)."""
     async with tenant_tx(slug) as tx:

@@ -15,39 +15,46 @@ from services.households.masking import (
     visible_staff,
 )
 from services.households.model import Circumstance, Circumstances
+from services.households.queries import HouseholdRow, ResidentRow, StaffRow
 
 SLUG, COUNTY = "alpha", "testcounty"
 
-HOUSEHOLD = {
-    "id": 7,
-    "grid_id": 2,
-    "address": "东海路 12 号",
-    "size": 1,
-    "elderly_living_alone": True,
-    "elderly_without_family": False,
-    "disability": False,
-    "subsistence_allowance": True,
-    "renting": False,
-    "notes": "儿子在外地，很少回来",
-    "created_at": None,
-}
-RESIDENT = {
-    "id": 3,
-    "household_id": 7,
-    "name": "王阿婆",
-    "phone": "13812345678",
-    "subject": "wang-apo",
-    "created_at": None,
-}
-STAFF = {
-    "id": 1,
-    "subject": "li-gw",
-    "name": "李网格",
-    "role": "grid_worker",
-    "grid_id": 2,
-    "phone": "13900001111",
-    "active": True,
-}
+HOUSEHOLD = HouseholdRow(
+    **{
+        "id": 7,
+        "grid_id": 2,
+        "address": "东海路 12 号",
+        "size": 1,
+        "elderly_living_alone": True,
+        "elderly_without_family": False,
+        "disability": False,
+        "subsistence_allowance": True,
+        "renting": False,
+        "notes": "儿子在外地，很少回来",
+        "created_at": None,
+    }
+)
+RESIDENT = ResidentRow(
+    **{
+        "id": 3,
+        "household_id": 7,
+        "name": "王阿婆",
+        "phone": "13812345678",
+        "subject": "wang-apo",
+        "created_at": None,
+    }
+)
+STAFF = StaffRow(
+    **{
+        "id": 1,
+        "subject": "li-gw",
+        "name": "李网格",
+        "role": "grid_worker",
+        "grid_id": 2,
+        "phone": "13900001111",
+        "active": True,
+    }
+)
 
 
 def _principal(role: Role) -> Principal:
@@ -127,7 +134,7 @@ def test_household_visible_fields_for_a_role_that_may_see_them():
     assert h.circumstances == Circumstances.of(
         Circumstance.ELDERLY_LIVING_ALONE, Circumstance.SUBSISTENCE_ALLOWANCE
     )
-    assert h.notes == HOUSEHOLD["notes"] and not h.masked
+    assert h.notes == HOUSEHOLD.notes and not h.masked
 
 
 def test_household_remembers_the_view_it_was_masked_for():
