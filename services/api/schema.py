@@ -23,7 +23,7 @@ from services.api.auth import AuthQuery, RoleType
 from services.api.communities import CommunityMutation, CommunityQuery
 from services.api.councils import CouncilMutation
 from services.api.errors import ERROR_TYPES
-from services.api.execution import SanshiExecutionContext
+from services.api.execution import execution_context_class
 from services.api.extensions import MaskUnexpectedErrors, RecordReads, log_errors
 from services.api.grids import GridMutation
 from services.api.households import HouseholdMutation
@@ -88,9 +88,10 @@ def build_schema(settings: Settings | None = None) -> SanshiSchema:
         # the SDL even if no union names one yet; Role is part of the published vocabulary.
         types=[*ERROR_TYPES.values(), RoleType],
         extensions=extensions,
-        # graphql-core's executor with a fast path for plain leaf fields, proven equal to
-        # the standard one by tests/unit/test_graphql_fast_path.py (see its module docs).
-        execution_context_class=SanshiExecutionContext,
+        # graphql-core's executor with a fast path for fields over objects in memory,
+        # proven equal to the standard one by tests/unit/test_graphql_fast_path.py; the
+        # standard one under another graphql-core or SANSHI_GRAPHQL_FAST_PATH=false.
+        execution_context_class=execution_context_class(settings.graphql_fast_path),
     )
 
 
