@@ -87,7 +87,7 @@ from services.auth.tokens import issue_token  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from tenants import db  # noqa: E402
 
-# The response cache's header (services/api/response_cache.py: hit, store or miss; absent
+# The response cache's header (services/cache/store.py: hit, store or miss; absent
 # when the server runs without the cache).
 CACHE_HEADER = b"x-sanshi-cache"
 CACHE_ENV = "SANSHI_RESPONSE_CACHE_MB"

@@ -35,6 +35,7 @@ from services.api.errors import (
 from services.api.matters import ReasonRequiredErrorType
 from services.api.vocabulary import labelled as _v
 from services.auth.model import Principal
+from services.cache import readset
 from services.errors import SanshiError
 from services.routing import inbox
 from services.routing.access import TicketNotFound
@@ -45,7 +46,6 @@ from services.routing.model import (
     TicketStatus,
 )
 from services.routing.rules import NoFallbackDepartment
-from tenants import readset
 
 
 def _error(domain: type[SanshiError], name: str, description: str) -> type[ErrorType]:

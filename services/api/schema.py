@@ -24,13 +24,14 @@ from services.api.communities import CommunityMutation, CommunityQuery
 from services.api.councils import CouncilMutation
 from services.api.errors import ERROR_TYPES
 from services.api.execution import execution_context_class
-from services.api.extensions import MaskUnexpectedErrors, RecordReads, log_errors
+from services.api.extensions import MaskUnexpectedErrors, log_errors
 from services.api.grids import GridMutation
 from services.api.households import HouseholdMutation
 from services.api.inbox import InboxMutation, InboxQuery
 from services.api.matters import MatterMutation
 from services.api.meetings import MeetingMutation, MeetingQuery
 from services.api.routing import CalendarMutation, CalendarQuery, RoutingMutation, RoutingQuery
+from services.cache.extension import RecordReads
 from services.settings import Settings
 
 Query = merge_types(

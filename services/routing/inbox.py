@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.auth.model import Principal, Role, ScopeKind
+from services.cache import readset
 from services.errors import Forbidden, InvalidInput, NotFound, SanshiError
 from services.matters.model import FieldTooLong, ReasonRequired
 from services.routing.access import (
@@ -49,7 +50,6 @@ from services.routing.model import (
 from services.routing.rules import NoFallbackDepartment
 from services.routing.tables import Ticket
 from services.settings import Settings
-from tenants import readset
 from tenants.db import SanshiTransaction
 from tenants.slugs import is_valid_slug
 from tenants.tx import platform_tx

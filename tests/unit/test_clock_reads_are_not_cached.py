@@ -1,7 +1,7 @@
 """Every use of the clock in services/ is either a write or marks its answer uncacheable.
 
 The response cache keeps an answer while the data it read is unchanged; an answer that
-also depends on the time ("overdue") must call ``tenants.readset.uses_clock()``. This test
+also depends on the time ("overdue") must call ``services.cache.readset.uses_clock()``. This test
 finds every function that reads the clock (``datetime.now``, ``date.today``, ``time.time``,
 SQL ``SELECT now()``/``current_date``) and fails for one that neither calls
 ``uses_clock`` nor is listed below as a write path (mutations and jobs are never cached).
@@ -84,7 +84,7 @@ def test_every_clock_reading_is_a_write_or_uncacheable():
     readers = clock_readers()
     unmarked = sorted(k for k, marked in readers.items() if not marked and k not in WRITES)
     assert unmarked == [], (
-        "these read the clock: call tenants.readset.uses_clock() in them (their answer "
+        "these read the clock: call services.cache.readset.uses_clock() in them (their answer "
         "changes with the time), or list them in WRITES with the reason they never "
         f"serve a cached GraphQL answer: {unmarked}"
     )
