@@ -18,6 +18,7 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from services import localtime
 from services.api.auth import RoleType
 from services.api.communities import CountyType
 from services.api.context import principal_of, require_principal
@@ -35,7 +36,6 @@ from services.api.errors import (
 from services.api.matters import ReasonRequiredErrorType
 from services.api.vocabulary import labelled as _v
 from services.auth.model import Principal
-from services.cache import readset
 from services.errors import SanshiError
 from services.routing import inbox
 from services.routing.access import TicketNotFound
@@ -239,9 +239,9 @@ class TicketType:
     @classmethod
     def from_row(cls, r: dict[str, Any], now: datetime | None = None) -> TicketType:
         status = TicketStatus(r["status"])
-        readset.uses_clock("ticket overdue")  # "overdue" changes with the time alone
-        overdue = inbox.overdue_kind(
-            status, r["ack_due_at"], r["resolve_due_at"], now or datetime.now(inbox.LOCAL_TZ)
+        # "overdue" changes with the time alone: localtime.now() keeps it out of the cache.
+        overdue = localtime.overdue_kind(
+            status, r["ack_due_at"], r["resolve_due_at"], now or localtime.now()
         )
         rejected = [e for e in r["events"] if e["kind"] == EventKind.REJECTED.value]
         rerouted_to = rejected[-1]["data"].get("new_ticket_id") if rejected else None

@@ -4,7 +4,7 @@ Its pieces, all here:
 
 - ``readset``: what one operation read (each schema with its data token) and whether its
   answer may be kept; a context variable and nothing else, no I/O, so that pure modules
-  can mark an answer as depending on the clock;
+  (``services.localtime``) can mark an answer as depending on the clock;
 - ``tokens``: the data tokens of some schemas now, one statement per placement database;
 - ``store``: the per-process LRU of encoded answers, their key (caller, document,
   operation, variables) and one build for readers arriving together;

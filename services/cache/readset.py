@@ -1,7 +1,7 @@
 """What one operation read: each schema with its data token, and whether its answer may be kept."""
 
-# No I/O and no imports from the rest of the service: code that pure model modules
-# import can then mark an answer as depending on the clock through this module.
+# No I/O and no imports from the rest of the service: services.localtime (imported by
+# pure model modules) marks clock readings through this module.
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class ReadSet:
     see the data as of that token or newer, and anything newer changed the token. So a
     later request that finds every noted token unchanged would build the same answer.
     What is not data in a schema makes an answer uncacheable instead (``refuse``): the
-    clock (``uses_clock``), a negative answer from the registry's short-lived
+    clock (``services.localtime.now``), a negative answer from the registry's short-lived
     in-process cache, a schema without ``data_version``.
     """
 
@@ -73,11 +73,6 @@ def recording(rs: ReadSet) -> Iterator[ReadSet]:
         yield rs
     finally:
         CURRENT.reset(token)
-
-
-def uses_clock(reason: str = "clock") -> None:
-    """Call where an answer depends on the current time: it is then never cached."""
-    refuse(reason)
 
 
 def refuse(reason: str) -> None:

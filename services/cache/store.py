@@ -89,7 +89,7 @@ class ResponseCache:
     in any of those schemas, from any process or worker, changes its token — so there is
     no time-to-live to tune and nothing to invalidate by hand. Not kept: mutations,
     subscriptions, answers with errors, answers that read the clock
-    (``readset.uses_clock``), answers that read nothing, requests that are not plain
+    (``services.localtime.now``), answers that read nothing, requests that are not plain
     JSON POSTs. ``SANSHI_RESPONSE_CACHE_MB=0`` turns it off (no instance at all).
     """
 
