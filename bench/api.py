@@ -3,6 +3,7 @@
     python bench/api.py [--duration 10] [--repeat 3] [--clients 32]
                         [--scenarios ledger,ledger-live,matter,flow]
                         [--variants asyncio-h11,uvloop-httptools] [--cache on|off|both]
+                        [--fast-path on|off|both]
                         [--rate R] [--write-rate 2] [--database-url URL] [--redis-url URL]
                         [--keep NAME]
 
@@ -20,6 +21,8 @@ What it does:
    Every variant runs with the GraphQL response cache on (the default
    ``SANSHI_RESPONSE_CACHE_MB``) and off (``SANSHI_RESPONSE_CACHE_MB=0``), labelled
    ``cache-on`` / ``cache-off``, interleaved in the same repetitions (``--cache`` to pick);
+   ``--fast-path both`` also runs each with the executor fast path off
+   (``SANSHI_GRAPHQL_FAST_PATH=false``), labelled ``fast-on`` / ``fast-off``, interleaved too;
 3. drives it with N concurrent keep-alive clients for a fixed duration per scenario:
    - ``ledger``: the ledger screen, a page of 50 with category, household, grid, ...;
      each client is one of 4 users (2 cadres, 2 grid workers: the cache never shares an
@@ -56,6 +59,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import itertools
 import json
 import os
 import random
@@ -83,10 +87,12 @@ from services.auth.tokens import issue_token  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from tenants import db  # noqa: E402
 
-# The response cache's header (services/api/response_cache.py: hit, store or miss; absent
+# The response cache's header (services/cache/store.py: hit, store or miss; absent
 # when the server runs without the cache).
 CACHE_HEADER = b"x-sanshi-cache"
 CACHE_ENV = "SANSHI_RESPONSE_CACHE_MB"
+# The executor fast path (services/api/execution.py); "false" runs the standard executor.
+FAST_PATH_ENV = "SANSHI_GRAPHQL_FAST_PATH"
 IDLE_RECONNECT_S = 4.0  # below uvicorn's --timeout-keep-alive (5 s)
 TARGET_LEDGER_P95_MS = 25.0
 TARGET_RPS = 300.0
@@ -1143,11 +1149,14 @@ def start_server(
     root: Path = ROOT,
     workers: int = 1,
     cache: bool = True,
+    fast_path: bool = True,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """uvicorn with the app of the tree at ``root`` (this checkout unless --baseline).
 
     ``cache``: the GraphQL response cache on (``SANSHI_RESPONSE_CACHE_MB`` as set in the
     environment if positive, else the app's default) or off (``SANSHI_RESPONSE_CACHE_MB=0``).
+    ``fast_path``: the GraphQL executor fast path on (the default) or off (the standard
+    executor, ``SANSHI_GRAPHQL_FAST_PATH=false``).
     """
     port = free_port()
     env = {
@@ -1162,6 +1171,7 @@ def start_server(
         env[CACHE_ENV] = "0"
     elif env.get(CACHE_ENV, "").strip() in ("0", ""):
         env.pop(CACHE_ENV, None)
+    env[FAST_PATH_ENV] = "true" if fast_path else "false"
     cmd = [
         sys.executable,
         "-m",
@@ -1453,16 +1463,26 @@ async def run(args: argparse.Namespace) -> int:
         if unknown:
             raise SystemExit(f"unknown scenarios: {', '.join(unknown)}")
         caches = {"on": [True], "off": [False], "both": [True, False]}[args.cache]
-        # Interleave variants (and cache on/off) within each repetition, so drift (other
+        fast_paths = {"on": [True], "off": [False], "both": [True, False]}[args.fast_path]
+        # Interleave variants (cache and fast path on/off) within each repetition, so drift (other
         # load, autovacuum, growing tables in the flow and ledger-live scenarios) does not
         # favour one of them.
         for rep in range(args.repeat):
             for variant in [v for v in wanted if v in variants]:
-                for cache in caches:
+                for cache, fast_path in itertools.product(caches, fast_paths):
                     label = f"{variant} cache-{'on' if cache else 'off'}"
+                    if args.fast_path != "on":
+                        label += f" fast-{'on' if fast_path else 'off'}"
                     flags, extra = variants[variant]
                     proc, port = start_server(
-                        url, args.redis_url, flags, extra, roots[variant], args.workers, cache
+                        url,
+                        args.redis_url,
+                        flags,
+                        extra,
+                        roots[variant],
+                        args.workers,
+                        cache,
+                        fast_path,
                     )
                     try:
                         for scenario in scenarios:
@@ -1526,6 +1546,13 @@ def main() -> int:
         default="both",
         help="the GraphQL response cache: on (default size), off (SANSHI_RESPONSE_CACHE_MB=0) "
         "or both, interleaved (default)",
+    )
+    parser.add_argument(
+        "--fast-path",
+        choices=("on", "off", "both"),
+        default="on",
+        help="the GraphQL executor fast path: on (default), off (SANSHI_GRAPHQL_FAST_PATH="
+        "false, the standard executor) or both, interleaved",
     )
     parser.add_argument(
         "--write-rate",

@@ -30,16 +30,16 @@ from strawberry.litestar import make_graphql_controller
 
 from services.api.kit.loaders import Loaders
 from services.api.kit.request import SanshiContext
-from services.api.response_cache import CACHE_HEADER, ResponseCache, request_key
 from services.api.schema import build_schema
 from services.auth.model import Principal
 from services.auth.tokens import verify_token
+from services.cache import readset
+from services.cache.store import CACHE_HEADER, ResponseCache, request_key
 from services.errors import Forbidden, NotFound, SanshiError, Unauthenticated
 from services.matters.export import filter_from_query, open_ledger_export
 from services.runtime import embedded
 from services.runtime.bootstrap import platform_ready, with_embedded_database
 from services.settings import Settings, get_settings
-from tenants import readset
 from tenants.tx import platform_tx
 
 logger = logging.getLogger("sanshi.app")
@@ -265,7 +265,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async def execute_request(
             self, request: Request[Any, Any, Any], context: Any, root_value: Any
         ) -> Response[Any]:
-            # The response cache (services/api/response_cache.py): a plain JSON POST
+            # The response cache (services/cache/): a plain JSON POST
             # whose answer is stored and whose schemas are unchanged is answered from
             # it; otherwise the request runs with its reads recorded, and a query's
             # answer is kept.

@@ -91,6 +91,8 @@ class Settings:
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 2_000
     graphql_max_aliases: int = 30
+    # The executor fast path (services/api/execution.py); off to measure it (bench/README.md).
+    graphql_fast_path: bool = True
     graphiql: bool = True
 
     # Text limits (characters).
@@ -147,6 +149,7 @@ class Settings:
             graphql_max_depth=_int(e, "SANSHI_GRAPHQL_MAX_DEPTH", 12),
             graphql_max_tokens=_int(e, "SANSHI_GRAPHQL_MAX_TOKENS", 2_000),
             graphql_max_aliases=_int(e, "SANSHI_GRAPHQL_MAX_ALIASES", 30),
+            graphql_fast_path=_bool(e, "SANSHI_GRAPHQL_FAST_PATH", True),
             graphiql=_bool(e, "SANSHI_GRAPHIQL", environment != "production"),
             max_name_length=_int(e, "SANSHI_MAX_NAME_LENGTH", 100),
             max_title_length=_int(e, "SANSHI_MAX_TITLE_LENGTH", 100),

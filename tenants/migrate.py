@@ -18,6 +18,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.cache.triggers import COVER_NEW_TABLES
 from services.errors import CommunityNotFound, MigrationInProgress
 from tenants import db
 from tenants.slugs import PLATFORM_SCHEMA, schema_for, validate_slug
@@ -77,16 +78,6 @@ def latest(migrations: list[Migration]) -> int:
     return migrations[-1].version if migrations else 0
 
 
-# After any migration run: new tables of a schema that keeps a data_version get its
-# triggers (platform migration 0004). A DO block, so a database whose platform schema is
-# older than 0004 (or a schema without data_version) is left alone.
-_COVER_NEW_TABLES = """DO $cover$ BEGIN
-    IF to_regprocedure('platform.install_data_version_triggers(text)') IS NOT NULL THEN
-        PERFORM platform.install_data_version_triggers(current_schema());
-    END IF;
-END $cover$"""
-
-
 def _script(migrations: Iterable[Migration], current: int) -> tuple[str, int]:
     """One SQL script applying every migration newer than ``current``, and its version.
 
@@ -105,7 +96,7 @@ def _script(migrations: Iterable[Migration], current: int) -> tuple[str, int]:
         )
         version = mig.version
     if parts:
-        parts.append(_COVER_NEW_TABLES)
+        parts.append(COVER_NEW_TABLES)
     return "\n;\n".join(parts), version
 
 

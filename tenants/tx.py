@@ -13,12 +13,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from services.cache import readset
 from services.errors import CommunityNotFound
-from tenants import db, readset
+from tenants import db
 from tenants.db import CURRENT_TX, ENGINE, IsolationError, SanshiTransaction
 from tenants.slugs import PLATFORM_SCHEMA, schema_for, validate_slug
 
 SET_PATH = "SELECT set_config('search_path', $1, true)"
+# The same statement when a query's reads are recorded for the response cache: the
+# schema's data token comes in the same round trip, before any data is read.
+SET_PATH_AND_VERSION = (
+    "SELECT set_config('search_path', $1, true), platform.data_version_of($1)::text"
+)
 
 
 class TenantSwitchError(IsolationError):
@@ -42,9 +48,10 @@ async def _transaction(
             await raw.execute(SET_PATH, search_path)
         else:
             # A recorded read: the schema's data token comes with the same statement,
-            # before any data is read (tenants/readset.py says why that order matters).
-            db.log_statement(readset.SET_PATH_AND_VERSION)
-            row = await raw.fetchrow(readset.SET_PATH_AND_VERSION, search_path)
+            # before any data is read (services/cache/readset.py says why that order
+            # matters).
+            db.log_statement(SET_PATH_AND_VERSION)
+            row = await raw.fetchrow(SET_PATH_AND_VERSION, search_path)
             rs.note(pool_name, search_path, row[1] if row is not None else None)
         tx = SanshiTransaction(ENGINE, raw, kind=kind, slug=slug, placement=pool_name)
         token = CURRENT_TX.set(tx)

@@ -50,13 +50,20 @@ in step with graphql-core when upgrading (the version is checked below).
 ``tests/integration/test_graphql_fast_path_equal.py`` (the real schema, its ledger and
 matter documents, every role) run the same operations through both executors and assert
 identical results, data and errors.
+
+The seam: ``execution_context_class`` gives the schema this context only while the
+installed graphql-core is the one these methods were checked against
+(``MIRRORED_GRAPHQL_CORE``) and the ``SANSHI_GRAPHQL_FAST_PATH`` setting is on; otherwise
+Strawberry's standard context, which is slower but cannot be out of step with graphql-core.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+import graphql
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -73,10 +80,18 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 
+logger = logging.getLogger("sanshi.graphql")
+
 # The executor methods mirrored here are graphql-core's (``Executor`` in
-# graphql/execution/executor.py) at this version; tests/unit/test_graphql_fast_path.py
-# fails on any other, so an upgrade re-checks them by hand.
+# graphql/execution/executor.py) at this version. Under any other the standard context
+# runs instead (``execution_context_class``) until someone re-checks them and moves this.
 MIRRORED_GRAPHQL_CORE = "3.3.2"
+# A module attribute rather than a read of graphql.version at each call, so that a test
+# can stand in another version without reinstalling graphql-core.
+INSTALLED_GRAPHQL_CORE: str = graphql.version
+# The fallback is announced once per process, not once per schema built (tests and the
+# CLI build many).
+_fallback_logged = False
 
 # Strawberry's resolver for a field without a resolver of its own (schema_converter):
 # ``_get_basic_result(_source, *args, **kwargs) -> field.get_result(_source, info=None, ...)``
@@ -541,3 +556,28 @@ class SanshiExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+
+def execution_context_class(fast_path: bool = True) -> type[StrawberryGraphQLCoreExecutionContext]:
+    """The execution context a schema runs with: the fast one where it is proven equal.
+
+    ``fast_path=False`` (``SANSHI_GRAPHQL_FAST_PATH=false``) asks for the standard one, to
+    measure what the fast path buys or to rule it out when chasing a wrong answer. A
+    graphql-core other than ``MIRRORED_GRAPHQL_CORE`` gets the standard one too, with one
+    warning per process naming both versions: the mirrored methods may no longer match.
+    """
+    global _fallback_logged
+    if not fast_path:
+        return StrawberryGraphQLCoreExecutionContext
+    if INSTALLED_GRAPHQL_CORE != MIRRORED_GRAPHQL_CORE:
+        if not _fallback_logged:
+            _fallback_logged = True
+            logger.warning(
+                "graphql-core %s is installed but the GraphQL fast path was verified against "
+                "%s: using the standard executor (correct, slower); re-check "
+                "services/api/execution.py against the new version to get the fast path back",
+                INSTALLED_GRAPHQL_CORE,
+                MIRRORED_GRAPHQL_CORE,
+            )
+        return StrawberryGraphQLCoreExecutionContext
+    return SanshiExecutionContext

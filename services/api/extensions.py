@@ -1,19 +1,15 @@
 """Schema extensions.
 
 Masking unexpected errors: clients get a bilingual message with the request id, the log gets
-the real exception with the same id (so support can find it from a screenshot). Recording
-reads for the response cache (``RecordReads``)."""
+the real exception with the same id (so support can find it from a screenshot). (Recording
+reads for the response cache is ``services.cache.extension.RecordReads``.)"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 from graphql.error import GraphQLError
-from strawberry.extensions import MaskErrors, SchemaExtension
-from strawberry.types.graphql import OperationType
-
-from tenants import readset
+from strawberry.extensions import MaskErrors
 
 logger = logging.getLogger("sanshi.graphql")
 
@@ -76,18 +72,3 @@ def log_errors(errors: list[GraphQLError], context: object) -> None:
         else:
             # The client's mistake (syntax, validation, limits): worth a line, not an alarm.
             logger.info("request_id=%s rejected document: %s", request_id, error.message)
-
-
-class RecordReads(SchemaExtension):
-    """Arm the request's read set (``tenants.readset``) for query operations only.
-
-    The response cache (services/api/response_cache.py) opens a read set around every
-    request it might keep; only a query's answer may be kept, so mutations and
-    subscriptions run unrecorded (and cost nothing extra).
-    """
-
-    def on_execute(self) -> Iterator[None]:
-        rs = readset.CURRENT.get()
-        if rs is not None and self.execution_context.operation_type is OperationType.QUERY:
-            rs.arm()
-        yield

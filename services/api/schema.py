@@ -20,9 +20,10 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from services.api.execution import SanshiExecutionContext
-from services.api.extensions import MaskUnexpectedErrors, RecordReads, log_errors
+from services.api.execution import execution_context_class
+from services.api.extensions import MaskUnexpectedErrors, log_errors
 from services.api.kit.errors import ERROR_TYPES
+from services.cache.extension import RecordReads
 from services.contexts import CONTEXTS
 from services.kernel.registration import FieldsOn, resolve
 from services.settings import Settings
@@ -108,9 +109,10 @@ def build_schema(settings: Settings | None = None) -> SanshiSchema:
         mutation=mutation,
         types=_listed_types(),
         extensions=extensions,
-        # graphql-core's executor with a fast path for plain leaf fields, proven equal to
-        # the standard one by tests/unit/test_graphql_fast_path.py (see its module docs).
-        execution_context_class=SanshiExecutionContext,
+        # graphql-core's executor with a fast path for fields over objects in memory,
+        # proven equal to the standard one by tests/unit/test_graphql_fast_path.py; the
+        # standard one under another graphql-core or SANSHI_GRAPHQL_FAST_PATH=false.
+        execution_context_class=execution_context_class(settings.graphql_fast_path),
     )
 
 

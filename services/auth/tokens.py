@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from pathlib import Path
 
 import jwt
 
+from services import localtime
 from services.auth.model import ROLE_SCOPE, Principal, Role, Scope, ScopeKind
 from services.errors import InvalidInput, TokenExpired, Unauthenticated
 from services.settings import Settings
@@ -94,7 +94,7 @@ def issue_token(
     """Mint a signed token for ``subject`` with ``roles`` in ``scope``."""
     role_set = frozenset(roles)
     check_roles_fit_scope(role_set, scope)
-    now = int(time.time())
+    now = int(localtime.now().timestamp())
     claims = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Literal
 
 import asyncpg
 
-from services import audit
+from services import audit, localtime
 from services.auth.model import Principal
 from services.communities.handlers import community_for
 from services.councils import model
@@ -716,7 +716,7 @@ async def cast_casting_vote(
                 {
                     AgendaItem.casting_vote: kind.value,
                     AgendaItem.casting_vote_by: member["id"],
-                    AgendaItem.casting_vote_at: datetime.now(UTC),
+                    AgendaItem.casting_vote_at: localtime.now(),
                     AgendaItem.casting_vote_note: note,
                 }
             )
@@ -845,7 +845,7 @@ async def decide(
                     {
                         AgendaItem.status: "decided",
                         AgendaItem.decided_kind: decision.kind.value,
-                        AgendaItem.decided_at: datetime.now(UTC),
+                        AgendaItem.decided_at: localtime.now(),
                     }
                 )
                 .where(AgendaItem.id == agenda_item_id)

@@ -16,6 +16,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from services import localtime
 from services.api.kit.errors import (
     ForbiddenErrorType,
     InvalidInputErrorType,
@@ -42,7 +43,6 @@ from services.routing.model import (
     TicketStatus,
 )
 from services.routing.rules import NoFallbackDepartment
-from tenants import readset
 
 TicketNotFoundErrorType = error_type(
     TicketNotFound, "TicketNotFoundError", "工单不存在或不可见 / No such ticket (or not visible)"
@@ -190,9 +190,9 @@ class TicketType:
     @classmethod
     def from_row(cls, r: dict[str, Any], now: datetime | None = None) -> TicketType:
         status = TicketStatus(r["status"])
-        readset.uses_clock("ticket overdue")  # "overdue" changes with the time alone
-        overdue = inbox.overdue_kind(
-            status, r["ack_due_at"], r["resolve_due_at"], now or datetime.now(inbox.LOCAL_TZ)
+        # "overdue" changes with the time alone: localtime.now() keeps it out of the cache.
+        overdue = localtime.overdue_kind(
+            status, r["ack_due_at"], r["resolve_due_at"], now or localtime.now()
         )
         rejected = [e for e in r["events"] if e["kind"] == EventKind.REJECTED.value]
         rerouted_to = rejected[-1]["data"].get("new_ticket_id") if rejected else None

@@ -13,25 +13,19 @@ import io
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from services import localtime
 from services.auth.model import Principal
 from services.communities.handlers import community_for
 from services.errors import InvalidInput
 from services.matters.model import Channel, MatterKind, MatterStatus, ResponsibleParty
 from services.matters.permissions import EXPORT_LEDGER
-from services.matters.queries import (
-    LOCAL_TIME_ZONE,
-    DateField,
-    MatterFilter,
-    filter_conditions,
-)
+from services.matters.queries import DateField, MatterFilter, filter_conditions
 from tenants.db import log_statement
 from tenants.tx import tenant_tx
 
 BOM = "\ufeff"
 BATCH = 500
-_LOCAL = ZoneInfo(LOCAL_TIME_ZONE)
 
 
 def _label(enum_type: Any) -> Callable[[Any], str]:
@@ -39,7 +33,7 @@ def _label(enum_type: Any) -> Callable[[Any], str]:
 
 
 def _local_time(v: datetime) -> str:
-    return v.astimezone(_LOCAL).strftime("%Y-%m-%d %H:%M")
+    return v.astimezone(localtime.TIME_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _text(v: Any) -> str:

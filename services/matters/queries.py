@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from services import localtime
 from services.auth.model import Principal, ScopeKind, can_read_community
 from services.auth.permissions import allowed
 from services.communities.handlers import access_community_by_slug
@@ -46,9 +47,6 @@ from tenants.tx import tenant_tx
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
-# Dates a user types ("registered on 3 March") are local dates; every community served is
-# in China (one time zone), so the ledger's date filter reads timestamps in it.
-LOCAL_TIME_ZONE = "Asia/Shanghai"
 MAX_SEARCH_LENGTH = 100
 
 
@@ -146,7 +144,8 @@ def filter_conditions(f: MatterFilter, args: list[Any]) -> list[str]:
     if f.date_field is DateField.OCCURRED:
         day = "occurred_on"
     else:
-        day = f"(registered_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date"
+        # Dates a user types ("registered on 3 March") are local dates.
+        day = f"(registered_at AT TIME ZONE '{localtime.TIME_ZONE_NAME}')::date"
     if f.date_from is not None:
         conds.append(f"{day} >= {arg(f.date_from)}")
     if f.date_to is not None:

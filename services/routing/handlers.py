@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from services import audit
+from services import audit, localtime
 from services.auth.model import ROLE_SCOPE, Principal, Role, Scope, ScopeKind, in_county
 from services.errors import (
     CommunityNotFound,
@@ -315,7 +315,7 @@ async def create_tickets(
     community (``apply_department_event``).
     """
     s = snapshot
-    now = now or datetime.now(UTC)
+    now = now or localtime.now()
     async with platform_tx() as tx:
         conn = tx.connection
         await conn.execute(

@@ -22,10 +22,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from services import localtime
 from services.auth.model import Principal, Role, ScopeKind
 from services.errors import FieldTooLong, Forbidden, InvalidInput, NotFound, SanshiError
 from services.matters.model import ReasonRequired
@@ -49,16 +49,12 @@ from services.routing.model import (
 from services.routing.rules import NoFallbackDepartment
 from services.routing.tables import Ticket
 from services.settings import Settings
-from tenants import readset
 from tenants.db import SanshiTransaction
 from tenants.slugs import is_valid_slug
 from tenants.tx import platform_tx
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
-# Every county served is in China: a due *date* ("by 31 December") ends at local midnight.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-LOCAL_TIME_ZONE = "Asia/Shanghai"
 # A commitment further out than this is almost certainly a typo (2205 for 2025).
 MAX_COMMITMENT_YEARS = 5
 
@@ -133,19 +129,9 @@ def check_text(field: str, value: str, limit: int, *, required: bool = False) ->
     return text
 
 
-def local_today(now: datetime) -> date:
-    """The local calendar day of instant ``now``."""
-    return now.astimezone(LOCAL_TZ).date()
-
-
-def deadline_of_day(day: date) -> datetime:
-    """The instant a due *date* runs out: the end of that local day (next local midnight)."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
-
-
 def check_due_on(due_on: date, now: datetime) -> None:
     """A commitment date is today or later, and not absurdly far out."""
-    today = local_today(now)
+    today = localtime.local_day(now)
     if due_on < today:
         raise InvalidInput(field_zh="承诺日期不能早于今天", field_en="the due date is in the past")
     if due_on > today + timedelta(days=366 * MAX_COMMITMENT_YEARS):
@@ -153,24 +139,6 @@ def check_due_on(due_on: date, now: datetime) -> None:
             field_zh=f"承诺日期不能超过 {MAX_COMMITMENT_YEARS} 年",
             field_en=f"the due date is more than {MAX_COMMITMENT_YEARS} years away",
         )
-
-
-def overdue_kind(
-    status: TicketStatus, ack_due_at: datetime, resolve_due_at: datetime, now: datetime
-) -> str | None:
-    """``'resolve'`` / ``'ack'`` if an open ticket is past that deadline at ``now``, else None.
-
-    Computed live (the periodic overdue job marks and reminds; the inbox must not lag it).
-    The resolve deadline wins: it is the graver one. Acknowledging is late only while the
-    ticket is still merely routed.
-    """
-    if status not in OPEN_STATUSES:
-        return None
-    if now > resolve_due_at:
-        return "resolve"
-    if status is TicketStatus.ROUTED and now > ack_due_at:
-        return "ack"
-    return None
 
 
 @dataclass(frozen=True)
@@ -213,13 +181,13 @@ def filter_conditions(f: InboxFilter, now: datetime, args: list[Any]) -> list[st
         conds.append(f"t.community_slug = ANY({arg(list(f.communities))}::text[])")
     if f.departments:
         conds.append(f"t.department_code = ANY({arg(list(f.departments))}::text[])")
-    day = f"(t.resolve_due_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date"
+    day = f"(t.resolve_due_at AT TIME ZONE '{localtime.TIME_ZONE_NAME}')::date"
     if f.due_from is not None:
         conds.append(f"{day} >= {arg(f.due_from)}")
     if f.due_to is not None:
         conds.append(f"{day} <= {arg(f.due_to)}")
     if f.overdue_only:
-        # The same rule as overdue_kind(), with the same `now`.
+        # The same rule as localtime.overdue_kind(), with the same `now`.
         at, open_ = arg(now), arg(sorted(s.value for s in OPEN_STATUSES))
         conds.append(
             f"(t.status = ANY({open_}::text[]) AND (t.resolve_due_at < {at} "
@@ -341,9 +309,9 @@ async def department_inbox(
         )
     filt.check()
     position = decode_cursor(after) if after else None
+    # The overdue flags and filter move with the time: the page is never cached.
+    now = localtime.now()
     async with platform_tx() as tx:
-        readset.uses_clock("inbox overdue")  # the overdue filter moves with the time
-        now = await tx.connection.fetchval("SELECT now()")
         args: list[Any] = []
         conds: list[str] = []
         if county is not None:
@@ -448,8 +416,8 @@ async def answer(
         ticket = await access_ticket_in_tx(tx, actor, ticket_id, for_update=True)
         _require_officer(actor, ticket)
         if due_on is not None:
-            check_due_on(due_on, await tx.connection.fetchval("SELECT now()"))
-            changes["resolve_due_at"] = deadline_of_day(due_on)
+            check_due_on(due_on, localtime.now())
+            changes["resolve_due_at"] = localtime.end_of_day(due_on)
             if ticket["overdue"] == "resolve":
                 changes["overdue"] = None
         await move_ticket_in_tx(
@@ -569,7 +537,7 @@ async def _create_rerouted_in_tx(
     The unique key (community, matter, sheet version, department) refuses a department
     that already held this matter (TicketAlreadyRouted) — no ping-pong.
     """
-    now = await tx.connection.fetchval("SELECT now()")
+    now = localtime.now()
     zero = timedelta(0)
     ack_due = now + max(old["ack_due_at"] - old["created_at"], zero)
     resolve_due = now + max(old["resolve_due_at"] - old["created_at"], zero)
@@ -685,7 +653,6 @@ __all__ = [
     "department_inbox",
     "get_ticket",
     "mark_done",
-    "overdue_kind",
     "provide_info",
     "reject",
     "report_progress",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services import audit
+from services import audit, localtime
 from services.auth.model import Principal, Role, ScopeKind, in_county
 from services.communities.handlers import access_community_by_slug, community_for
 from services.councils.permissions import MANAGE_COUNCIL
@@ -39,7 +39,6 @@ from services.routing.handlers import (
     record_ticket_event_in_tx,
 )
 from services.routing.model import OPEN_STATUSES, EventKind, TicketStatus
-from services.routing.overdue import end_of_day
 from services.settings import Settings
 from tenants.db import SanshiTransaction
 from tenants.tx import platform_tx
@@ -765,7 +764,7 @@ async def _apply_to_ticket(
             changes = {
                 "commitment": data.commitment,
                 "commitment_due_on": data.commitment_due_on,
-                "resolve_due_at": end_of_day(data.commitment_due_on),
+                "resolve_due_at": localtime.end_of_day(data.commitment_due_on),
                 # The new deadline replaces the one that was missed: the ticket is not
                 # late again unless the committed date passes (the scheduler re-checks).
                 "overdue": None,

@@ -64,6 +64,18 @@ OPEN_STATUSES: frozenset[TicketStatus] = frozenset(
 )
 
 
+class OverdueKind(enum.StrEnum):
+    """Which deadline a ticket has missed (超期; the values of ``tickets.overdue``)."""
+
+    ACK = "ack"
+    RESOLVE = "resolve"
+
+    @property
+    def reminder_kind(self) -> str:
+        """The ``reminders.kind`` value for this lapse."""
+        return f"{self.value}_overdue"
+
+
 class IllegalTicketTransition(SanshiError):
     """A department act that the ticket's status does not allow."""
 

@@ -16,62 +16,24 @@ process only, so the county's ticket table is not scanned by every worker.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from services import localtime
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.routing.handlers import TICKET_COLUMNS, record_ticket_event_in_tx
-from services.routing.model import OPEN_STATUSES, EventKind, TicketStatus
+from services.routing.model import EventKind, OverdueKind, TicketStatus
 from tenants.tx import platform_tx
 
-# Counties are in China; a due *date* ends at midnight there (the same zone as
-# services.matters.queries.LOCAL_TIME_ZONE, repeated to keep this module light).
-COUNTY_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 BATCH_SIZE = 200
-
-
-class OverdueKind(enum.StrEnum):
-    """Which deadline a ticket has missed (the values of ``tickets.overdue``)."""
-
-    ACK = "ack"
-    RESOLVE = "resolve"
-
-    @property
-    def reminder_kind(self) -> str:
-        """The ``reminders.kind`` value for this lapse."""
-        return f"{self.value}_overdue"
-
-
-def end_of_day(day: date) -> datetime:
-    """The instant ``day`` ends in county time (the next midnight), as an aware datetime."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=COUNTY_TIME_ZONE)
 
 
 def resolve_deadline(ticket: Mapping[str, Any]) -> datetime:
     """The resolve deadline in force: the end of the commitment date if there is one."""
     due_on = ticket.get("commitment_due_on")
-    return end_of_day(due_on) if due_on is not None else ticket["resolve_due_at"]
-
-
-def overdue_kind(ticket: Mapping[str, Any], now: datetime) -> OverdueKind | None:
-    """Which deadline an open ticket has missed at ``now`` (pure; None if none).
-
-    Resolve outranks acknowledge: a ticket still unacknowledged after its resolve deadline
-    is late for resolving, the graver lapse. Closed tickets (done, rejected, cancelled)
-    are never overdue. Only a ticket still ``routed`` can be late for acknowledging.
-    """
-    status = TicketStatus(ticket["status"])
-    if status not in OPEN_STATUSES:
-        return None
-    if now > resolve_deadline(ticket):
-        return OverdueKind.RESOLVE
-    if status is TicketStatus.ROUTED and now > ticket["ack_due_at"]:
-        return OverdueKind.ACK
-    return None
+    return localtime.end_of_day(due_on) if due_on is not None else ticket["resolve_due_at"]
 
 
 def kind_to_mark(ticket: Mapping[str, Any], now: datetime) -> OverdueKind | None:
@@ -79,9 +41,12 @@ def kind_to_mark(ticket: Mapping[str, Any], now: datetime) -> OverdueKind | None
 
     A ticket flagged 'resolve' is never downgraded to 'ack'. Clearing a flag is the
     business of the act that cures it (an answer with a new date, for instance), not of
-    this job, so a ticket's history of lateness is not rewritten by a timer.
+    this job, so a ticket's history of lateness is not rewritten by a timer. The lapse
+    itself is ``localtime.overdue_kind`` against the resolve deadline in force.
     """
-    kind = overdue_kind(ticket, now)
+    kind = localtime.overdue_kind(
+        TicketStatus(ticket["status"]), ticket["ack_due_at"], resolve_deadline(ticket), now
+    )
     current = ticket.get("overdue")
     if kind is None or kind.value == current:
         return None
@@ -110,7 +75,7 @@ class OverdueRun:
 
 
 def _note(kind: OverdueKind, due: datetime) -> str:
-    local = due.astimezone(COUNTY_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
+    local = due.astimezone(localtime.TIME_ZONE).strftime("%Y-%m-%d %H:%M")
     if kind is OverdueKind.ACK:
         return f"超过签收期限（{local}）仍未签收 / Not acknowledged by the deadline ({local})"
     return f"超过办结期限（{local}）仍未办结 / Not resolved by the deadline ({local})"
@@ -124,7 +89,7 @@ WHERE status NOT IN ('done', 'rejected', 'cancelled')
   AND id > $2
   AND (
     (status = 'routed' AND ack_due_at < $1 AND overdue IS NULL)
-    OR (coalesce((commitment_due_on + 1)::timestamp AT TIME ZONE 'Asia/Shanghai',
+    OR (coalesce((commitment_due_on + 1)::timestamp AT TIME ZONE '{localtime.TIME_ZONE_NAME}',
                  resolve_due_at) < $1
         AND overdue IS DISTINCT FROM 'resolve')
   )
@@ -139,7 +104,7 @@ async def mark_overdue(now: datetime | None = None, *, batch_size: int = BATCH_S
 
     Returns the ids marked in this run (a second run at the same ``now`` marks none).
     """
-    now = now or datetime.now(COUNTY_TIME_ZONE)
+    now = now or localtime.now()
     run = OverdueRun()
     last_id = 0
     while True:

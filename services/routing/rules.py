@@ -13,20 +13,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.errors import SanshiError
+from services.localtime import TIME_ZONE, last_second_of
 
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
 # The county default when no policy row exists at all: acknowledge (签收) within 2
 # working days, resolve (办结) within 15.
 DEFAULT_ACK_WORKING_DAYS = 2
 DEFAULT_RESOLVE_WORKING_DAYS = 15
 ANY_CATEGORY = "*"
-# A deadline is the end of its last day, local time: "within 2 working days" of a Monday
-# morning means by Wednesday evening, however late on Monday the matter arrived.
-END_OF_DAY = time(23, 59, 59)
 
 
 @dataclass(frozen=True)
@@ -190,15 +187,10 @@ def add_working_days(day: date, working_days: int, calendar: WorkCalendar = PLAI
     return current
 
 
-def end_of_day(day: date, tz: ZoneInfo = CHINA_TZ) -> datetime:
-    """The last second of ``day`` in ``tz`` (an aware datetime)."""
-    return datetime.combine(day, END_OF_DAY, tzinfo=tz)
-
-
 def due_at(
     start: datetime,
     working_days: int,
-    tz: ZoneInfo = CHINA_TZ,
+    tz: ZoneInfo = TIME_ZONE,
     calendar: WorkCalendar = PLAIN_WEEK,
 ) -> datetime:
     """End of the ``working_days``-th working day after ``start``'s local date in ``tz``.
@@ -210,7 +202,7 @@ def due_at(
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     local_day = start.astimezone(tz).date()
-    return end_of_day(add_working_days(local_day, working_days, calendar), tz)
+    return last_second_of(add_working_days(local_day, working_days, calendar), tz)
 
 
 @dataclass(frozen=True)
@@ -248,7 +240,7 @@ def deadlines_for(
     commitment_due_on: date | None = None,
     *,
     start: datetime,
-    tz: ZoneInfo = CHINA_TZ,
+    tz: ZoneInfo = TIME_ZONE,
     calendar: WorkCalendar = PLAIN_WEEK,
 ) -> Deadlines:
     """Acknowledge and resolve deadlines for a ticket routed at ``start``.
@@ -263,7 +255,7 @@ def deadlines_for(
     known = policy.category if (policy.category in own) else None
     ack = due_at(start, policy.ack_working_days, tz, calendar)
     if commitment_due_on is not None:
-        return Deadlines(ack, end_of_day(commitment_due_on, tz), known, by_commitment=True)
+        return Deadlines(ack, last_second_of(commitment_due_on, tz), known, by_commitment=True)
     return Deadlines(ack, due_at(start, policy.resolve_working_days, tz, calendar), known)
 
 

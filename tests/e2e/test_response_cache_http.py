@@ -1,4 +1,4 @@
-"""The GraphQL response cache over HTTP (services/api/response_cache.py), real server process.
+"""The GraphQL response cache over HTTP (services/cache/), real server process.
 
 Writes are made from THIS process (another process than the server, as a worker or a
 second replica would be): the server must notice them through the data versions alone.

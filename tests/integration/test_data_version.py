@@ -1,4 +1,4 @@
-"""Data versions (tenants/readset.py, platform migration 0004): what the response cache trusts.
+"""Data versions (services/cache/, platform migration 0004): what the response cache trusts.
 
 A schema's token must change with every committed change of its data and with nothing
 else, every table must be covered (tables added later too), the triggers must not add a
@@ -13,11 +13,13 @@ import secrets
 import asyncpg
 import pytest
 
+from services.cache import readset
+from services.cache.readset import ReadSet
+from services.cache.tokens import current_tokens
 from services.errors import CommunityNotFound
-from tenants import db, readset
+from tenants import db
 from tenants.migrate import Migration, latest, load
 from tenants.provisioning import create_community, ensure_county
-from tenants.readset import ReadSet, current_tokens
 from tenants.tx import platform_tx, tenant_tx
 
 COUNTY = "dvcounty"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from services import localtime
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import CommunityExists, Forbidden, InvalidInput, TextTooLong
 from services.matters.model import ReasonRequired
@@ -337,7 +338,7 @@ async def test_every_act_moves_the_ticket_records_an_event_and_queues_it(world, 
     assert final["events"][1]["note"] == "站台具体位置？"  # stripped
     assert final["row"]["commitment"] == "12月31日前调整站台"
     assert final["row"]["commitment_due_on"] == due
-    assert final["row"]["resolve_due_at"] == inbox.deadline_of_day(due)
+    assert final["row"]["resolve_due_at"] == localtime.end_of_day(due)
     assert final["events"][3]["data"] == {"due_on": due.isoformat()}
 
 
@@ -401,14 +402,14 @@ async def test_answer_date_overrides_the_deadline_and_clears_the_overdue_mark(wo
     due = date.today() + timedelta(days=10)
     view = await inbox.answer(me, t["id"], "十天内修好", settings, due_on=due)
     assert view["overdue"] is None
-    assert inbox.overdue_kind(
+    assert localtime.overdue_kind(
         TicketStatus(view["status"]), view["ack_due_at"], view["resolve_due_at"],
         datetime.now().astimezone(),
     ) is None  # fmt: skip
     # Answering again (revising the commitment) is allowed; no date keeps the deadline.
     again = await inbox.answer(me, t["id"], "改为先临时加固", settings)
     assert again["commitment"] == "改为先临时加固" and again["commitment_due_on"] is None
-    assert again["resolve_due_at"] == inbox.deadline_of_day(due)
+    assert again["resolve_due_at"] == localtime.end_of_day(due)
 
 
 # -- rejection and re-routing -------------------------------------------------------------

@@ -15,8 +15,8 @@ from services.api.kit.request import SanshiContext
 from services.api.schema import build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import CommunityNotFound, Forbidden, InvalidInput, TextTooLong
+from services.localtime import TIME_ZONE, end_of_day
 from services.routing import meetings as m
-from services.routing.overdue import COUNTY_TIME_ZONE, end_of_day
 from services.settings import Settings
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
@@ -25,7 +25,7 @@ from tenants.tx import platform_tx
 # slices' tests of the shared test county (which count departments, audit rows, tickets).
 COUNTY = "meetcounty"
 EAST, WEST = "mt_east", "mt_west"
-TODAY = datetime.now(COUNTY_TIME_ZONE).date()
+TODAY = datetime.now(TIME_ZONE).date()
 YEAR_END = date(TODAY.year, 12, 31)
 
 
@@ -61,7 +61,7 @@ async def add_department(code: str, name_zh: str, name_en: str, *, active: bool 
 
 async def add_ticket(slug: str, department: str, title: str, status: str = "routed") -> int:
     """A routed ticket inserted directly (as routing would leave it), returning its id."""
-    now = datetime.now(COUNTY_TIME_ZONE)
+    now = datetime.now(TIME_ZONE)
     async with platform_tx() as tx:
         return await tx.connection.fetchval(
             "INSERT INTO platform.tickets (county_code, department_code, community_slug, "

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from services.routing.overdue import COUNTY_TIME_ZONE, mark_overdue
+from services.localtime import TIME_ZONE
+from services.routing.overdue import mark_overdue
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
 
@@ -30,7 +31,7 @@ async def add_ticket(
     status: str, ack: timedelta, resolve: timedelta, due_on: date | None = None
 ) -> int:
     """A ticket of the module's community whose deadlines are ``ack`` / ``resolve`` from now."""
-    now = datetime.now(COUNTY_TIME_ZONE)
+    now = datetime.now(TIME_ZONE)
     async with platform_tx() as tx:
         return await tx.connection.fetchval(
             "INSERT INTO platform.tickets (county_code, department_code, community_slug, "
@@ -72,7 +73,7 @@ async def community(dbs) -> str:
 
 @pytest.fixture
 async def tickets(community) -> dict[str, int]:
-    today = datetime.now(COUNTY_TIME_ZONE).date()
+    today = datetime.now(TIME_ZONE).date()
     return {
         "ack": await add_ticket("routed", -H, 10 * D),
         "resolve": await add_ticket("acknowledged", -5 * D, -H),

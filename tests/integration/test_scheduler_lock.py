@@ -17,7 +17,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.routing.overdue import COUNTY_TIME_ZONE, mark_overdue
+from services.localtime import TIME_ZONE
+from services.routing.overdue import mark_overdue
 from services.settings import Settings
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
@@ -40,7 +41,7 @@ async def community(dbs) -> str:
 
 async def add_overdue_ticket() -> int:
     """A ticket of the module's community already late for acknowledging."""
-    now = datetime.now(COUNTY_TIME_ZONE)
+    now = datetime.now(TIME_ZONE)
     async with platform_tx() as tx:
         return await tx.connection.fetchval(
             "INSERT INTO platform.tickets (county_code, department_code, community_slug, "

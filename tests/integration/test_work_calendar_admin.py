@@ -13,6 +13,7 @@ import pytest
 
 from services.auth.model import Role
 from services.errors import CountyNotFound, Forbidden, InvalidInput, TextTooLong
+from services.localtime import TIME_ZONE
 from services.routing import handlers
 from services.routing.defaults import install_county_defaults
 from services.routing.handlers import (
@@ -21,7 +22,7 @@ from services.routing.handlers import (
     TooManyCalendarDays,
     WorkdayNotOnWeekend,
 )
-from services.routing.rules import CHINA_TZ, DayKind
+from services.routing.rules import DayKind
 from tenants.provisioning import ensure_county
 from tenants.tx import platform_tx
 from tests.integration.test_routing_flow import (  # the routing tests' own set-up helpers
@@ -362,7 +363,7 @@ async def county(communities):
 
 
 def end_of(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=CHINA_TZ)
+    return datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=TIME_ZONE)
 
 
 async def routed_now(settings, now: datetime) -> dict[str, Any]:

@@ -15,21 +15,90 @@ same with the real schema and data.
 from __future__ import annotations
 
 import enum
+import logging
 from datetime import date
 from typing import Any
 
-import graphql
 import pytest
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from services.api.execution import MIRRORED_GRAPHQL_CORE, SanshiExecutionContext
+from services.api import execution
+from services.api.execution import (
+    MIRRORED_GRAPHQL_CORE,
+    SanshiExecutionContext,
+    execution_context_class,
+)
+from services.api.schema import build_schema
+from services.settings import Settings
 
 
-def test_the_mirrored_graphql_core_is_the_installed_one() -> None:
-    """execution.py mirrors graphql-core's Executor methods: re-check them on an upgrade."""
-    assert graphql.version == MIRRORED_GRAPHQL_CORE
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a process that has not announced the fallback yet."""
+    monkeypatch.setattr(execution, "_fallback_logged", False)
+
+
+def _fallback_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name == "sanshi.graphql" and r.levelno == logging.WARNING and "fast path" in r.message
+    ]
+
+
+def test_the_verified_graphql_core_gets_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_process: None
+) -> None:
+    """With the graphql-core execution.py mirrors, the schema runs the fast path, quietly."""
+    monkeypatch.setattr(execution, "INSTALLED_GRAPHQL_CORE", MIRRORED_GRAPHQL_CORE)
+    with caplog.at_level(logging.WARNING, logger="sanshi.graphql"):
+        assert build_schema(Settings()).execution_context_class is SanshiExecutionContext
+        assert execution_context_class() is SanshiExecutionContext
+    assert _fallback_warnings(caplog) == []
+
+
+async def test_another_graphql_core_gets_the_standard_executor_and_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_process: None
+) -> None:
+    """Any other graphql-core: the standard context, one warning per process naming both
+    versions however many schemas are built, and the same answers."""
+    monkeypatch.setattr(execution, "INSTALLED_GRAPHQL_CORE", "3.3.99")
+    with caplog.at_level(logging.WARNING, logger="sanshi.graphql"):
+        schemas = [build_schema(Settings()) for _ in range(3)]
+        chosen = execution_context_class()
+    assert chosen is StrawberryGraphQLCoreExecutionContext
+    assert all(s.execution_context_class is StrawberryGraphQLCoreExecutionContext for s in schemas)
+    warnings = _fallback_warnings(caplog)
+    assert len(warnings) == 1
+    assert "3.3.99" in warnings[0].message and MIRRORED_GRAPHQL_CORE in warnings[0].message
+    for document in DOCUMENTS:
+        fallback = await strawberry.Schema(query=Query, execution_context_class=chosen).execute(
+            document, variable_values={"x": True}
+        )
+        fast = await _schema(True).execute(document, variable_values={"x": True})
+        assert fallback.data == fast.data
+        assert [e.formatted for e in fallback.errors or []] == [
+            e.formatted for e in fast.errors or []
+        ]
+    real = await schemas[0].execute("{ __typename }")
+    assert real.data == {"__typename": "Query"} and not real.errors
+
+
+def test_the_fast_path_can_be_turned_off(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_process: None
+) -> None:
+    """SANSHI_GRAPHQL_FAST_PATH=false (for measuring it) gives the standard context, and
+    says nothing: nothing is wrong."""
+    monkeypatch.setattr(execution, "INSTALLED_GRAPHQL_CORE", MIRRORED_GRAPHQL_CORE)
+    off = Settings.from_env({"SANSHI_GRAPHQL_FAST_PATH": "false"})
+    assert off.graphql_fast_path is False
+    assert Settings.from_env({}).graphql_fast_path is True
+    with caplog.at_level(logging.WARNING, logger="sanshi.graphql"):
+        schema = build_schema(off)
+    assert schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
+    assert _fallback_warnings(caplog) == []
 
 
 @strawberry.enum
@@ -341,7 +410,6 @@ def test_fast_enum_output_answers_as_strawberry_does():
     from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
     from services.api.execution import FastEnumOutput
-    from services.api.schema import build_schema
 
     enums = [
         t for t in build_schema()._schema.type_map.values() if isinstance(t, CustomGraphQLEnumType)

@@ -1,4 +1,8 @@
-"""Pure rules of the department inbox: deadlines, overdue, text, filters, cursors, scope."""
+"""Pure rules of the department inbox: due dates, text, filters, cursors, scope.
+
+Local days, the end of a due date and the overdue rule are services.localtime's
+(test_localtime.py).
+"""
 
 from __future__ import annotations
 
@@ -16,17 +20,6 @@ NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 HOUR = timedelta(hours=1)
 
 
-def test_a_due_date_runs_out_at_local_midnight():
-    """ "By 31 December" ends at 1 January 00:00 Shanghai time (16:00 UTC the day before)."""
-    deadline = inbox.deadline_of_day(date(2025, 12, 31))
-    assert deadline.astimezone(UTC) == datetime(2025, 12, 31, 16, 0, tzinfo=UTC)
-
-
-def test_local_today_uses_the_county_time_zone():
-    """At 20:00 UTC it is already the next day in Shanghai."""
-    assert inbox.local_today(datetime(2025, 6, 1, 20, 0, tzinfo=UTC)) == date(2025, 6, 2)
-
-
 def test_commitment_dates_must_be_today_or_later_and_plausible():
     """Yesterday and a century out are refused; today and next year are fine."""
     inbox.check_due_on(date(2025, 6, 2), NOW)
@@ -34,23 +27,10 @@ def test_commitment_dates_must_be_today_or_later_and_plausible():
     for bad in (date(2025, 6, 1), date(2125, 1, 1)):
         with pytest.raises(InvalidInput):
             inbox.check_due_on(bad, NOW)
-
-
-@pytest.mark.parametrize(
-    ("status", "ack", "resolve", "expected"),
-    [
-        (TicketStatus.ROUTED, NOW + HOUR, NOW + HOUR, None),
-        (TicketStatus.ROUTED, NOW - HOUR, NOW + HOUR, "ack"),
-        (TicketStatus.ROUTED, NOW - HOUR, NOW - HOUR, "resolve"),
-        (TicketStatus.ACKNOWLEDGED, NOW - HOUR, NOW + HOUR, None),
-        (TicketStatus.IN_PROGRESS, NOW - HOUR, NOW - HOUR, "resolve"),
-        (TicketStatus.DONE, NOW - HOUR, NOW - HOUR, None),
-        (TicketStatus.REJECTED, NOW - HOUR, NOW - HOUR, None),
-    ],
-)
-def test_overdue_rule(status, ack, resolve, expected):
-    """Open tickets past the resolve deadline, or unacknowledged past the ack one."""
-    assert inbox.overdue_kind(status, ack, resolve, NOW) == expected
+    # "today" is the Shanghai date: at 20:00 UTC on 1 June it is already 2 June there.
+    inbox.check_due_on(date(2025, 6, 2), datetime(2025, 6, 1, 20, 0, tzinfo=UTC))
+    with pytest.raises(InvalidInput):
+        inbox.check_due_on(date(2025, 6, 1), datetime(2025, 6, 1, 20, 0, tzinfo=UTC))
 
 
 def test_text_is_stripped_limited_and_may_be_required():

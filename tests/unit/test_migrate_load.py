@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.migrate import _COVER_NEW_TABLES, Migration, _script, latest, load
+from services.cache.triggers import COVER_NEW_TABLES
+from tenants.migrate import Migration, _script, latest, load
 
 
 def test_project_migrations_are_numbered_without_gaps():
@@ -42,5 +43,5 @@ def test_script_applies_only_newer_migrations_and_survives_trailing_comments():
     parts = script.split("\n;\n")
     assert parts[0] == "SELECT 2 -- no newline"
     assert parts[1].startswith("INSERT INTO schema_migrations")
-    assert parts[2] == _COVER_NEW_TABLES
+    assert parts[2] == COVER_NEW_TABLES
     assert _script(migrations, 2) == ("", 2)

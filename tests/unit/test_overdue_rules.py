@@ -1,4 +1,7 @@
-"""Deadlines: the pure overdue decision, commitment dates, and the scheduler's interval."""
+"""Deadlines: what the overdue job marks, commitment dates, and the scheduler's interval.
+
+The overdue rule itself (services.localtime.overdue_kind) is tested in test_localtime.py.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.routing.overdue import (
-    COUNTY_TIME_ZONE,
-    OverdueKind,
-    end_of_day,
-    kind_to_mark,
-    overdue_kind,
-    resolve_deadline,
-)
+from services.localtime import TIME_ZONE, end_of_day
+from services.routing.model import OverdueKind
+from services.routing.overdue import kind_to_mark, resolve_deadline
 from services.settings import SettingsError
 from workers.scheduler import DEFAULT_INTERVAL_S, interval_from_env
 
@@ -31,35 +29,27 @@ def ticket(status="routed", ack=1, resolve=10, overdue=None, due_on=None):
     }
 
 
-def test_not_overdue_before_deadlines():
-    """Nothing is late while both deadlines are ahead."""
-    assert overdue_kind(ticket(), NOW) is None
-
-
-def test_ack_overdue_only_while_routed():
-    """Past the acknowledge deadline: late if still routed, not once acknowledged."""
-    assert overdue_kind(ticket(ack=-1), NOW) is OverdueKind.ACK
-    assert overdue_kind(ticket("acknowledged", ack=-1), NOW) is None
-    assert overdue_kind(ticket("info_requested", ack=-1), NOW) is None
-
-
-def test_resolve_outranks_ack_and_closed_is_never_late():
-    """Past the resolve deadline any open ticket is resolve-late; closed ones never are."""
-    assert overdue_kind(ticket(ack=-5, resolve=-1), NOW) is OverdueKind.RESOLVE
-    assert overdue_kind(ticket("answered", resolve=-1), NOW) is OverdueKind.RESOLVE
+def test_the_job_marks_what_the_rule_finds_on_a_ticket_row():
+    """Unflagged rows: the lapse of the rule, read off the row (status as stored text)."""
+    assert kind_to_mark(ticket(), NOW) is None
+    assert kind_to_mark(ticket(ack=-1), NOW) is OverdueKind.ACK
+    assert kind_to_mark(ticket("acknowledged", ack=-1), NOW) is None
+    assert kind_to_mark(ticket("info_requested", ack=-1), NOW) is None
+    assert kind_to_mark(ticket(ack=-5, resolve=-1), NOW) is OverdueKind.RESOLVE
+    assert kind_to_mark(ticket("answered", resolve=-1), NOW) is OverdueKind.RESOLVE
     for closed in ("done", "rejected", "cancelled"):
-        assert overdue_kind(ticket(closed, ack=-5, resolve=-1), NOW) is None
+        assert kind_to_mark(ticket(closed, ack=-5, resolve=-1), NOW) is None
 
 
 def test_commitment_date_overrides_resolve_deadline():
     """A commitment date ends at local midnight; before that the ticket is not late."""
     due = date(2025, 12, 31)
-    assert end_of_day(due) == datetime(2026, 1, 1, tzinfo=COUNTY_TIME_ZONE)
+    assert end_of_day(due) == datetime(2026, 1, 1, tzinfo=TIME_ZONE)
     t = ticket("answered", resolve=-1, due_on=due)
     assert resolve_deadline(t) == end_of_day(due)
-    assert overdue_kind(t, NOW) is None
-    assert overdue_kind(t, datetime(2025, 12, 31, 15, 59, tzinfo=UTC)) is None  # 23:59 local
-    assert overdue_kind(t, datetime(2025, 12, 31, 16, 0, 1, tzinfo=UTC)) is OverdueKind.RESOLVE
+    assert kind_to_mark(t, NOW) is None
+    assert kind_to_mark(t, datetime(2025, 12, 31, 15, 59, tzinfo=UTC)) is None  # 23:59 local
+    assert kind_to_mark(t, datetime(2025, 12, 31, 16, 0, 1, tzinfo=UTC)) is OverdueKind.RESOLVE
 
 
 def test_kind_to_mark_is_idempotent_and_never_downgrades():

@@ -10,10 +10,10 @@ import asyncio
 
 import pytest
 
-from services.api import response_cache
-from services.api.response_cache import ResponseCache, principal_key, request_key
 from services.auth.model import Principal, Role, Scope, ScopeKind
-from tenants.readset import ReadSet
+from services.cache import store
+from services.cache.readset import ReadSet
+from services.cache.store import ResponseCache, principal_key, request_key
 
 CADRE = Principal("u1", frozenset({Role.COMMUNITY_CADRE}), Scope(ScopeKind.COMMUNITY, "alpha"))
 OFFICER_A = Principal(
@@ -32,7 +32,7 @@ def tokens(monkeypatch):
     async def current_tokens(deps):
         return [now.get(schema) for _, schema in deps]
 
-    monkeypatch.setattr(response_cache, "current_tokens", current_tokens)
+    monkeypatch.setattr(store, "current_tokens", current_tokens)
     return now
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.localtime import TIME_ZONE
 from services.matters.model import DEFAULT_CATEGORIES
 from services.routing.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULES, FALLBACK_CODE
 from services.routing.rules import (
-    CHINA_TZ,
     AckAfterResolve,
     DeadlineOutOfRange,
     DeadlinePolicy,
@@ -173,9 +173,9 @@ def test_add_negative_working_days_is_refused():
 
 def test_due_at_is_end_of_day_in_shanghai():
     """Friday evening + 2 working days = Tuesday 23:59:59 Beijing time."""
-    start = datetime(2026, 3, 6, 20, 30, tzinfo=CHINA_TZ)
+    start = datetime(2026, 3, 6, 20, 30, tzinfo=TIME_ZONE)
     due = due_at(start, 2)
-    assert due == datetime(2026, 3, 10, 23, 59, 59, tzinfo=CHINA_TZ)
+    assert due == datetime(2026, 3, 10, 23, 59, 59, tzinfo=TIME_ZONE)
 
 
 def test_due_at_uses_the_local_date_not_utc():
@@ -190,7 +190,7 @@ def test_due_at_refuses_naive_datetimes():
         due_at(datetime(2026, 3, 2, 9, 0), 2)
 
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA_TZ)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=TIME_ZONE)
 
 
 def test_deadlines_default_when_no_policy():
@@ -219,7 +219,7 @@ def test_deadlines_category_policy_beats_default():
 def test_commitment_date_overrides_resolve_deadline():
     """A commitment ("done by year end") replaces the resolve deadline, not the ack one."""
     d = deadlines_for("transport", [], date(2026, 12, 31), start=START)
-    assert d.resolve_due_at == datetime(2026, 12, 31, 23, 59, 59, tzinfo=CHINA_TZ)
+    assert d.resolve_due_at == datetime(2026, 12, 31, 23, 59, 59, tzinfo=TIME_ZONE)
     assert d.ack_due_at.date() == date(2026, 3, 4) and d.by_commitment
 
 

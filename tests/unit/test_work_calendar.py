@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from services.localtime import TIME_ZONE
 from services.routing.rules import (
-    CHINA_TZ,
     PLAIN_WEEK,
     DayKind,
     DeadlinePolicy,
@@ -72,14 +72,14 @@ def test_working_days_skip_holidays_and_count_make_up_days(start, n, plain, with
 def test_a_ticket_routed_before_the_break_is_due_after_it():
     """Routed Wednesday 30 Sep at 16:00 Beijing time; 1 working day to acknowledge, 5 to
     resolve: acknowledge by Tuesday 6 Oct, resolve by Sunday 11 Oct (a make-up day)."""
-    start = datetime(2026, 9, 30, 16, 0, tzinfo=CHINA_TZ)
+    start = datetime(2026, 9, 30, 16, 0, tzinfo=TIME_ZONE)
     policy = [DeadlinePolicy("*", 1, 5)]
     plain = deadlines_for("bus_stop", policy, start=start)
     held = deadlines_for("bus_stop", policy, start=start, calendar=CALENDAR)
     assert plain.ack_due_at.date() == date(2026, 10, 1)
     assert held.ack_due_at.date() == date(2026, 10, 6)
     assert held.resolve_due_at.date() == date(2026, 10, 11)
-    assert held.resolve_due_at == due_at(start, 5, CHINA_TZ, CALENDAR)
+    assert held.resolve_due_at == due_at(start, 5, TIME_ZONE, CALENDAR)
     # a commitment date (承诺办结日期) still overrides the resolve deadline, calendar or not
     promised = deadlines_for("bus_stop", policy, date(2026, 12, 31), start=start, calendar=CALENDAR)
     assert promised.resolve_due_at.date() == date(2026, 12, 31) and promised.by_commitment

@@ -1,24 +1,4 @@
-"""The GraphQL response cache: a query's answer is served again while nothing it read changed.
-
-Reads outnumber writes many times over in a community (the ledger, a matter, the council
-screen are opened all day; a request is registered or a vote cast a few times an hour),
-and a ledger page of 50 costs ~5-6 ms of CPU to build. So a query's encoded answer is kept
-(per process, LRU, bounded in bytes) under a key of
-
-- who asks: subject, roles and scope of the verified token (never shared between users:
-  masking and "a resident sees only their household" depend on who asks), or anonymous;
-- what is asked: the document text, the operation name and the variables (canonical JSON);
-
-with the data tokens of every schema the query read (``tenants.readset``). It is served
-again only after one statement finds every one of those tokens unchanged — a commit in any
-of those schemas, from any process or worker, changes its token in the same transaction.
-So an answer is never older than the data: there is no time-to-live to tune and nothing to
-invalidate by hand. Not cached: mutations, subscriptions, answers with errors, answers
-that depend on the clock (``tenants.readset.uses_clock``), answers that read nothing,
-requests that are not plain JSON POSTs. ``SANSHI_RESPONSE_CACHE_MB=0`` turns it off.
-
-docs/response-cache.md has the argument for correctness and the figures.
-"""
+"""The per-process store of encoded answers: LRU bounded in bytes, keys, one build per key."""
 
 from __future__ import annotations
 
@@ -33,7 +13,8 @@ from typing import Any
 import msgspec
 
 from services.auth.model import Principal
-from tenants.readset import Dependency, ReadSet, current_tokens
+from services.cache.readset import Dependency, ReadSet
+from services.cache.tokens import current_tokens
 
 logger = logging.getLogger("sanshi.cache")
 
@@ -98,7 +79,19 @@ def request_key(principal: Principal | None, body: bytes) -> Key | None:
 
 
 class ResponseCache:
-    """An LRU of encoded answers bounded by ``max_bytes``; one per app (per process)."""
+    """An LRU of encoded answers bounded by ``max_bytes``; one per app (per process).
+
+    A query's encoded answer is kept under a key of who asks (subject, roles and scope of
+    the verified token: masking and "a resident sees only their household" depend on it,
+    so answers are never shared between callers) and what is asked (document, operation
+    name, canonical variables), with the data tokens of every schema it read. It is served
+    again only after one statement finds every one of those tokens unchanged — a commit
+    in any of those schemas, from any process or worker, changes its token — so there is
+    no time-to-live to tune and nothing to invalidate by hand. Not kept: mutations,
+    subscriptions, answers with errors, answers that read the clock
+    (``services.localtime.now``), answers that read nothing, requests that are not plain
+    JSON POSTs. ``SANSHI_RESPONSE_CACHE_MB=0`` turns it off (no instance at all).
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
