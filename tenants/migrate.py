@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 
 from services.errors import CommunityNotFound, MigrationInProgress
+from services.settings import Settings
 from tenants import db
 from tenants.slugs import PLATFORM_SCHEMA, schema_for, validate_slug
 from tenants.tx import schema_tx
@@ -267,7 +268,7 @@ async def _acquire_runner_lock(conn: asyncpg.Connection, wait: bool, timeout_s: 
 
 async def migrate_all(
     *,
-    workers: int = 2,
+    workers: int = Settings.migrate_workers,
     migrations: list[Migration] | None = None,
     slugs: list[str] | None = None,
     wait: bool = False,
