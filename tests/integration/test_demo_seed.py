@@ -16,8 +16,6 @@ from services.settings import Settings
 from tenants.provisioning import CommunityInfo, list_communities
 from tenants.tx import platform_tx, tenant_tx
 
-pytestmark = pytest.mark.integration
-
 
 def _database_url(admin_url: str, name: str) -> str:
     """The same server, database ``name`` (keeps a ``?host=`` socket query)."""

@@ -12,8 +12,6 @@ from services.settings import Settings
 from tenants.provisioning import create_community
 from tenants.tx import platform_tx, tenant_tx
 
-pytestmark = pytest.mark.integration
-
 HOUSEHOLDS, REQUESTS = 60, 40
 TODAY = date(2025, 6, 15)
 STATUSES = {
