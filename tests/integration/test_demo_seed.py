@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from services import demo
 from services.grids.handlers import list_grids
 from services.runtime.bootstrap import platform_ready
+from services.runtime.demo import county as demo
 from services.settings import Settings
 from tenants.provisioning import CommunityInfo, list_communities
 from tenants.tx import platform_tx, tenant_tx

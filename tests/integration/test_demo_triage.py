@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.demo_triage import DemoPeople, seed_realistic
+from services.runtime.demo.triage import DemoPeople, seed_realistic
 from services.settings import Settings
 from tenants.provisioning import create_community
 from tenants.tx import platform_tx, tenant_tx
