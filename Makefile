@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | cksum | cut -
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format typecheck sdl bench clean
+.PHONY: help run test test-unit lint format typecheck sdl bench clean
 
 help: ## List the documented commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ run: $(STAMP) ## Run API + worker (embedded PostgreSQL/Redis unless DATABASE_URL
 
 test: $(TEST_STAMP) ## Run the whole suite: unit, integration, e2e
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: $(TEST_STAMP) ## Run only tests/unit: no PostgreSQL or Redis needed
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP) ## ruff check + format check
 	$(BIN)/ruff check services tenants workers tests bench

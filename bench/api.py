@@ -10,7 +10,7 @@
 What it does:
 1. creates a database of its own on DATABASE_URL (dropped at the end), migrates it,
    provisions one community and seeds it realistically: with
-   ``services.demo_triage.seed_realistic`` when that module exists, otherwise with the
+   ``services.runtime.demo.triage.seed_realistic`` when that module exists, otherwise with the
    generator below (7 grids, ~2,000 households with residents and circumstances, a
    council of 21, ~600 requests over a year, decided by council votes, followed up),
    always through the handlers, never by writing tables;
@@ -497,7 +497,7 @@ async def backdate(slug: str, days: int = 365) -> None:
 async def seed(settings: Settings, slug: str) -> tuple[Actors, str]:
     """Seed ``slug``: the acceptance seed when it exists, else the generator above."""
     try:
-        demo = importlib.import_module("services.demo_triage")
+        demo = importlib.import_module("services.runtime.demo.triage")
         realistic = demo.seed_realistic
     except (ImportError, AttributeError):
         actors = await seed_generated(settings, slug)
@@ -507,7 +507,7 @@ async def seed(settings: Settings, slug: str) -> tuple[Actors, str]:
     if getattr(report, "skipped", False):
         raise RuntimeError(f"{slug} was seeded already")
     await backdate_if_flat(slug)
-    return await actors_of(slug), "services.demo_triage.seed_realistic"
+    return await actors_of(slug), "services.runtime.demo.triage.seed_realistic"
 
 
 async def backdate_if_flat(slug: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -12,30 +13,44 @@ class SettingsError(ValueError):
     """A setting in the environment has a value we cannot use."""
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+# A parser turns a variable's text into a field value, or _UNSET for "leave the default".
+_UNSET = object()
+
+
+def _text(name: str, raw: str) -> object:
+    return raw
+
+
+def _path(name: str, raw: str) -> object:
+    return Path(raw)
+
+
+def _optional(name: str, raw: str) -> object:
+    # An exported-but-empty URL or secret counts as unset.
+    return raw or _UNSET
+
+
+def _int(name: str, raw: str) -> object:
+    if raw == "":
+        return _UNSET
     try:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
-def _float(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def _float(name: str, raw: str) -> object:
+    if raw == "":
+        return _UNSET
     try:
         return float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
-def _bool(env: dict[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def _bool(name: str, raw: str) -> object:
+    if raw == "":
+        return _UNSET
     if raw.lower() in {"1", "true", "yes", "on"}:
         return True
     if raw.lower() in {"0", "false", "no", "off"}:
@@ -43,13 +58,13 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
-def _placements(raw: str) -> dict[str, str]:
+def _placements(name: str, raw: str) -> object:
     """Parse `east=postgresql://...;west=postgresql://...` into a mapping."""
     out: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in raw.split(";"))):
         key, sep, url = part.partition("=")
         if not sep or not key.strip() or not url.strip():
-            raise SettingsError(f"SANSHI_PLACEMENTS entry {part!r} is not name=url")
+            raise SettingsError(f"{name} entry {part!r} is not name=url")
         out[key.strip()] = url.strip()
     return out
 
@@ -91,7 +106,7 @@ class Settings:
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 2_000
     graphql_max_aliases: int = 30
-    # The executor fast path (services/api/execution.py); off to measure it (bench/README.md).
+    # The executor's fast path (services/api/execution.py); off: graphql-core's standard one.
     graphql_fast_path: bool = True
     graphiql: bool = True
 
@@ -116,6 +131,9 @@ class Settings:
     outbox_poll_interval_s: float = 0.2
     outbox_batch_size: int = 200
 
+    # Periodic jobs (workers/scheduler.py): seconds between runs of the overdue job.
+    scheduler_interval_s: float = 60.0
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
@@ -126,44 +144,27 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Build settings from environment variables (``SANSHI_*`` plus the usual URLs)."""
+        """Build settings from environment variables (``SANSHI_*`` plus the usual URLs).
+
+        A variable that is not set leaves its field at the dataclass default, so each
+        default is written once, on the field.
+        """
         e = dict(os.environ if env is None else env)
-        environment = e.get("SANSHI_ENV", "development")
+        values: dict[str, object] = {}
+        for name, variable, parse in _VARIABLES:
+            raw = e.get(variable)
+            if raw is None:
+                continue
+            value = parse(variable, raw)
+            if value is not _UNSET:
+                values[name] = value
+        environment = values.get("environment", cls.environment)
         if environment not in {"development", "test", "production"}:
             raise SettingsError("SANSHI_ENV must be development, test or production")
-        s = cls(
-            environment=environment,
-            data_dir=Path(e.get("SANSHI_DATA_DIR", "var")),
-            database_url=e.get("DATABASE_URL") or None,
-            redis_url=e.get("REDIS_URL") or None,
-            rabbitmq_url=e.get("RABBITMQ_URL") or None,
-            placements=_placements(e.get("SANSHI_PLACEMENTS", "")),
-            host=e.get("SANSHI_HOST", "127.0.0.1"),
-            port=_int(e, "SANSHI_PORT", 8000),
-            db_pool_min=_int(e, "SANSHI_DB_POOL_MIN", 1),
-            db_pool_max=_int(e, "SANSHI_DB_POOL_MAX", 10),
-            db_pool_max_queries=_int(e, "SANSHI_DB_POOL_MAX_QUERIES", 5_000),
-            db_pool_max_inactive_lifetime=_float(e, "SANSHI_DB_POOL_MAX_IDLE_S", 60.0),
-            jwt_secret=e.get("SANSHI_JWT_SECRET") or None,
-            jwt_default_ttl_s=_int(e, "SANSHI_JWT_TTL_S", 8 * 3600),
-            graphql_max_depth=_int(e, "SANSHI_GRAPHQL_MAX_DEPTH", 12),
-            graphql_max_tokens=_int(e, "SANSHI_GRAPHQL_MAX_TOKENS", 2_000),
-            graphql_max_aliases=_int(e, "SANSHI_GRAPHQL_MAX_ALIASES", 30),
-            graphql_fast_path=_bool(e, "SANSHI_GRAPHQL_FAST_PATH", True),
-            graphiql=_bool(e, "SANSHI_GRAPHIQL", environment != "production"),
-            max_name_length=_int(e, "SANSHI_MAX_NAME_LENGTH", 100),
-            max_title_length=_int(e, "SANSHI_MAX_TITLE_LENGTH", 100),
-            max_text_length=_int(e, "SANSHI_MAX_TEXT_LENGTH", 2_000),
-            max_note_length=_int(e, "SANSHI_MAX_NOTE_LENGTH", 1_000),
-            response_cache_mb=_int(e, "SANSHI_RESPONSE_CACHE_MB", 64),
-            migrate_workers=_int(e, "SANSHI_MIGRATE_WORKERS", 2),
-            broker=e.get("SANSHI_BROKER", "redis"),
-            redis_namespace=e.get("SANSHI_REDIS_NAMESPACE", "sanshi"),
-            dramatiq_heartbeat_timeout_ms=_int(e, "SANSHI_DRAMATIQ_HEARTBEAT_MS", 5_000),
-            dramatiq_maintenance_chance=_int(e, "SANSHI_DRAMATIQ_MAINTENANCE", 100_000),
-            outbox_poll_interval_s=_float(e, "SANSHI_OUTBOX_POLL_S", 0.2),
-            outbox_batch_size=_int(e, "SANSHI_OUTBOX_BATCH", 200),
-        )
+        # GraphiQL's default depends on the environment: off in production unless asked for.
+        if environment == "production" and "graphiql" not in values:
+            values["graphiql"] = False
+        s = cls(**values)  # type: ignore[arg-type]
         if s.is_production and not s.jwt_secret:
             raise SettingsError("SANSHI_JWT_SECRET is required when SANSHI_ENV=production")
         if not 1 <= s.migrate_workers <= 8:
@@ -172,7 +173,48 @@ class Settings:
             raise SettingsError("SANSHI_RESPONSE_CACHE_MB must be between 0 and 65536")
         if s.broker not in {"redis", "rabbitmq"}:
             raise SettingsError("SANSHI_BROKER must be redis or rabbitmq")
+        if not 1 <= s.scheduler_interval_s <= 86_400:
+            raise SettingsError("SANSHI_SCHEDULER_INTERVAL_S must be between 1 and 86400 seconds")
         return s
+
+
+# Which variable sets which field, and how its text is parsed. The defaults are the fields'
+# own (an unset variable leaves the field alone); a field missing here is not configurable
+# from the environment (jwt_issuer, jwt_audience).
+_VARIABLES: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
+    ("environment", "SANSHI_ENV", _text),
+    ("data_dir", "SANSHI_DATA_DIR", _path),
+    ("database_url", "DATABASE_URL", _optional),
+    ("redis_url", "REDIS_URL", _optional),
+    ("rabbitmq_url", "RABBITMQ_URL", _optional),
+    ("placements", "SANSHI_PLACEMENTS", _placements),
+    ("host", "SANSHI_HOST", _text),
+    ("port", "SANSHI_PORT", _int),
+    ("db_pool_min", "SANSHI_DB_POOL_MIN", _int),
+    ("db_pool_max", "SANSHI_DB_POOL_MAX", _int),
+    ("db_pool_max_queries", "SANSHI_DB_POOL_MAX_QUERIES", _int),
+    ("db_pool_max_inactive_lifetime", "SANSHI_DB_POOL_MAX_IDLE_S", _float),
+    ("jwt_secret", "SANSHI_JWT_SECRET", _optional),
+    ("jwt_default_ttl_s", "SANSHI_JWT_TTL_S", _int),
+    ("graphql_max_depth", "SANSHI_GRAPHQL_MAX_DEPTH", _int),
+    ("graphql_max_tokens", "SANSHI_GRAPHQL_MAX_TOKENS", _int),
+    ("graphql_max_aliases", "SANSHI_GRAPHQL_MAX_ALIASES", _int),
+    ("graphql_fast_path", "SANSHI_GRAPHQL_FAST_PATH", _bool),
+    ("graphiql", "SANSHI_GRAPHIQL", _bool),
+    ("max_name_length", "SANSHI_MAX_NAME_LENGTH", _int),
+    ("max_title_length", "SANSHI_MAX_TITLE_LENGTH", _int),
+    ("max_text_length", "SANSHI_MAX_TEXT_LENGTH", _int),
+    ("max_note_length", "SANSHI_MAX_NOTE_LENGTH", _int),
+    ("response_cache_mb", "SANSHI_RESPONSE_CACHE_MB", _int),
+    ("migrate_workers", "SANSHI_MIGRATE_WORKERS", _int),
+    ("broker", "SANSHI_BROKER", _text),
+    ("redis_namespace", "SANSHI_REDIS_NAMESPACE", _text),
+    ("dramatiq_heartbeat_timeout_ms", "SANSHI_DRAMATIQ_HEARTBEAT_MS", _int),
+    ("dramatiq_maintenance_chance", "SANSHI_DRAMATIQ_MAINTENANCE", _int),
+    ("outbox_poll_interval_s", "SANSHI_OUTBOX_POLL_S", _float),
+    ("outbox_batch_size", "SANSHI_OUTBOX_BATCH", _int),
+    ("scheduler_interval_s", "SANSHI_SCHEDULER_INTERVAL_S", _float),
+)
 
 
 @lru_cache(maxsize=1)

@@ -192,7 +192,7 @@ def communities_archive(slug: str, yes: bool) -> None:
     "--workers",
     type=click.IntRange(1, 4),
     default=None,
-    help="并行数 communities migrated in parallel (default SANSHI_MIGRATE_WORKERS, 2)",
+    help="并行数 communities migrated in parallel (default: SANSHI_MIGRATE_WORKERS)",
 )
 @click.option("--wait", is_flag=True, help="等待正在运行的迁移 wait for a running migrator")
 @click.option(

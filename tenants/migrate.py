@@ -20,6 +20,7 @@ import asyncpg
 
 from services.cache.triggers import COVER_NEW_TABLES
 from services.errors import CommunityNotFound, MigrationInProgress
+from services.settings import Settings
 from tenants import db
 from tenants.slugs import PLATFORM_SCHEMA, schema_for, validate_slug
 from tenants.tx import schema_tx
@@ -258,7 +259,7 @@ async def _acquire_runner_lock(conn: asyncpg.Connection, wait: bool, timeout_s: 
 
 async def migrate_all(
     *,
-    workers: int = 2,
+    workers: int = Settings.migrate_workers,
     migrations: list[Migration] | None = None,
     slugs: list[str] | None = None,
     wait: bool = False,

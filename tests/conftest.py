@@ -1,7 +1,8 @@
 """Test harness: a fresh database and Redis namespace per run, two communities everywhere.
 
 With DATABASE_URL / REDIS_URL set (CI) the real servers are used; otherwise the embedded
-ones under var/test. Nothing here skips: an unreachable server fails the tests.
+ones under var/test. Nothing here skips: an unreachable server fails the tests. Every test
+is marked unit, integration or e2e after its folder.
 """
 
 from __future__ import annotations
@@ -24,6 +25,31 @@ RUN_ID = secrets.token_hex(4)
 TEST_DB = f"sanshi_test_{RUN_ID}"
 COUNTY = "testcounty"
 A, B = "alpha", "beta"
+
+
+# The marker every test gets from the folder its file is in (`-m unit` selects tests/unit).
+FOLDER_MARKERS = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by its folder; refuse a unit test that would start the servers."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(here).parts[0]
+        except ValueError:  # not under tests/ (e.g. a pytester run of its own)
+            continue
+        marker = FOLDER_MARKERS.get(folder)
+        if marker is None:
+            continue
+        item.add_marker(marker)
+        # `make test-unit` runs without PostgreSQL or Redis: a unit test that needs them
+        # (through `servers`, which every database fixture builds on) is in the wrong folder.
+        if marker == "unit" and "servers" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(
+                f"{item.nodeid} is a unit test but uses PostgreSQL/Redis fixtures; "
+                "move it to tests/integration"
+            )
 
 
 def _with_database(url: str, name: str) -> str:

@@ -29,35 +29,17 @@ from typing import Any
 import asyncpg
 import click
 
-from services.settings import Settings, SettingsError
+from services.settings import Settings, SettingsError, get_settings
 from workers.process import configure_logging, process_settings
 
 log = logging.getLogger("sanshi.scheduler")
 
 # The advisory lock key of "the scheduler" (any fixed bigint; spells "SANSHI" + 1).
 LOCK_KEY = 0x53414E534849_01
-# How often the overdue job runs. Read here rather than in Settings so this slice does not
-# edit the shared settings module; to be moved to Settings.scheduler_interval_s.
-INTERVAL_ENV = "SANSHI_SCHEDULER_INTERVAL_S"
-DEFAULT_INTERVAL_S = 60.0
 # How often a non-holder asks for the lock again, and the longest the holder sleeps
 # between checks that its lock connection is alive.
 RETRY_S = 5.0
 CONNECT_TIMEOUT_S = 10.0
-
-
-def interval_from_env(env: dict[str, str] | None = None) -> float:
-    """The overdue job's interval in seconds, from SANSHI_SCHEDULER_INTERVAL_S (default 60)."""
-    raw = (os.environ if env is None else env).get(INTERVAL_ENV, "")
-    if raw == "":
-        return DEFAULT_INTERVAL_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{INTERVAL_ENV} must be a number, got {raw!r}") from None
-    if not 1 <= value <= 86_400:
-        raise SettingsError(f"{INTERVAL_ENV} must be between 1 and 86400 seconds")
-    return value
 
 
 @dataclass(frozen=True)
@@ -69,13 +51,18 @@ class PeriodicJob:
     run: Callable[[], Awaitable[Any]]
 
 
-def default_jobs(interval_s: float | None = None) -> list[PeriodicJob]:
-    """The jobs a deployment runs: every context's (services/contexts.py), each every
-    ``interval_s`` unless the job names its own interval."""
+def default_jobs(
+    interval_s: float | None = None, *, settings: Settings | None = None
+) -> list[PeriodicJob]:
+    """The jobs a deployment runs: every context's (services/contexts.py).
+
+    Each runs every ``interval_s`` unless the job names its own interval; None means the
+    setting (``Settings.scheduler_interval_s``, from ``settings`` or else the process's).
+    """
     from services.contexts import jobs
     from services.kernel.registration import resolve
 
-    every = interval_from_env() if interval_s is None else interval_s
+    every = (settings or get_settings()).scheduler_interval_s if interval_s is None else interval_s
     return [PeriodicJob(j.name, j.interval_s or every, resolve(j.run)) for j in jobs()]
 
 
@@ -169,7 +156,7 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     """The deployment's scheduler on ``settings.database_url`` (Databases already installed)."""
     if not settings.database_url:
         raise SettingsError("the scheduler needs a database URL")
-    await Scheduler(settings.database_url, default_jobs()).run(stop)
+    await Scheduler(settings.database_url, default_jobs(settings=settings)).run(stop)
 
 
 async def _scheduler_main(settings: Settings, interval_s: float | None) -> None:
@@ -182,7 +169,8 @@ async def _scheduler_main(settings: Settings, interval_s: float | None) -> None:
     async with platform_ready(settings):
         click.echo(f"调度器已启动 / scheduler started: pid {os.getpid()}", err=True)
         assert settings.database_url  # platform_ready needs it; for the type checker
-        await Scheduler(settings.database_url, default_jobs(interval_s)).run(stop)
+        jobs = default_jobs(interval_s, settings=settings)
+        await Scheduler(settings.database_url, jobs).run(stop)
     click.echo("已停止 / stopped", err=True)
 
 
@@ -191,7 +179,8 @@ async def _scheduler_main(settings: Settings, interval_s: float | None) -> None:
     "--interval",
     type=click.FloatRange(1, 86_400),
     default=None,
-    help=f"Seconds between overdue runs (default: {INTERVAL_ENV} or 60).",
+    help="两次超期检查的间隔秒数 Seconds between overdue runs "
+    "(default: SANSHI_SCHEDULER_INTERVAL_S).",
 )
 def scheduler(interval: float | None) -> None:
     """Run only the scheduler (periodic jobs; one instance holds the lock) (只运行调度器)."""

@@ -1,1 +1,1 @@
-"""Running the platform: embedded servers for the two-command start, process supervision."""
+"""Running the platform: embedded servers, process supervision, the demo data."""

@@ -40,8 +40,8 @@ def run(seed: bool | None) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """播种演示县嵊泗县（可重复执行）。Seed the demo county Shengsi (idempotent)."""
-    from services.demo import seed_demo as do_seed
     from services.runtime.bootstrap import platform_ready, with_embedded_database
+    from services.runtime.demo.county import seed_demo as do_seed
 
     settings = with_embedded_database(_settings())
 
@@ -94,8 +94,8 @@ def seed_realistic(slug: str, households: int, requests: int, rng_seed: int) -> 
     year of triage: staff, households, a council of 3 per grid, requests through monthly
     sessions and follow-up. A community that already has households is left as it is.
     """
-    from services.demo_triage import seed_realistic as do_seed
     from services.runtime.bootstrap import platform_ready, with_embedded_database
+    from services.runtime.demo.triage import seed_realistic as do_seed
 
     settings = with_embedded_database(_settings())
 

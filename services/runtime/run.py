@@ -159,8 +159,8 @@ async def prepare_database(settings: Settings, *, seed: bool, workers: int) -> b
 
     Returns False when some community failed to migrate (the others are migrated).
     """
-    from services.demo import seed_if_empty
-    from services.demo_triage import seed_demo_communities
+    from services.runtime.demo.county import seed_if_empty
+    from services.runtime.demo.triage import seed_demo_communities
     from tenants import db
     from tenants.migrate import migrate_all
 

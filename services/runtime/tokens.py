@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from services.auth.model import Role, Scope, ScopeKind
 from services.auth.tokens import issue_token
-from services.demo import COUNTY_CODE, DEMO_DEPARTMENT
-from services.demo_triage import DemoPeople
+from services.runtime.demo.county import COUNTY_CODE, DEMO_DEPARTMENT
+from services.runtime.demo.triage import DemoPeople
 from services.settings import Settings
 
 DEMO_COMMUNITY = "donghai"
 _PEOPLE = DemoPeople(DEMO_COMMUNITY)
-# Community roles act as people the demo seed created (services/demo_triage.py), so a
+# Community roles act as people the demo seed created (services/runtime/demo/triage.py), so a
 # council member's token can vote and a resident's sees their own household's requests.
 DEMO_PEOPLE: dict[Role, tuple[str, str]] = {
     Role.COMMUNITY_CADRE: (_PEOPLE.secretary, "东海社区书记 the party secretary"),

@@ -19,8 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.e2e
-
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "graphql"
 READY_TIMEOUT_S = 60.0
 READY_PREFIX = "GATEWAY READY "

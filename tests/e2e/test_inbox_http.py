@@ -5,12 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from services.auth.model import Role, Scope, ScopeKind
 from tenants.tx import platform_tx
-
-pytestmark = pytest.mark.e2e
 
 COUNTY = "testcounty"
 DEPT = f"ibx_e2e_{secrets.token_hex(3)}"

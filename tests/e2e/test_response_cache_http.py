@@ -19,8 +19,6 @@ from services.communities.handlers import archive_community
 from services.grids.handlers import create_grid
 from tenants.provisioning import create_community
 
-pytestmark = pytest.mark.e2e
-
 COUNTY = "testcounty"
 HEADER = "x-sanshi-cache"
 

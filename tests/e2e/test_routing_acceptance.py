@@ -42,8 +42,6 @@ from services.settings import Settings
 from tenants.tx import platform_tx
 from tests.e2e.test_triage_acceptance import Api, Community, build_community, council_decides
 
-pytestmark = pytest.mark.e2e
-
 ROOT = Path(__file__).resolve().parents[2]
 SANSHI = str(Path(sys.executable).parent / "sanshi")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -24,8 +24,6 @@ from services.auth.tokens import issue_token
 from services.settings import Settings
 from tenants.tx import platform_tx
 
-pytestmark = pytest.mark.e2e
-
 COUNTY = "testcounty"
 ELECTED_ON, TERM_ENDS = "2025-12-01", "2028-11-30"
 HELD_ON = "2026-03-25"

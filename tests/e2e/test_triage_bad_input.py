@@ -25,8 +25,6 @@ from tests.e2e.test_triage_acceptance import (
     vote,
 )
 
-pytestmark = pytest.mark.e2e
-
 TABLES = (
     "matters",
     "matter_transitions",

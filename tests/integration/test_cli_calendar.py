@@ -12,8 +12,6 @@ import pytest
 
 from tests.integration.test_cli_tenants import env, sanshi  # noqa: F401 (env is a fixture)
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def county(dbs, env) -> str:  # noqa: F811 (env is the imported fixture)

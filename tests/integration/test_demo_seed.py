@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from services import demo
 from services.grids.queries import list_grids
 from services.runtime.bootstrap import platform_ready
+from services.runtime.demo import county as demo
 from services.settings import Settings
 from tenants.provisioning import CommunityInfo, list_communities
 from tenants.tx import platform_tx, tenant_tx
-
-pytestmark = pytest.mark.integration
 
 
 def _database_url(admin_url: str, name: str) -> str:

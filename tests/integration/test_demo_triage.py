@@ -7,12 +7,10 @@ from datetime import date
 
 import pytest
 
-from services.demo_triage import DemoPeople, seed_realistic
+from services.runtime.demo.triage import DemoPeople, seed_realistic
 from services.settings import Settings
 from tenants.provisioning import create_community
 from tenants.tx import platform_tx, tenant_tx
-
-pytestmark = pytest.mark.integration
 
 HOUSEHOLDS, REQUESTS = 60, 40
 TODAY = date(2025, 6, 15)

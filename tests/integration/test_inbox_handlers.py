@@ -26,8 +26,6 @@ from services.routing.rules import NoFallbackDepartment
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
 
-pytestmark = pytest.mark.integration
-
 ONE, TWO = "ibxone", "ibxtwo"
 EAST, WEST, FAR = "ibx_east", "ibx_west", "ibx_far"
 _matters = itertools.count(secrets.randbelow(10_000_000) + 100_000_000)

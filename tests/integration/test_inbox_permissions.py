@@ -25,8 +25,6 @@ from services.settings import Settings
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
 
-pytestmark = pytest.mark.integration
-
 ONE, TWO = "ibxpone", "ibxptwo"
 OWN, NEIGHBOUR = "ibxp_own", "ibxp_next"
 DEPT, OTHER_DEPT, TARGET = "transport", "urban_management", "housing"

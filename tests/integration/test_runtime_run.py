@@ -23,8 +23,6 @@ import redis
 
 from services.runtime import embedded
 
-pytestmark = pytest.mark.integration
-
 READY_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 60.0
 QUERY = '{ me { subject } community(slug: "donghai") { slug nameZh grids { code } } }'

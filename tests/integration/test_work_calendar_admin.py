@@ -34,8 +34,6 @@ from tests.integration.test_routing_flow import (  # the routing tests' own set-
     tickets_of,
 )
 
-pytestmark = pytest.mark.integration
-
 # 2026: National Day (国庆节) Thursday 1 October; Sunday 27 September is worked (调休).
 NATIONAL_DAY = date(2026, 10, 1)
 SATURDAY = date(2026, 10, 3)

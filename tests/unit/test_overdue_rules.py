@@ -12,8 +12,8 @@ import pytest
 from services.localtime import TIME_ZONE, end_of_day
 from services.routing.model import OverdueKind
 from services.routing.overdue import kind_to_mark, resolve_deadline
-from services.settings import SettingsError
-from workers.scheduler import DEFAULT_INTERVAL_S, interval_from_env
+from services.settings import Settings, SettingsError
+from workers.scheduler import default_jobs
 
 NOW = datetime(2025, 6, 10, 9, 0, tzinfo=UTC)
 
@@ -63,8 +63,40 @@ def test_kind_to_mark_is_idempotent_and_never_downgrades():
 
 def test_scheduler_interval_from_env():
     """The interval defaults to 60 s and refuses nonsense."""
-    assert interval_from_env({}) == DEFAULT_INTERVAL_S
-    assert interval_from_env({"SANSHI_SCHEDULER_INTERVAL_S": "15"}) == 15.0
+    assert Settings.from_env({}).scheduler_interval_s == Settings().scheduler_interval_s
+    assert Settings().scheduler_interval_s == 60.0
+    assert Settings.from_env({"SANSHI_SCHEDULER_INTERVAL_S": "15"}).scheduler_interval_s == 15.0
     for bad in ("soon", "0", "-3"):
         with pytest.raises(SettingsError):
-            interval_from_env({"SANSHI_SCHEDULER_INTERVAL_S": bad})
+            Settings.from_env({"SANSHI_SCHEDULER_INTERVAL_S": bad})
+
+
+def test_default_jobs_take_the_interval_from_settings_unless_given():
+    """default_jobs(None) runs the overdue job at the setting's interval; a number wins."""
+    (job,) = default_jobs(settings=Settings(scheduler_interval_s=15.0))
+    assert (job.name, job.interval_s) == ("routing.mark_overdue", 15.0)
+    (job,) = default_jobs(7.5, settings=Settings(scheduler_interval_s=15.0))
+    assert job.interval_s == 7.5
+
+
+def test_default_jobs_without_settings_read_the_process_settings(monkeypatch):
+    """default_jobs() with nothing given uses get_settings(), i.e. the environment."""
+    from services import settings as settings_module
+
+    settings_module.get_settings.cache_clear()
+    try:
+        monkeypatch.setenv("SANSHI_SCHEDULER_INTERVAL_S", "42")
+        (job,) = default_jobs()
+        assert job.interval_s == 42.0
+    finally:
+        settings_module.get_settings.cache_clear()
+
+
+def test_scheduler_interval_help_names_the_variable_not_a_number():
+    """`sanshi scheduler --interval` points at the setting instead of repeating its default."""
+    from workers.scheduler import scheduler
+
+    (option,) = [p for p in scheduler.params if p.name == "interval"]
+    help_text = getattr(option, "help", "") or ""
+    assert "SANSHI_SCHEDULER_INTERVAL_S" in help_text
+    assert str(int(Settings().scheduler_interval_s)) not in help_text

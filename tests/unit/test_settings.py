@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -21,6 +22,68 @@ def test_empty_environment_gives_the_embedded_development_defaults():
     assert s.graphiql is True
     assert s.placements == {}
     assert s.broker == "redis"
+
+
+def test_empty_environment_gives_the_dataclass_defaults_field_by_field():
+    """from_env({}) is Settings(): every default comes from the field, none from from_env."""
+    read, default = Settings.from_env({}), Settings()
+    for f in dataclasses.fields(Settings):
+        assert getattr(read, f.name) == getattr(default, f.name), f.name
+    assert read == default
+
+
+def test_from_env_takes_defaults_from_the_fields():
+    """A subclass with other field defaults gets those from from_env: no second copy."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Other(Settings):
+        data_dir: Path = Path("/elsewhere")
+        port: int = 9999
+        db_pool_max: int = 3
+        graphiql: bool = False
+        broker: str = "rabbitmq"
+        outbox_poll_interval_s: float = 1.5
+        scheduler_interval_s: float = 30.0
+
+    s = Other.from_env({})
+    assert isinstance(s, Other)
+    assert s.data_dir == Path("/elsewhere")
+    assert (s.port, s.db_pool_max, s.graphiql) == (9999, 3, False)
+    assert (s.broker, s.outbox_poll_interval_s, s.scheduler_interval_s) == ("rabbitmq", 1.5, 30.0)
+    assert Other.from_env({"SANSHI_PORT": "8001"}).port == 8001
+
+
+def test_every_configurable_field_has_one_variable():
+    """Each field is set by exactly one variable (but the fixed JWT issuer and audience)."""
+    table = settings_module._VARIABLES
+    names = [name for name, _, _ in table]
+    variables = [variable for _, variable, _ in table]
+    assert len(set(names)) == len(names) and len(set(variables)) == len(variables)
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    assert set(names) <= fields
+    assert fields - set(names) == {"jwt_issuer", "jwt_audience"}
+
+
+def test_empty_numbers_and_switches_mean_the_default():
+    """An exported-but-empty number, switch, URL or secret counts as unset."""
+    empty = {
+        variable: ""
+        for _, variable, parse in settings_module._VARIABLES
+        if parse not in (settings_module._text, settings_module._path)
+    }
+    assert "SANSHI_PORT" in empty and "SANSHI_GRAPHIQL" in empty
+    assert Settings.from_env(empty) == Settings()
+
+
+def test_scheduler_interval_is_read_and_bounded():
+    """SANSHI_SCHEDULER_INTERVAL_S defaults to 60 s and accepts 1 to 86400 seconds."""
+    assert Settings.from_env({}).scheduler_interval_s == 60.0
+    for raw, expected in (("1", 1.0), ("2.5", 2.5), ("86400", 86_400.0)):
+        assert Settings.from_env({"SANSHI_SCHEDULER_INTERVAL_S": raw}).scheduler_interval_s == (
+            expected
+        )
+    with pytest.raises(SettingsError, match="between 1 and 86400"):
+        Settings.from_env({"SANSHI_SCHEDULER_INTERVAL_S": "0"})
 
 
 def test_urls_ports_and_paths_are_read():
@@ -65,6 +128,10 @@ def test_empty_urls_mean_embedded():
         ("SANSHI_BROKER", "kafka"),
         ("SANSHI_PLACEMENTS", "east"),
         ("SANSHI_PLACEMENTS", "=postgresql://x/y"),
+        ("SANSHI_SCHEDULER_INTERVAL_S", "soon"),
+        ("SANSHI_SCHEDULER_INTERVAL_S", "0.5"),
+        ("SANSHI_SCHEDULER_INTERVAL_S", "86401"),
+        ("SANSHI_SCHEDULER_INTERVAL_S", "nan"),
     ],
 )
 def test_bad_values_raise_settings_error(name, value):

@@ -758,7 +758,7 @@ class _Seeder:
     async def grids(self) -> None:
         rows = await list_grids(self.slug)
         if not rows:
-            from services.demo import _grids
+            from services.runtime.demo.county import _grids
 
             for code, name in _grids(7):
                 await grids.create_grid(SYSTEM, self.slug, code, name)
