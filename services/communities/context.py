@@ -10,4 +10,5 @@ CONTEXT = Context(
     query="services.communities.api:CommunityQuery",
     mutation="services.communities.api:CommunityMutation",
     operations=OPERATIONS,
+    commands="services.communities.cli:COMMANDS",
 )

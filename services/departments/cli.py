@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from services.kernel.cli import cli_actor, print_table, run
 from services.settings import get_settings
-from tenants.cli import _run, _table, cli_actor
 
 if TYPE_CHECKING:
     from services.routing.handlers import CalendarDayInput
@@ -31,11 +31,11 @@ def departments_list(county: str, as_json: bool) -> None:
     """List the county's departments (the fallback coordination office last)."""
     from services.routing.handlers import list_departments
 
-    rows = _run(lambda: list_departments(cli_actor(), county))
+    rows = run(lambda: list_departments(cli_actor(), county))
     if as_json:
         click.echo(json.dumps(rows, default=str, ensure_ascii=False))
         return
-    _table(
+    print_table(
         ["code", "名称 Name", "英文 English", "在用 Active", "兜底 Fallback"],
         [
             [
@@ -56,7 +56,7 @@ def departments_install_defaults(county: str) -> None:
     """Install the default departments, routing rules and deadlines (idempotent)."""
     from services.routing.defaults import install_county_defaults
 
-    report = _run(lambda: install_county_defaults(county, cli_actor()))
+    report = run(lambda: install_county_defaults(county, cli_actor()))
     click.echo(
         f"县 county {county}: 新增部门 departments +{report.departments}, "
         f"规则 rules +{report.rules}, 时限 deadline policies +{report.deadline_policies}"
@@ -78,11 +78,11 @@ def calendar_list(county: str, year: int | None, as_json: bool) -> None:
     from services.routing.handlers import list_calendar
     from services.routing.rules import DayKind
 
-    rows = _run(lambda: list_calendar(cli_actor(), county, year=year))
+    rows = run(lambda: list_calendar(cli_actor(), county, year=year))
     if as_json:
         click.echo(json.dumps(rows, default=str, ensure_ascii=False))
         return
-    _table(
+    print_table(
         ["日期 Day", "星期 Weekday", "类型 Kind", "名称 Name", "英文 English"],
         [
             [
@@ -181,7 +181,7 @@ def calendar_import(county: str, file: Path) -> None:
             err=True,
         )
         sys.exit(2)
-    rows = _run(lambda: set_calendar_days(cli_actor(), county, days))
+    rows = run(lambda: set_calendar_days(cli_actor(), county, days))
     holidays = sum(1 for r in rows if r["kind"] == "holiday")
     click.echo(
         f"县 county {county}: 已写入 {len(rows)} 天（节假日 {holidays}，调休上班日 "

@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 import click
 
+from services.kernel.cli import print_table, run
 from services.settings import get_settings
-from tenants.cli import _run, _table
 
 
 @click.group("deadletters")
@@ -24,11 +24,11 @@ def deadletters_list(include_redriven: bool, limit: int, as_json: bool) -> None:
     """List dead letters, newest first (not yet re-driven ones unless --all)."""
     from services.routing.deadletters import list_dead_letters
 
-    rows = _run(lambda: list_dead_letters(include_redriven=include_redriven, limit=limit))
+    rows = run(lambda: list_dead_letters(include_redriven=include_redriven, limit=limit))
     if as_json:
         click.echo(json.dumps([asdict(r) for r in rows], default=str, ensure_ascii=False))
         return
-    _table(
+    print_table(
         ["id", "执行者 actor", "参数 kwargs", "原因 reason", "时间 failed", "重投 redriven"],
         [
             [
@@ -61,7 +61,7 @@ def deadletters_redrive(ids: tuple[int, ...], redrive_all: bool) -> None:
         raise RedisUrlRequired()
     broker = setup_broker(settings)
     try:
-        done = _run(lambda: redrive(broker, None if redrive_all else list(ids)))
+        done = run(lambda: redrive(broker, None if redrive_all else list(ids)))
     except DeadLetterNotFound as err:
         raise click.ClickException(
             f"没有这些未重投的死信 / no such dead letters (or already re-driven): {err.args[0]}"

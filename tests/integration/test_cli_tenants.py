@@ -8,9 +8,7 @@ import os
 import secrets
 import select
 import subprocess
-import sys
 import time
-from functools import cache
 from pathlib import Path
 
 import asyncpg
@@ -20,33 +18,12 @@ from tenants.migrate import MIGRATOR_LOCK_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 SANSHI = ROOT / ".venv" / "bin" / "sanshi"
-# Used only while services/cli.py cannot import yet (other contexts' CLI modules still
-# missing): the same root group behaviour — SanshiError as a bilingual line, exit 2.
-FALLBACK = """
-import sys, click
-from services.errors import SanshiError
-from tenants.cli import COMMANDS
-class Root(click.Group):
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except SanshiError as err:
-            click.echo(f"错误 Error [{err.code}]: {err.message_zh}\\n  {err.message_en}", err=True)
-            sys.exit(2)
-Root(name="sanshi", commands={c.name: c for c in COMMANDS})()
-"""
 TIMEOUT_S = 60
 
 
-@cache
 def command() -> list[str]:
-    """The real console script when services.cli imports, else the equivalent root group."""
-    probe = subprocess.run(
-        [sys.executable, "-c", "import services.cli"], capture_output=True, timeout=TIMEOUT_S
-    )
-    if probe.returncode == 0:
-        return [str(SANSHI)]
-    return [sys.executable, "-c", FALLBACK]
+    """The real console script (every context's commands on one root group)."""
+    return [str(SANSHI)]
 
 
 @pytest.fixture
