@@ -49,13 +49,3 @@ def input_id(value: object | None, what_zh: str, what_en: str) -> int | None:
     if n is None:
         raise InvalidInput(field_zh=f"{what_zh}编号无效", field_en=f"invalid {what_en} id")
     return n
-
-
-def input_ids(values: object, what_zh: str, what_en: str) -> tuple[int, ...]:
-    """Ids inside an input (a list), each as ``input_id``."""
-    out = []
-    for v in values or ():  # type: ignore[attr-defined]
-        n = input_id(v, what_zh, what_en)
-        assert n is not None
-        out.append(n)
-    return tuple(out)
