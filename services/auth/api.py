@@ -8,19 +8,10 @@ import strawberry
 from strawberry.types import Info
 
 from services.api.kit.request import principal_of
-from services.api.kit.vocabulary import labelled as _role
+from services.api.kit.vocabulary import labelled_enum
 from services.auth.model import Principal, Role, ScopeKind
 
-
-@strawberry.enum(name="Role", description="用户角色 / A user's role")
-class RoleType(enum.Enum):
-    COUNTY_ADMIN = _role(Role.COUNTY_ADMIN)
-    COUNTY_LEADER = _role(Role.COUNTY_LEADER)
-    COMMUNITY_CADRE = _role(Role.COMMUNITY_CADRE)
-    GRID_WORKER = _role(Role.GRID_WORKER)
-    COUNCIL_MEMBER = _role(Role.COUNCIL_MEMBER)
-    RESIDENT = _role(Role.RESIDENT)
-    DEPARTMENT_OFFICER = _role(Role.DEPARTMENT_OFFICER)
+RoleType = labelled_enum(Role, "Role", "用户角色 / A user's role")
 
 
 @strawberry.enum(name="ScopeKind", description="角色的适用范围种类 / Kind of scope")

@@ -20,7 +20,7 @@ from services.api.kit.errors import error_type, query_error
 from services.api.kit.ids import parse_id
 from services.api.kit.request import principal_of
 from services.api.kit.results import COMMUNITY_ACT, INPUT, attempt, result
-from services.api.kit.vocabulary import labelled
+from services.api.kit.vocabulary import domain_member, labelled_enum
 from services.auth.model import Principal, Role
 from services.communities.api import CommunityType
 from services.errors import Forbidden, InvalidInput, NotFound
@@ -69,15 +69,9 @@ StaffSubjectTakenErrorType = error_type(
 
 
 # -- vocabulary --------------------------------------------------------------------------------
-@strawberry.enum(
-    name="Circumstance", description="影响分流的住户情况（敏感）/ A household circumstance"
+CircumstanceType = labelled_enum(
+    Circumstance, "Circumstance", "影响分流的住户情况（敏感）/ A household circumstance"
 )
-class CircumstanceType(enum.Enum):
-    ELDERLY_LIVING_ALONE = labelled(Circumstance.ELDERLY_LIVING_ALONE)
-    ELDERLY_WITHOUT_FAMILY = labelled(Circumstance.ELDERLY_WITHOUT_FAMILY)
-    DISABILITY = labelled(Circumstance.DISABILITY)
-    SUBSISTENCE_ALLOWANCE = labelled(Circumstance.SUBSISTENCE_ALLOWANCE)
-    RENTING = labelled(Circumstance.RENTING)
 
 
 @strawberry.enum(name="StaffRole", description="工作人员角色 / A staff member's role")
@@ -282,7 +276,7 @@ class HouseholdFilterInput:
 
 # -- helpers -----------------------------------------------------------------------------------
 def _circumstances_from(values: list[CircumstanceType] | None) -> Circumstances:
-    return Circumstances.of(*(Circumstance(v.value) for v in values or []))
+    return Circumstances.of(*(domain_member(Circumstance, v) for v in values or []))
 
 
 # -- fields on Community (declared in services/households/context.py) -------------------------
@@ -306,7 +300,7 @@ async def resolve_households(
             grid_id=grid_id,
             address_contains=None if filter is None else filter.address_contains,
             circumstances=frozenset(
-                Circumstance(c.value) for c in (filter and filter.circumstances) or []
+                domain_member(Circumstance, c) for c in (filter and filter.circumstances) or []
             ),
         )
         after_id = None if after is None else decode_cursor(after, int)[0]

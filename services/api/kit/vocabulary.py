@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import enum
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 
@@ -13,6 +15,9 @@ class Labelled(Protocol):
     Read-only members: an enum member's ``value`` and its ``label_*`` properties cannot be
     assigned, so plain (settable) attributes here would reject every domain enum.
     """
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def value(self) -> str: ...
@@ -27,3 +32,23 @@ class Labelled(Protocol):
 def labelled(member: Labelled) -> Any:
     """``strawberry.enum_value`` for ``member``: its value, described "中文 / English"."""
     return strawberry.enum_value(member.value, description=f"{member.label_zh} / {member.label_en}")
+
+
+def labelled_enum(domain: Iterable[Labelled], name: str, description: str) -> Any:
+    """The GraphQL enum of a domain vocabulary: one value per member, in the domain's order,
+    each with the member's value and "中文 / English" description.
+
+    Written once here instead of member by member in every adapter, so a member added to
+    the domain's enum is in the schema without another edit (and cannot be missed there).
+    """
+    members = {m.name: labelled(m) for m in domain}
+    graphql_enum: Any = enum.Enum(f"{name}Type", members)  # type: ignore[misc]
+    return strawberry.enum(graphql_enum, name=name, description=description)
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def domain_member(domain: type[E], member: Any) -> E:
+    """The domain enum's member for a member of its ``labelled_enum`` (same value)."""
+    return domain(member.value)
