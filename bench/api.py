@@ -1358,7 +1358,8 @@ def report(
         f"cores: {cores} · clients: {clients} · {load} · "
         f"{workers} uvicorn process{'es' if workers > 1 else ''} per variant"
     )
-    w = VARIANT_WIDTH
+    # Wide enough for the longest label ("baseline cache-off fast-off") and a space.
+    w = max([VARIANT_WIDTH, *(len(v) + 1 for v in results)])
     print(
         f"{'variant':<{w}}{'scenario':<13}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'errors':>8}{'server':>8}{'ms/req':>8}{'client':>8}{'machine':>9}{'hit':>7}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +129,44 @@ def test_the_rule_speaks_the_tickets_vocabulary():
     assert {k.value for k in OverdueKind} == {"ack", "resolve"}
     assert OverdueKind.RESOLVE.reminder_kind == "resolve_overdue"
     assert OverdueKind.ACK == "ack"
+
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_pure_modules_can_import_it():
+    """No I/O behind it: the module and the read set it marks import only the standard
+    library and pure rules (a model module importing localtime stays free of I/O)."""
+    services = SERVICES
+    assert _imports(services / "localtime.py") <= {
+        "__future__",
+        "datetime",
+        "zoneinfo",
+        "services.cache",
+        "services.routing.model",
+    }
+    assert _imports(services / "cache" / "readset.py") <= {
+        "__future__",
+        "contextvars",
+        "collections.abc",
+        "contextlib",
+        "dataclasses",
+    }
+    assert _imports(services / "cache" / "__init__.py") == set()
+    assert _imports(services / "routing" / "model.py") <= {
+        "__future__",
+        "enum",
+        "collections.abc",
+        "services.errors",
+    }
