@@ -21,6 +21,9 @@ logger = logging.getLogger("sanshi.cache")
 CACHE_HEADER = "x-sanshi-cache"
 # Bookkeeping bytes per entry beyond the body and the key's strings (dict slot, tuples).
 _OVERHEAD = 256
+# How many fresher entries a lookup follows when its entry is replaced while it checks the
+# tokens (each replacement is a finished build; under a stream of writes, give up and build).
+_REPLACED_RETRIES = 2
 
 Key = tuple[Any, ...]
 
@@ -104,21 +107,30 @@ class ResponseCache:
         return len(self._entries)
 
     async def lookup(self, key: Key) -> bytes | None:
-        """The stored answer if every schema it read is unchanged since; else None."""
+        """The stored answer if every schema it read is unchanged since; else None.
+
+        If the entry is replaced while its tokens are being checked (another request built
+        a fresher answer meanwhile), the fresher one is checked instead: a reader that
+        arrived with the crowd after a write gets the answer the crowd's builder stored,
+        instead of building it a second time.
+        """
         entry = self._entries.get(key)
-        if entry is None:
-            self.stats.misses += 1
-            return None
-        if tuple(await current_tokens(entry.deps)) != entry.tokens:
+        for _ in range(_REPLACED_RETRIES + 1):
+            if entry is None:
+                self.stats.misses += 1
+                return None
+            if tuple(await current_tokens(entry.deps)) == entry.tokens:
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                self.stats.hits += 1
+                return entry.body
             self.stats.stale += 1
-            # Another request may have replaced the entry while we awaited the tokens.
-            if self._entries.get(key) is entry:
+            current = self._entries.get(key)
+            if current is entry:
                 self._remove(key)
-            return None
-        if key in self._entries:
-            self._entries.move_to_end(key)
-        self.stats.hits += 1
-        return entry.body
+                return None
+            entry = current  # replaced while we awaited the tokens
+        return None
 
     async def join(self, key: Key) -> bytes | None:
         """If the same answer is being built right now, wait for it, then look it up.

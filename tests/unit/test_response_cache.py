@@ -225,3 +225,32 @@ async def test_a_failed_build_lets_the_waiters_build(tokens):
     assert isinstance(got[0], RuntimeError)
     assert [g[1] for g in got[1:]] == [b"answer", b"answer"]
     assert not cache._building  # nothing left marked as being built
+
+
+async def test_a_lookup_whose_entry_is_replaced_meanwhile_checks_the_fresher_one(
+    tokens, monkeypatch
+):
+    """The crowd after a write: a reader still checking the OLD entry's tokens when the
+    builder stores the new one takes the new one (a hit), instead of building it again."""
+    tokens["c_alpha"] = "t1"
+    cache = ResponseCache(1 << 20)
+    key = request_key(CADRE, b'{"query": "{ a }"}')
+    cache.store(key, read("c_alpha", tokens=tokens), b"old")
+    tokens["c_alpha"] = "t2"  # a commit: the stored answer is stale
+    fake = store.current_tokens
+    checking = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_tokens(deps):
+        checking.set()
+        await release.wait()  # the reader is mid-check ...
+        return await fake(deps)
+
+    monkeypatch.setattr(store, "current_tokens", slow_tokens)
+    reader = asyncio.create_task(cache.lookup(key))
+    await checking.wait()
+    cache.store(key, read("c_alpha", tokens=tokens), b"new")  # ... when the builder stores
+    monkeypatch.setattr(store, "current_tokens", fake)
+    release.set()
+    assert await reader == b"new"
+    assert (cache.stats.stale, cache.stats.hits) == (1, 1)
