@@ -1275,7 +1275,8 @@ class MatterMutation:
             lambda actor: handlers.record_negotiation(
                 actor, community, parse_id(matter_id, MatterNotFound), data, info.context.settings
             ),
-            lambda rows, _actor: NegotiationType.from_row(rows[0], community),
+            # Its commitments were written (and returned) with it: no loader to read them.
+            lambda rows, _actor: NegotiationType.from_row(rows[0], community, rows[1]),
         )
 
     @strawberry.mutation(description="核实承诺是否兑现 / Record whether a commitment was kept")

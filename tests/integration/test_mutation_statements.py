@@ -444,3 +444,56 @@ async def test_reclassify_matter_is_one_transaction(schema, settings, pair, tran
         (2, "MAJOR", "MINOR"),
     ]
     assert got["sheets"][1]["escalation"] is True and got["sheets"][1]["evidence"] == ["照片1"]
+
+
+async def test_follow_up_acts_are_one_transaction(schema, settings, pair, transactions):
+    """On a minor matter the council decided: recordNegotiation (with its commitments),
+    markCommitment, startMatter, resolveMatter and giveFeedback (with the feedback) each
+    answer from their own transaction."""
+    a, _ = pair
+    d = await deliberation(schema, settings, a)
+    for member, kind in zip(d.members, ["MINOR", "MINOR", "MINOR", "PRIVATE"], strict=True):
+        await vote(schema, settings, d, member, kind)
+    decided = await run(
+        schema,
+        settings,
+        cadre(a),
+        operation("decideAgendaItem"),
+        community=a,
+        input={"agendaItemId": d.item},
+    )
+    assert decided["kind"] == "MINOR"
+    worker = person(Role.GRID_WORKER, a)
+
+    async def once(name: str, **variables: Any) -> dict[str, Any]:
+        transactions.clear()
+        with one_transaction(a, transactions):
+            got = await run(schema, settings, worker, operation(name), community=a, **variables)
+        assert got["__typename"] != "Error" and "code" not in got, (name, got)
+        return got
+
+    negotiation = await once(
+        "recordNegotiation",
+        matterId=d.matter,
+        input={
+            "heldOn": "2026-03-25",
+            "participants": ["住户", "社区"],
+            "agreement": "住户在门口装灯，社区给临街窗户装纱窗",
+            "commitments": [
+                {"party": "RESIDENT", "partyName": "住户", "description": "门口装灯"},
+                {"party": "COMMUNITY", "partyName": "社区", "description": "装纱窗"},
+            ],
+        },
+    )
+    assert [c["partyName"] for c in negotiation["commitments"]] == ["住户", "社区"]
+    kept = await once("markCommitment", commitmentId=negotiation["commitments"][0]["id"], kept=True)
+    assert kept["kept"] is True
+    started = await once("startMatter", matterId=d.matter, responsibleNote="住户自装")
+    assert started["status"] == "IN_PROGRESS" and started["responsibleNote"] == "住户自装"
+    resolved = await once("resolveMatter", matterId=d.matter, note="灯已装好")
+    assert resolved["status"] == "RESOLVED"
+    rated = await once(
+        "giveFeedback", matterId=d.matter, input={"rating": "SATISFIED", "comment": "满意"}
+    )
+    assert rated["status"] == "CLOSED"
+    assert [(f["rating"], f["onBehalf"]) for f in rated["feedback"]] == [("SATISFIED", True)]
