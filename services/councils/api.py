@@ -3,7 +3,8 @@
 Types and the fields they hang off ``Community`` (``council``, ``councilSessions``,
 ``councilSession``, ``decisionRules``; declared in services/councils/context.py), the council's
 mutations, and the GraphQL types of its domain errors. Resolvers call
-``services.councils.handlers`` (writes) and ``services.councils.queries`` (reads), never SQL.
+``services.councils.handlers`` (writes) and ``services.councils.queries`` (reads, which decide
+what the caller may see) and convert what they return: never SQL, never a second read.
 """
 
 from __future__ import annotations
@@ -18,16 +19,21 @@ from strawberry.types import Info
 
 from services.api.kit import loaders
 from services.api.kit.errors import InvalidInputErrorType, TextTooLongErrorType, error_type
-from services.api.kit.ids import input_id, maybe_id, parse_id
+from services.api.kit.ids import gid, input_id, maybe_id, parse_id
 from services.api.kit.request import principal_of
 from services.api.kit.results import COMMUNITY_ACT, attempt, result
 from services.auth.model import Principal
-from services.auth.permissions import allowed
 from services.communities.api import CommunityType
-from services.communities.permissions import VIEW_LEDGER
 from services.councils import handlers, model, queries
 from services.councils.handlers import DecideResult, ElectMemberInput
-from services.councils.queries import ItemView, SessionView
+from services.councils.queries import (
+    CouncilRules,
+    CouncilVoteRow,
+    ItemView,
+    MatterVoteRow,
+    MemberRow,
+    SessionView,
+)
 from services.grids.api import GridType, grid_by_id
 from services.matters.api import MatterKindType, MatterNotFoundErrorType, MatterType, kind_out
 from services.matters.errors import MatterNotFound
@@ -182,21 +188,19 @@ class CouncilMemberType:
     slug: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], slug: str, *, show_links: bool) -> CouncilMemberType:
-        def link(v: int | None) -> strawberry.ID | None:
-            return strawberry.ID(str(v)) if show_links and v is not None else None
-
+    def from_row(cls, row: MemberRow, slug: str) -> CouncilMemberType:
+        """The member as read (its links None where the reader may not see them)."""
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            grid_id=strawberry.ID(str(row["grid_id"])),
-            name=row["name"],
-            resident_id=link(row["resident_id"]),
-            household_id=link(row["household_id"]),
-            elected_on=row["elected_on"],
-            term_ends_on=row["term_ends_on"],
-            votes_received=row["votes_received"],
-            is_chair=row["is_chair"],
-            active=row["active"],
+            id=strawberry.ID(str(row.id)),
+            grid_id=strawberry.ID(str(row.grid_id)),
+            name=row.name,
+            resident_id=gid(row.resident_id),
+            household_id=gid(row.household_id),
+            elected_on=row.elected_on,
+            term_ends_on=row.term_ends_on,
+            votes_received=row.votes_received,
+            is_chair=row.is_chair,
+            active=row.active,
             slug=slug,
         )
 
@@ -226,17 +230,17 @@ class TallyType:
     recused: int = strawberry.field(description="回避人数 / Members who recused")
 
     @classmethod
-    def of(cls, votes: list[dict[str, Any]]) -> TallyType:
+    def of(cls, votes: list[CouncilVoteRow]) -> TallyType:
         counts = {k.value: 0 for k in MatterKind}
         for v in votes:
-            if not v["recused"]:
-                counts[v["kind"]] += 1
+            if not v.recused and v.kind is not None:
+                counts[v.kind] += 1
         return cls(
             private=counts["private"],
             minor=counts["minor"],
             major=counts["major"],
             votes_cast=sum(counts.values()),
-            recused=sum(1 for v in votes if v["recused"]),
+            recused=sum(1 for v in votes if v.recused),
         )
 
 
@@ -277,40 +281,48 @@ class AgendaItemType:
 
     @classmethod
     def from_view(cls, view: ItemView, members: dict[int, CouncilMemberType]) -> AgendaItemType:
+        """The item; ``members`` are the view's members as GraphQL objects (a session's
+        items share one set)."""
         m = view.matter
-        by = view.row["casting_vote_by"]
+        by = view.casting_vote_by
         return cls(
-            id=strawberry.ID(str(view.row["id"])),
-            session_id=strawberry.ID(str(view.row["session_id"])),
-            matter_id=strawberry.ID(str(m["id"])),
-            matter_number=m["number"],
-            matter_title=m["title"],
-            matter_status=m["status"],
-            category=m["category"],
-            suggested_kind=kind_out(m["suggested_kind"]),
-            suggestion_reason=m["suggestion_reason_zh"],
-            suggestion_reason_en=m["suggestion_reason_en"],
-            status=AgendaItemStatusType(view.row["status"]),
-            decided_kind=kind_out(view.row["decided_kind"]),
-            decided_at=view.row["decided_at"],
+            id=strawberry.ID(str(view.id)),
+            session_id=strawberry.ID(str(view.session_id)),
+            matter_id=strawberry.ID(str(m.id)),
+            matter_number=m.number,
+            matter_title=m.title,
+            matter_status=m.status,
+            category=m.category,
+            suggested_kind=kind_out(m.suggested_kind),
+            suggestion_reason=m.suggestion_reason_zh,
+            suggestion_reason_en=m.suggestion_reason_en,
+            status=AgendaItemStatusType(view.status),
+            decided_kind=kind_out(view.decided_kind),
+            decided_at=view.decided_at,
             votes=[
                 VoteType(
-                    id=strawberry.ID(str(v["id"])),
-                    member=members[v["member_id"]],
-                    kind=kind_out(v["kind"]),
-                    recused=v["recused"],
-                    note=v["note"],
-                    cast_at=v["cast_at"],
+                    id=strawberry.ID(str(v.id)),
+                    member=members[v.member_id],
+                    kind=kind_out(v.kind),
+                    recused=v.recused,
+                    note=v.note,
+                    cast_at=v.cast_at,
                 )
                 for v in view.votes
             ],
             tally=TallyType.of(view.votes),
-            tied_kinds=[MatterKindType(k) for k in view.row["tied_kinds"] or ()],
-            casting_vote=kind_out(view.row["casting_vote"]),
+            tied_kinds=[MatterKindType(k) for k in view.tied_kinds or ()],
+            casting_vote=kind_out(view.casting_vote),
             casting_vote_by=None if by is None else members.get(by),
-            casting_vote_at=view.row["casting_vote_at"],
-            casting_vote_note=view.row["casting_vote_note"],
+            casting_vote_at=view.casting_vote_at,
+            casting_vote_note=view.casting_vote_note,
         )
+
+    @classmethod
+    def of(cls, view: ItemView, slug: str) -> AgendaItemType:
+        """A single item (an act's result), with the members of its own view."""
+        members = {i: CouncilMemberType.from_row(r, slug) for i, r in view.members.items()}
+        return cls.from_view(view, members)
 
 
 @strawberry.type(name="CouncilSession", description="家园理事会会议 / A council session")
@@ -328,19 +340,15 @@ class CouncilSessionType:
     agenda: list[AgendaItemType] = strawberry.field(description="议程 / The agenda")
 
     @classmethod
-    def from_view(cls, view: SessionView, slug: str, *, show_links: bool) -> CouncilSessionType:
-        members = {
-            i: CouncilMemberType.from_row(r, slug, show_links=show_links)
-            for i, r in view.members.items()
-        }
-        s = view.row
+    def from_view(cls, view: SessionView, slug: str) -> CouncilSessionType:
+        members = {i: CouncilMemberType.from_row(r, slug) for i, r in view.members.items()}
         return cls(
-            id=strawberry.ID(str(s["id"])),
-            held_on=s["held_on"],
-            title=s["title"],
-            status=CouncilSessionStatusType(s["status"]),
-            opened_by=s["opened_by"],
-            created_at=s["created_at"],
+            id=strawberry.ID(str(view.id)),
+            held_on=view.held_on,
+            title=view.title,
+            status=CouncilSessionStatusType(view.status),
+            opened_by=view.opened_by,
+            created_at=view.created_at,
             seated_count=view.seated_count,
             attendees=[members[i] for i in view.attendee_ids],
             agenda=[AgendaItemType.from_view(i, members) for i in view.items],
@@ -383,7 +391,8 @@ class DecisionRulesType:
     seats_per_grid: int = strawberry.field(description="每个网格的席位 / Seats per grid")
 
     @classmethod
-    def of(cls, rules: model.DecisionRules, seats_per_grid: int) -> DecisionRulesType:
+    def of(cls, council: CouncilRules) -> DecisionRulesType:
+        rules, seats_per_grid = council.rules, council.seats_per_grid
         zh, en = model.rules_text(rules)
         share = None if isinstance(rules.quorum, int) else ThresholdType.of(rules.quorum)
         return cls(
@@ -437,16 +446,16 @@ class MatterVoteType:
     cast_at: datetime
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> MatterVoteType:
+    def from_row(cls, r: MatterVoteRow) -> MatterVoteType:
         return cls(
-            member_id=strawberry.ID(str(r["member_id"])),
-            member_name=r["member_name"],
-            session_id=strawberry.ID(str(r["session_id"])),
-            agenda_item_id=strawberry.ID(str(r["agenda_item_id"])),
-            kind=kind_out(r["kind"]),
-            recused=r["recused"],
-            note=r["note"],
-            cast_at=r["cast_at"],
+            member_id=strawberry.ID(str(r.member_id)),
+            member_name=r.member_name,
+            session_id=strawberry.ID(str(r.session_id)),
+            agenda_item_id=strawberry.ID(str(r.agenda_item_id)),
+            kind=kind_out(r.kind),
+            recused=r.recused,
+            note=r.note,
+            cast_at=r.cast_at,
         )
 
 
@@ -471,12 +480,7 @@ class MatterCouncilVotes:
     )
 
 
-# -- access helpers ----------------------------------------------------------------------------
-
-
-def _sees_ledger(info: Info, root: CommunityType) -> bool:
-    actor = principal_of(info)
-    return actor is not None and allowed(actor, VIEW_LEDGER, root.slug, root.county_code)
+# -- input helpers -----------------------------------------------------------------------------
 
 
 def _required_id(value: str, what_zh: str, what_en: str) -> int:
@@ -495,17 +499,19 @@ async def _council(
     grid_id: strawberry.ID | None = None,
     include_former: bool = False,
 ) -> list[CouncilMemberType]:
-    """Every reader of the community sees its representatives; links need the ledger role."""
-    if principal_of(info) is None:
-        return []
     grid = None
     if grid_id is not None:
         grid = maybe_id(grid_id)
         if grid is None:
             return []
-    rows = await queries.list_members(root.slug, grid_id=grid, include_former=include_former)
-    links = _sees_ledger(info, root)
-    return [CouncilMemberType.from_row(r, root.slug, show_links=links) for r in rows]
+    rows = await queries.council(
+        principal_of(info),
+        root.slug,
+        root.registry,
+        grid_id=grid,
+        include_former=include_former,
+    )
+    return [CouncilMemberType.from_row(r, root.slug) for r in rows]
 
 
 async def _council_sessions(
@@ -514,35 +520,30 @@ async def _council_sessions(
     first: int = 20,
     after: strawberry.ID | None = None,
 ) -> list[CouncilSessionType]:
-    """Sessions with their agenda (other households' requests): ledger roles only."""
-    if not _sees_ledger(info, root):
-        return []
     cursor = None
     if after is not None:
         cursor = maybe_id(after)
         if cursor is None:
             return []
-    views = await queries.sessions_page(root.slug, first=first, after=cursor)
-    return [CouncilSessionType.from_view(v, root.slug, show_links=True) for v in views]
+    views = await queries.sessions_page(
+        principal_of(info), root.slug, root.registry, first=first, after=cursor
+    )
+    return [CouncilSessionType.from_view(v, root.slug) for v in views]
 
 
 async def _council_session(
     root: CommunityType, info: Info, id: strawberry.ID
 ) -> CouncilSessionType | None:
-    if not _sees_ledger(info, root):
-        return None
     session_id = maybe_id(id)
     if session_id is None:
         return None
-    view = await queries.session(root.slug, session_id)
-    return None if view is None else CouncilSessionType.from_view(view, root.slug, show_links=True)
+    view = await queries.session(principal_of(info), root.slug, root.registry, session_id)
+    return None if view is None else CouncilSessionType.from_view(view, root.slug)
 
 
 async def _decision_rules(root: CommunityType, info: Info) -> DecisionRulesType | None:
-    if principal_of(info) is None:
-        return None
-    rules, seats = await queries.council_rules(root.slug)
-    return DecisionRulesType.of(rules, seats)
+    rules = await queries.council_rules(principal_of(info), root.slug, root.registry)
+    return None if rules is None else DecisionRulesType.of(rules)
 
 
 @strawberry.type
@@ -798,34 +799,18 @@ SetDecisionRulesResult = result(
 )
 
 
-async def _session_out(slug: str, session_id: int) -> CouncilSessionType:
-    view = await queries.session(slug, session_id)
-    assert view is not None  # just written by this request's handler
-    return CouncilSessionType.from_view(view, slug, show_links=True)
-
-
-async def _item_out(slug: str, item_id: int) -> AgendaItemType:
-    view = await queries.agenda_item(slug, item_id)
-    assert view is not None
-    members = {
-        i: CouncilMemberType.from_row(r, slug, show_links=True)
-        for i, r in (await queries.members_by_id(slug)).items()
-    }
-    return AgendaItemType.from_view(view, members)
-
-
-def _decision_out(result: DecideResult, item: AgendaItemType) -> CouncilDecisionType:
+def _decision_out(result: DecideResult, slug: str) -> CouncilDecisionType:
     d, sheet = result.decision, result.sheet
-    responsible = ResponsibleParty(sheet["responsible"])
+    responsible = ResponsibleParty(sheet.responsible)
     return CouncilDecisionType(
-        agenda_item=item,
+        agenda_item=AgendaItemType.of(result.item, slug),
         kind=MatterKindType(d.kind.value),
         responsible=responsible.value,
         responsible_label=responsible.label_zh,
         responsible_label_en=responsible.label_en,
-        sheet_version=sheet["version"],
-        reasoning=sheet["reasoning"],
-        suggestion_followed=sheet["suggestion_followed"],
+        sheet_version=sheet.version,
+        reasoning=sheet.reasoning,
+        suggestion_followed=sheet.suggestion_followed,
         seated=d.seated_count,
         present=d.present_count,
         quorum_required=d.quorum_required,
@@ -862,7 +847,7 @@ class CouncilMutation:
                 subject=input.subject,
             )
             row = await handlers.elect_member(actor, community, data, info.context.settings)
-            return CouncilMemberType.from_row(row, community, show_links=True)
+            return CouncilMemberType.from_row(row, community)
 
         return await attempt(info, ElectCouncilMemberResult, act)
 
@@ -876,7 +861,7 @@ class CouncilMutation:
         async def act(actor: Principal) -> Any:
             mid = parse_id(member_id, handlers.CouncilMemberNotFound)
             row = await handlers.set_chair(actor, community, mid)
-            return CouncilMemberType.from_row(row, community, show_links=True)
+            return CouncilMemberType.from_row(row, community)
 
         return await attempt(info, SetCouncilChairResult, act)
 
@@ -889,7 +874,7 @@ class CouncilMutation:
         async def act(actor: Principal) -> Any:
             mid = parse_id(member_id, handlers.CouncilMemberNotFound)
             row = await handlers.end_term(actor, community, mid, ended_on=ended_on)
-            return CouncilMemberType.from_row(row, community, show_links=True)
+            return CouncilMemberType.from_row(row, community)
 
         return await attempt(info, EndCouncilTermResult, act)
 
@@ -898,10 +883,10 @@ class CouncilMutation:
         self, info: Info, community: str, input: OpenCouncilSessionInput
     ) -> OpenCouncilSessionResult:
         async def act(actor: Principal) -> Any:
-            row = await handlers.open_session(
+            view = await handlers.open_session(
                 actor, community, input.held_on, input.title, info.context.settings
             )
-            return await _session_out(community, row["id"])
+            return CouncilSessionType.from_view(view, community)
 
         return await attempt(info, OpenCouncilSessionResult, act)
 
@@ -919,8 +904,8 @@ class CouncilMutation:
         async def act(actor: Principal) -> Any:
             sid = parse_id(session_id, handlers.CouncilSessionNotFound)
             ids = [_required_id(m, "成员", "member") for m in member_ids]
-            await handlers.record_attendance(actor, community, sid, ids)
-            return await _session_out(community, sid)
+            view = await handlers.record_attendance(actor, community, sid, ids)
+            return CouncilSessionType.from_view(view, community)
 
         return await attempt(info, RecordAttendanceResult, act)
 
@@ -935,7 +920,7 @@ class CouncilMutation:
             sid = parse_id(session_id, handlers.CouncilSessionNotFound)
             mid = parse_id(matter_id, MatterNotFound)
             item = await handlers.add_to_agenda(actor, community, sid, mid)
-            return await _item_out(community, item["id"])
+            return AgendaItemType.of(item, community)
 
         return await attempt(info, AddToAgendaResult, act)
 
@@ -946,7 +931,7 @@ class CouncilMutation:
     async def cast_vote(self, info: Info, community: str, input: CastVoteInput) -> CastVoteResult:
         async def act(actor: Principal) -> Any:
             item_id = parse_id(input.agenda_item_id, handlers.AgendaItemNotFound)
-            row = await handlers.cast_vote(
+            vote = await handlers.cast_vote(
                 actor,
                 community,
                 item_id,
@@ -955,15 +940,13 @@ class CouncilMutation:
                 note=input.note,
                 recuse=input.recuse,
             )
-            member = await queries.member(community, row["member_id"])
-            assert member is not None
             return VoteType(
-                id=strawberry.ID(str(row["id"])),
-                member=CouncilMemberType.from_row(member, community, show_links=False),
-                kind=kind_out(row["kind"]),
-                recused=row["recused"],
-                note=row["note"],
-                cast_at=row["cast_at"],
+                id=strawberry.ID(str(vote.id)),
+                member=CouncilMemberType.from_row(vote.member, community),
+                kind=kind_out(vote.kind),
+                recused=vote.recused,
+                note=vote.note,
+                cast_at=vote.cast_at,
             )
 
         return await attempt(info, CastVoteResult, act)
@@ -980,10 +963,10 @@ class CouncilMutation:
             item_id = parse_id(input.agenda_item_id, handlers.AgendaItemNotFound)
             kind = _kind_in(input.kind)
             assert kind is not None
-            await handlers.cast_casting_vote(
+            item = await handlers.cast_casting_vote(
                 actor, community, item_id, kind, info.context.settings, note=input.note
             )
-            return await _item_out(community, item_id)
+            return AgendaItemType.of(item, community)
 
         return await attempt(info, CastCastingVoteResult, act)
 
@@ -1006,7 +989,7 @@ class CouncilMutation:
                 reasoning=input.reasoning,
                 explanation=input.explanation,
             )
-            return _decision_out(outcome, await _item_out(community, item_id))
+            return _decision_out(outcome, community)
 
         return await attempt(info, DecideAgendaItemResult, act)
 
@@ -1016,8 +999,8 @@ class CouncilMutation:
     ) -> CloseCouncilSessionResult:
         async def act(actor: Principal) -> Any:
             sid = parse_id(session_id, handlers.CouncilSessionNotFound)
-            await handlers.close_session(actor, community, sid)
-            return await _session_out(community, sid)
+            view = await handlers.close_session(actor, community, sid)
+            return CouncilSessionType.from_view(view, community)
 
         return await attempt(info, CloseCouncilSessionResult, act)
 
@@ -1029,7 +1012,6 @@ class CouncilMutation:
     ) -> SetDecisionRulesResult:
         async def act(actor: Principal) -> Any:
             rules = await handlers.set_decision_rules(actor, community, _rules(input))
-            _, seats = await queries.council_rules(community)
-            return DecisionRulesType.of(rules, seats)
+            return DecisionRulesType.of(rules)
 
         return await attempt(info, SetDecisionRulesResult, act)

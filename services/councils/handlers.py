@@ -6,16 +6,22 @@ record *and* report a failure: a member who must recuse gets ``MustRecuse`` with
 recusal recorded, and a deliberation without quorum or majority gets ``NoQuorum`` /
 ``NoMajority`` / ``Tie`` with the agenda item's outcome recorded. Both raise only after
 their transaction has committed, so the record survives the error.
+
+Each returns what the act's result shows, read in its own transaction (a vote with its
+member, an agenda item with its matter and votes, a session with everything in it), so the
+GraphQL resolvers only convert. The matters' rows (the matter, its sheet, the community's
+settings row) are read and written through the matters context's ``*_in`` / ``*_in_tx``
+functions, inside this context's transaction.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 import asyncpg
+import msgspec
 
 from services import audit, localtime
 from services.auth.model import Principal
@@ -36,13 +42,31 @@ from services.councils.model import (
     Tie,
 )
 from services.councils.permissions import CAST_VOTE, DECIDE, MANAGE_COUNCIL
+from services.councils.queries import (
+    AgendaItemRow,
+    CouncilRules,
+    CouncilVoteRow,
+    ItemView,
+    MemberRow,
+    SessionRow,
+    SessionView,
+    VoteView,
+    council_settings_in,
+    item_view,
+    member_of,
+    members_in,
+    referred_members,
+    seated_on,
+    session_views_in,
+)
 from services.councils.tables import AgendaItem, CouncilMember, CouncilSession, VoteRow
 from services.errors import InvalidInput, NotFound, SanshiError, TextTooLong
-from services.grids.tables import Grid
-from services.households.tables import Household, Resident
+from services.grids import queries as grid_queries
+from services.households import queries as household_queries
 from services.matters import handlers as matters
+from services.matters import queries as matter_queries
 from services.matters.model import MatterKind, MatterStatus
-from services.matters.tables import CommunitySettings
+from services.matters.rows import MatterRow, SheetRow
 from services.settings import Settings
 from tenants.db import SanshiTransaction
 from tenants.tx import tenant_tx
@@ -131,96 +155,82 @@ class ElectMemberInput:
     subject: str | None = None
 
 
-@dataclass(frozen=True)
-class DecideResult:
-    """A decided agenda item: the item, the classification sheet written, the tally."""
+class DecideResult(msgspec.Struct, frozen=True):
+    """A decided agenda item: the item as the council now sees it, the classification sheet
+    written, the tally."""
 
-    item: dict[str, Any]
-    sheet: dict[str, Any]
+    item: ItemView
+    sheet: SheetRow
     decision: model.Decision
 
 
 # -- reading inside a transaction ----------------------------------------------------------
 
 
-async def settings_row(*, for_update: bool = False) -> dict[str, Any]:
-    """The community's settings row (seats per grid, decision rules).
-
-    ``for_update`` doubles as the council-wide lock: chair changes take it, so two
-    concurrent "make X chair" calls queue instead of tripping the one-chair index.
-    """
-    query = CommunitySettings.select(
-        CommunitySettings.seats_per_grid, CommunitySettings.decision_rules
-    ).where(CommunitySettings.id == 1)
-    if for_update:
-        query = query.lock_rows("UPDATE")
-    return (await query.run())[0]
-
-
-def decision_rules_of(row: dict[str, Any]) -> DecisionRules:
-    """The decision rules stored in a settings row."""
-    stored = row["decision_rules"]
-    if isinstance(stored, str):
-        stored = json.loads(stored)
-    return model.rules_from_json(stored)
-
-
-async def seated_on(day: date) -> list[dict[str, Any]]:
-    """Members holding a seat on ``day``: in office (not ended early) and within their term."""
-    return (
-        await CouncilMember.select()
-        .where(
-            CouncilMember.active.eq(True),
-            CouncilMember.elected_on <= day,
-            CouncilMember.term_ends_on >= day,
-        )
-        .order_by(CouncilMember.id)
-        .run()
-    )
-
-
-def as_seat(row: dict[str, Any]) -> model.CouncilMember:
+def as_seat(row: MemberRow) -> model.CouncilMember:
     """A member row as the pure model's seat (household None: nothing to recuse from)."""
-    return model.CouncilMember(
-        id=row["id"], household_id=row["household_id"], grid_id=row["grid_id"]
-    )
+    return model.CouncilMember(id=row.id, household_id=row.household_id, grid_id=row.grid_id)
 
 
-async def _member(member_id: int, *, for_update: bool = False) -> dict[str, Any]:
+async def _member(member_id: int, *, for_update: bool = False) -> MemberRow:
     query = CouncilMember.select().where(CouncilMember.id == member_id)
     if for_update:
         query = query.lock_rows("UPDATE")
     rows = await query.run()
     if not rows:
         raise CouncilMemberNotFound()
-    return rows[0]
+    return member_of(rows[0])
 
 
-async def _session(session_id: int, *, lock: Lock | None = None) -> dict[str, Any]:
+async def _session(session_id: int, *, lock: Lock | None = None) -> SessionRow:
     query = CouncilSession.select().where(CouncilSession.id == session_id)
     if lock:
         query = query.lock_rows(lock)
     rows = await query.run()
     if not rows:
         raise CouncilSessionNotFound()
-    return rows[0]
+    return SessionRow(**rows[0])
 
 
-async def _open_session(session_id: int, *, lock: Lock = "SHARE") -> dict[str, Any]:
+async def _open_session(session_id: int, *, lock: Lock = "SHARE") -> SessionRow:
     session = await _session(session_id, lock=lock)
-    if session["status"] != "open":
+    if session.status != "open":
         raise SessionClosed()
     return session
 
 
-async def _item(item_id: int, *, lock: Lock | None = None) -> dict[str, Any]:
+async def _item(item_id: int, *, lock: Lock | None = None) -> AgendaItemRow:
     query = AgendaItem.select().where(AgendaItem.id == item_id)
     if lock:
         query = query.lock_rows(lock)
     rows = await query.run()
     if not rows:
         raise AgendaItemNotFound()
-    return rows[0]
+    return AgendaItemRow(**rows[0])
+
+
+async def _votes(item_id: int) -> list[CouncilVoteRow]:
+    """The item's votes and recusals, oldest first."""
+    rows = (
+        await VoteRow.select().where(VoteRow.agenda_item_id == item_id).order_by(VoteRow.id).run()
+    )
+    return [CouncilVoteRow(**r) for r in rows]
+
+
+async def _matter_of(
+    tx: SanshiTransaction, item: AgendaItemRow, *, lock: bool = False
+) -> MatterRow:
+    """The item's matter, through the matters context (an item always has one: foreign key)."""
+    matter = await matter_queries.matter_by_id_in(tx.connection, item.matter_id, for_update=lock)
+    if matter is None:
+        raise LookupError(f"agenda item {item.id} names a missing matter {item.matter_id}")
+    return matter
+
+
+async def _session_view(tx: SanshiTransaction, session_id: int) -> SessionView:
+    """The session as a session act's result shows it, read in the act's transaction."""
+    (view,) = await session_views_in(tx.connection, [session_id])
+    return view
 
 
 async def _present(tx: SanshiTransaction, session_id: int) -> set[int]:
@@ -242,11 +252,12 @@ def _check_len(field: str, value: str, limit: int) -> None:
 
 async def elect_member(
     actor: Principal, slug: str, data: ElectMemberInput, settings: Settings
-) -> dict[str, Any]:
+) -> MemberRow:
     """Seat a member elected by a grid, if the grid has a free seat on the election day.
 
     A seat is held by an active member whose term has not ended by ``elected_on``; the
-    grid's row is locked so two elections for its last seat cannot both succeed.
+    council-wide lock (the settings row, ``council_settings_in``) is taken first, so two
+    elections for a grid's last seat cannot both succeed.
     """
     await community_for(actor, slug, MANAGE_COUNCIL)
     name = data.name.strip()
@@ -264,11 +275,12 @@ async def elect_member(
     if subject is not None:
         _check_len("subject", subject, settings.max_name_length)
     async with tenant_tx(slug) as tx:
-        grid = await Grid.select(Grid.id).where(Grid.id == data.grid_id).lock_rows("UPDATE").run()
-        if not grid:
+        # Elections are rare: one lock for the whole council is simpler than one per grid
+        # (and the grid's row belongs to the grids context).
+        seats = (await council_settings_in(tx.connection, for_update=True)).seats_per_grid
+        if not any(g.id == data.grid_id for g in await grid_queries.grids_in(tx.connection)):
             raise InvalidInput(field_zh="网格不存在", field_en="no such grid")
         household_id = await _member_household(data)
-        seats = (await settings_row())["seats_per_grid"]
         holding = (
             await CouncilMember.select()
             .where(
@@ -278,9 +290,9 @@ async def elect_member(
             )
             .run()
         )
-        model.check_seat_available(data.grid_id, [as_seat(m) for m in holding], seats)
+        model.check_seat_available(data.grid_id, [as_seat(member_of(m)) for m in holding], seats)
         try:
-            row = (
+            inserted = (
                 await CouncilMember.insert(
                     CouncilMember(
                         grid_id=data.grid_id,
@@ -298,42 +310,37 @@ async def elect_member(
             )[0]
         except asyncpg.UniqueViolationError:
             raise CouncilLoginTaken() from None
-        await audit.record(tx, actor, "council.elect", f"council_member:{row['id']}", after=row)
+        row = member_of(inserted)
+        await audit.record(tx, actor, "council.elect", f"council_member:{row.id}", after=inserted)
     return row
 
 
 async def _member_household(data: ElectMemberInput) -> int | None:
-    """The household a member lives in: the resident's own, or the one given; both checked."""
+    """The household a member lives in: the resident's own, or the one given; both checked
+    through the households context."""
     household_id = data.household_id
     if data.resident_id is not None:
-        rows = (
-            await Resident.select(Resident.household_id)
-            .where(Resident.id == data.resident_id)
-            .run()
-        )
-        if not rows:
+        resident = await household_queries.resident_by_id(data.resident_id)
+        if resident is None:
             raise InvalidInput(field_zh="关联的居民不存在", field_en="no such resident")
-        if household_id is not None and household_id != rows[0]["household_id"]:
+        if household_id is not None and household_id != resident.household_id:
             raise InvalidInput(
                 field_zh="该居民不属于所填住户",
                 field_en="the resident does not live in that household",
             )
-        household_id = rows[0]["household_id"]
-    elif (
-        household_id is not None
-        and not await Household.exists().where(Household.id == household_id).run()
-    ):
+        household_id = resident.household_id
+    elif household_id is not None and not await household_queries.household_exists(household_id):
         raise InvalidInput(field_zh="关联的住户不存在", field_en="no such household")
     return household_id
 
 
-async def set_chair(actor: Principal, slug: str, member_id: int) -> dict[str, Any]:
+async def set_chair(actor: Principal, slug: str, member_id: int) -> MemberRow:
     """Make a seated member the council's chair (主持人); the previous chair steps down."""
     await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
-        await settings_row(for_update=True)
+        await council_settings_in(tx.connection, for_update=True)
         member = await _member(member_id, for_update=True)
-        if not member["active"]:
+        if not member.active:
             raise TermEnded()
         before = (
             await CouncilMember.select(CouncilMember.id)
@@ -345,12 +352,14 @@ async def set_chair(actor: Principal, slug: str, member_id: int) -> dict[str, An
             .where(CouncilMember.is_chair.eq(True), CouncilMember.id != member_id)
             .run()
         )
-        row = (
-            await CouncilMember.update({CouncilMember.is_chair: True})
-            .where(CouncilMember.id == member_id)
-            .returning(*CouncilMember.all_columns())
-            .run()
-        )[0]
+        row = member_of(
+            (
+                await CouncilMember.update({CouncilMember.is_chair: True})
+                .where(CouncilMember.id == member_id)
+                .returning(*CouncilMember.all_columns())
+                .run()
+            )[0]
+        )
         await audit.record(
             tx,
             actor,
@@ -364,7 +373,7 @@ async def set_chair(actor: Principal, slug: str, member_id: int) -> dict[str, An
 
 async def end_term(
     actor: Principal, slug: str, member_id: int, *, ended_on: date | None = None
-) -> dict[str, Any]:
+) -> MemberRow:
     """End a member's term (early if ``ended_on`` is before the term's end); the seat frees.
 
     The row stays (votes and attendance refer to it); the member is no longer seated,
@@ -373,17 +382,17 @@ async def end_term(
     await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
         member = await _member(member_id, for_update=True)
-        if not member["active"]:
+        if not member.active:
             raise TermEnded()
-        ends = member["term_ends_on"]
+        ends = member.term_ends_on
         if ended_on is not None:
-            if ended_on <= member["elected_on"]:
+            if ended_on <= member.elected_on:
                 raise InvalidInput(
                     field_zh="任期结束日期须晚于当选日期",
                     field_en="the term must end after the election date",
                 )
             ends = min(ends, ended_on)
-        row = (
+        updated = (
             await CouncilMember.update(
                 {
                     CouncilMember.active: False,
@@ -396,9 +405,14 @@ async def end_term(
             .run()
         )[0]
         await audit.record(
-            tx, actor, "council.end_term", f"council_member:{member_id}", before=member, after=row
+            tx,
+            actor,
+            "council.end_term",
+            f"council_member:{member_id}",
+            before=msgspec.structs.asdict(member),
+            after=updated,
         )
-    return row
+    return member_of(updated)
 
 
 # -- sessions, attendance, agenda ----------------------------------------------------------
@@ -406,8 +420,10 @@ async def end_term(
 
 async def open_session(
     actor: Principal, slug: str, held_on: date, title: str, settings: Settings
-) -> dict[str, Any]:
-    """Open a council session on ``held_on`` (attendance and agenda are added next)."""
+) -> SessionView:
+    """Open a council session on ``held_on`` (attendance and agenda are added next).
+
+    Returns the session as its view shows it (the members seated that day counted)."""
     await community_for(actor, slug, MANAGE_COUNCIL)
     title = title.strip()
     _check_len("title", title, settings.max_title_length)
@@ -422,16 +438,17 @@ async def open_session(
         await audit.record(
             tx, actor, "council.open_session", f"council_session:{row['id']}", after=row
         )
-    return row
+        return await _session_view(tx, row["id"])
 
 
 async def record_attendance(
     actor: Principal, slug: str, session_id: int, member_ids: list[int]
-) -> set[int]:
+) -> SessionView:
     """Set who is present at an open session (the whole list; it replaces the previous one).
 
     Every member must be seated on the session's date. A member who has already voted or
     recused in this session cannot be taken off the list: their vote counted someone present.
+    Returns the session as its view shows it.
     """
     await community_for(actor, slug, MANAGE_COUNCIL)
     wanted = set(member_ids)
@@ -439,7 +456,7 @@ async def record_attendance(
         # UPDATE lock: votes and decisions take SHARE on the session, so the list cannot
         # change under a decision that is counting the quorum.
         session = await _open_session(session_id, lock="UPDATE")
-        seated = {m["id"] for m in await seated_on(session["held_on"])}
+        seated = {m.id for m in await seated_on(session.held_on)}
         unseated = sorted(wanted - seated)
         if unseated:
             ids = ", ".join(map(str, unseated))
@@ -485,18 +502,17 @@ async def record_attendance(
             before=sorted(before),
             after=sorted(wanted),
         )
-    return wanted
+        return await _session_view(tx, session_id)
 
 
-async def add_to_agenda(
-    actor: Principal, slug: str, session_id: int, matter_id: int
-) -> dict[str, Any]:
+async def add_to_agenda(actor: Principal, slug: str, session_id: int, matter_id: int) -> ItemView:
     """Put a pending request on an open session's agenda.
 
     A registered matter moves to awaiting_council (recorded in its history). A matter
     already awaiting the council may go on another session's agenda only if no earlier
     item for it is still open for deliberation: items that ended without a decision
-    (no quorum, no majority) or were left pending when their session closed.
+    (no quorum, no majority) or were left pending when their session closed. Returns the
+    item with its matter (no votes yet).
     """
     info = await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
@@ -505,7 +521,7 @@ async def add_to_agenda(
         matter = await matters.access_matter_in_tx(
             actor, slug, info.county_code, matter_id, for_update=True
         )
-        status = MatterStatus(matter["status"])
+        status = MatterStatus(matter.status)
         if status is MatterStatus.REGISTERED:
             matter = await matters.transition_in_tx(
                 tx, actor, matter, MatterStatus.AWAITING_COUNCIL
@@ -524,11 +540,13 @@ async def add_to_agenda(
         else:
             raise MatterNotPending(status_zh=status.label_zh, status_en=status.label_en)
         try:
-            item = (
-                await AgendaItem.insert(AgendaItem(session_id=session_id, matter_id=matter_id))
-                .returning(*AgendaItem.all_columns())
-                .run()
-            )[0]
+            item = AgendaItemRow(
+                **(
+                    await AgendaItem.insert(AgendaItem(session_id=session_id, matter_id=matter_id))
+                    .returning(*AgendaItem.all_columns())
+                    .run()
+                )[0]
+            )
         except asyncpg.UniqueViolationError:
             raise AlreadyOnAgenda() from None
         await audit.record(
@@ -536,23 +554,23 @@ async def add_to_agenda(
             actor,
             "council.add_to_agenda",
             f"matter:{matter_id}",
-            after={"session": session_id, "agenda_item": item["id"]},
+            after={"session": session_id, "agenda_item": item.id},
         )
-    return item
+    return item_view(item, matter, [], {})
 
 
-async def close_session(actor: Principal, slug: str, session_id: int) -> dict[str, Any]:
+async def close_session(actor: Principal, slug: str, session_id: int) -> SessionView:
     """Close a session. Items left undecided keep their outcome; their matters stay awaiting
-    the council and can go on a later session's agenda."""
+    the council and can go on a later session's agenda. Returns the session as its view
+    shows it."""
     await community_for(actor, slug, MANAGE_COUNCIL)
     async with tenant_tx(slug) as tx:
         await _open_session(session_id, lock="UPDATE")
-        row = (
-            await CouncilSession.update({CouncilSession.status: "closed"})
+        await (
+            CouncilSession.update({CouncilSession.status: "closed"})
             .where(CouncilSession.id == session_id)
-            .returning(*CouncilSession.all_columns())
             .run()
-        )[0]
+        )
         await audit.record(
             tx,
             actor,
@@ -561,7 +579,7 @@ async def close_session(actor: Principal, slug: str, session_id: int) -> dict[st
             before={"status": "open"},
             after={"status": "closed"},
         )
-    return row
+        return await _session_view(tx, session_id)
 
 
 # -- deliberation --------------------------------------------------------------------------
@@ -576,14 +594,15 @@ async def cast_vote(
     *,
     note: str = "",
     recuse: bool = False,
-) -> dict[str, Any]:
+) -> VoteView:
     """Record the signed-in member's vote (private / minor / major + a note) on an item.
 
     The member is the seated council member whose login is ``actor.subject``. Refusals in
     the model's order: not a member, already decided, session closed, absent, must recuse,
     already voted. ``recuse=True`` declares a recusal instead of voting. A member asked to
     vote on their own household's request gets ``MustRecuse`` *and* the recusal is recorded
-    (it is part of the session's minutes); every other refusal writes nothing.
+    (it is part of the session's minutes); every other refusal writes nothing. Returns the
+    vote with its member.
     """
     await community_for(actor, slug, CAST_VOTE)
     note = note.strip()
@@ -596,36 +615,34 @@ async def cast_vote(
     async with tenant_tx(slug) as tx:
         # SHARE locks: votes on one item run side by side, a decision (UPDATE) waits for them.
         item = await _item(agenda_item_id, lock="SHARE")
-        session = await _session(item["session_id"], lock="SHARE")
-        seated = await seated_on(session["held_on"])
-        member = next((m for m in seated if m["subject"] == actor.subject), None)
+        session = await _session(item.session_id, lock="SHARE")
+        seated = await seated_on(session.held_on)
+        member = next((m for m in seated if m.subject == actor.subject), None)
         if member is None:
             raise NotACouncilMember()
-        if item["status"] == "decided":
+        if item.status == "decided":
             raise SessionDecided()
-        if session["status"] != "open":
+        if session.status != "open":
             raise SessionClosed()
-        matter = await tx.connection.fetchrow(
-            "SELECT household_id FROM matters WHERE id = $1", item["matter_id"]
-        )
-        rows = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
+        matter = await _matter_of(tx, item)
+        rows = await _votes(agenda_item_id)
         votes = [
-            model.Vote(member_id=r["member_id"], kind=MatterKind(r["kind"]))
+            model.Vote(member_id=r.member_id, kind=MatterKind(r.kind))
             for r in rows
-            if not r["recused"]
+            if not r.recused and r.kind is not None
         ]
         try:
             model.check_vote(
-                member["id"],
+                member.id,
                 seated=[as_seat(m) for m in seated],
-                present=await _present(tx, session["id"]),
-                concerns_household=matter["household_id"],
+                present=await _present(tx, session.id),
+                concerns_household=matter.household_id,
                 votes=votes,
                 decided=False,
-                recused=frozenset(r["member_id"] for r in rows if r["recused"]),
+                recused=frozenset(r.member_id for r in rows if r.recused),
             )
         except MustRecuse as err:
-            if any(r["member_id"] == member["id"] for r in rows):
+            if any(r.member_id == member.id for r in rows):
                 raise  # recorded already: nothing new to write
             # Asked to vote on their own household: record the recusal, then say why.
             # A member who declared the recusal themselves simply gets it recorded.
@@ -635,7 +652,7 @@ async def cast_vote(
             await VoteRow.insert(
                 VoteRow(
                     agenda_item_id=agenda_item_id,
-                    member_id=member["id"],
+                    member_id=member.id,
                     kind=None if recuse else kind.value,  # type: ignore[union-attr]
                     recused=recuse,
                     note=note,
@@ -653,11 +670,14 @@ async def cast_vote(
             actor,
             "council.recuse" if recuse else "council.vote",
             f"agenda_item:{agenda_item_id}",
-            after={"member": member["id"], "kind": row[0]["kind"], "note": note},
+            after={"member": member.id, "kind": row[0]["kind"], "note": note},
         )
     if refusal is not None:
         raise refusal
-    return row[0]
+    # The vote's answer is about the vote: its member without their resident/household
+    # links (the council's list shows those to the roles that may see them).
+    unlinked = msgspec.structs.replace(member, resident_id=None, household_id=None)
+    return VoteView(**row[0], member=unlinked)
 
 
 async def cast_casting_vote(
@@ -668,7 +688,7 @@ async def cast_casting_vote(
     settings: Settings,
     *,
     note: str = "",
-) -> dict[str, Any]:
+) -> ItemView:
     """Record the chair's casting vote (主持人决定票) on an item whose last count tied.
 
     The actor is the council member whose login is ``actor.subject``, seated on the session's
@@ -678,7 +698,8 @@ async def cast_casting_vote(
     (``NoTieToBreak``), a casting vote already given (``CastingVoteAlreadyCast``), a kind
     outside the tie (``CastingVoteNotInTie``), the request concerns the chair's own household
     or the chair recused on it (``ChairMustRecuse``: the rule that makes a member recuse
-    holds for the casting vote too). The next ``decide`` uses the vote.
+    holds for the casting vote too). The next ``decide`` uses the vote. Returns the item
+    with its matter, votes and the chair.
     """
     await community_for(actor, slug, CAST_VOTE)
     note = note.strip()
@@ -686,53 +707,55 @@ async def cast_casting_vote(
     async with tenant_tx(slug) as tx:
         # UPDATE: one casting vote at a time, and a concurrent decide waits for it.
         item = await _item(agenda_item_id, lock="UPDATE")
-        session = await _session(item["session_id"], lock="SHARE")
-        seated = await seated_on(session["held_on"])
-        member = next((m for m in seated if m["subject"] == actor.subject), None)
+        session = await _session(item.session_id, lock="SHARE")
+        seated = await seated_on(session.held_on)
+        member = next((m for m in seated if m.subject == actor.subject), None)
         if member is None:
             raise NotACouncilMember()
-        if not member["is_chair"]:
+        if not member.is_chair:
             raise NotTheChair()
-        if item["status"] == "decided":
+        if item.status == "decided":
             raise SessionDecided()
-        if session["status"] != "open":
+        if session.status != "open":
             raise SessionClosed()
-        if member["id"] not in await _present(tx, session["id"]):
+        if member.id not in await _present(tx, session.id):
             raise MemberAbsent()
-        household_id = await tx.connection.fetchval(
-            "SELECT household_id FROM matters WHERE id = $1", item["matter_id"]
-        )
-        votes = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
-        _check_chair_may_cast(as_seat(member), household_id, votes)
-        tied = [MatterKind(k) for k in item["tied_kinds"] or ()]
-        if item["status"] != "no_majority" or not tied:
+        matter = await _matter_of(tx, item)
+        votes = await _votes(agenda_item_id)
+        _check_chair_may_cast(as_seat(member), matter.household_id, votes)
+        tied = [MatterKind(k) for k in item.tied_kinds or ()]
+        if item.status != "no_majority" or not tied:
             raise NoTieToBreak()
-        if item["casting_vote"] is not None:
-            cast = MatterKind(item["casting_vote"])
+        if item.casting_vote is not None:
+            cast = MatterKind(item.casting_vote)
             raise CastingVoteAlreadyCast(kind_zh=cast.label_zh, kind_en=cast.label_en.lower())
         model.check_casting_vote(kind, tied)
-        row = (
-            await AgendaItem.update(
-                {
-                    AgendaItem.casting_vote: kind.value,
-                    AgendaItem.casting_vote_by: member["id"],
-                    AgendaItem.casting_vote_at: localtime.now(),
-                    AgendaItem.casting_vote_note: note,
-                }
-            )
-            .where(AgendaItem.id == agenda_item_id)
-            .returning(*AgendaItem.all_columns())
-            .run()
-        )[0]
+        row = AgendaItemRow(
+            **(
+                await AgendaItem.update(
+                    {
+                        AgendaItem.casting_vote: kind.value,
+                        AgendaItem.casting_vote_by: member.id,
+                        AgendaItem.casting_vote_at: localtime.now(),
+                        AgendaItem.casting_vote_note: note,
+                    }
+                )
+                .where(AgendaItem.id == agenda_item_id)
+                .returning(*AgendaItem.all_columns())
+                .run()
+            )[0]
+        )
         await audit.record(
             tx,
             actor,
             "council.casting_vote",
             f"agenda_item:{agenda_item_id}",
             before={"tied": [k.value for k in tied]},
-            after={"member": member["id"], "kind": kind.value, "note": note},
+            after={"member": member.id, "kind": kind.value, "note": note},
         )
-    return row
+        known = {m.id: m for m in seated}
+        members = await members_in(tx.connection, referred_members(row, votes), known)
+    return item_view(row, matter, votes, members)
 
 
 async def decide(
@@ -763,6 +786,9 @@ async def decide(
     to recuse on this request. Given alongside a different stored vote it is refused
     (``CastingVoteAlreadyCast``). A stored vote for a tie that no longer stands (later votes
     changed the tied kinds) is dropped, so the chair can cast again for the new tie.
+
+    Returns the decision with the item as the council now sees it (its matter classified,
+    the votes, the members they name), all read in this transaction.
     """
     await community_for(actor, slug, DECIDE)
     reasoning, explanation = reasoning.strip(), explanation.strip()
@@ -771,31 +797,30 @@ async def decide(
     outcome: SanshiError | None = None
     async with tenant_tx(slug) as tx:
         item = await _item(agenda_item_id, lock="UPDATE")
-        if item["status"] == "decided":
+        if item.status == "decided":
             raise SessionDecided()
-        session = await _session(item["session_id"], lock="SHARE")
-        if session["status"] != "open":
+        session = await _session(item.session_id, lock="SHARE")
+        if session.status != "open":
             raise SessionClosed()
-        matter = await tx.connection.fetchrow(
-            f"SELECT {matters.MATTER_COLUMNS} FROM matters WHERE id = $1 FOR UPDATE",
-            item["matter_id"],
-        )
-        matter = dict(matter)
-        status = MatterStatus(matter["status"])
+        matter = await _matter_of(tx, item, lock=True)
+        status = MatterStatus(matter.status)
         if status is not MatterStatus.AWAITING_COUNCIL:  # e.g. withdrawn while on the agenda
             raise MatterNotPending(status_zh=status.label_zh, status_en=status.label_en)
-        rules = decision_rules_of(await settings_row())
-        seated = {m["id"]: m for m in await seated_on(session["held_on"])}
+        rules = (await council_settings_in(tx.connection)).rules
+        seated = {m.id: m for m in await seated_on(session.held_on)}
         # Present and seated: a member whose term ended mid-session no longer counts.
-        present = (await _present(tx, session["id"])) & seated.keys()
-        rows = await VoteRow.select().where(VoteRow.agenda_item_id == agenda_item_id).run()
-        cast = [r for r in rows if not r["recused"] and r["member_id"] in present]
-        votes = [model.Vote(r["member_id"], MatterKind(r["kind"]), r["note"]) for r in cast]
-        if casting_vote is not None and item["casting_vote"] is None:
+        present = (await _present(tx, session.id)) & seated.keys()
+        rows = await _votes(agenda_item_id)
+        votes = [
+            model.Vote(r.member_id, MatterKind(r.kind), r.note)
+            for r in rows
+            if not r.recused and r.kind is not None and r.member_id in present
+        ]
+        if casting_vote is not None and item.casting_vote is None:
             # Given on the chair's behalf: not when the chair could not give it themselves.
-            chair = next((m for m in seated.values() if m["is_chair"]), None)
+            chair = next((m for m in seated.values() if m.is_chair), None)
             if chair is not None:
-                _check_chair_may_cast(as_seat(chair), matter["household_id"], rows)
+                _check_chair_may_cast(as_seat(chair), matter.household_id, rows)
         chair_vote, cast_by, stale = _casting_vote(item, votes, casting_vote, actor, seated)
         try:
             decision = model.tally(votes, len(seated), len(present), rules, chair_vote=chair_vote)
@@ -815,12 +840,7 @@ async def decide(
                     AgendaItem.casting_vote_at: None,
                     AgendaItem.casting_vote_note: "",
                 }
-            item = (
-                await AgendaItem.update(changes)
-                .where(AgendaItem.id == agenda_item_id)
-                .returning(*AgendaItem.all_columns())
-                .run()
-            )[0]
+            await AgendaItem.update(changes).where(AgendaItem.id == agenda_item_id).run()
             await audit.record(
                 tx,
                 actor,
@@ -830,7 +850,7 @@ async def decide(
             )
         else:
             tally = _tally_record(decision, session, rows, seated, chair_vote, cast_by)
-            sheet = await matters.classify_in_tx(
+            classified = await matters.classify_in_tx(
                 tx,
                 actor,
                 matter,
@@ -840,18 +860,20 @@ async def decide(
                 agenda_item_id=agenda_item_id,
                 tally=tally,
             )
-            item = (
-                await AgendaItem.update(
-                    {
-                        AgendaItem.status: "decided",
-                        AgendaItem.decided_kind: decision.kind.value,
-                        AgendaItem.decided_at: localtime.now(),
-                    }
-                )
-                .where(AgendaItem.id == agenda_item_id)
-                .returning(*AgendaItem.all_columns())
-                .run()
-            )[0]
+            decided = AgendaItemRow(
+                **(
+                    await AgendaItem.update(
+                        {
+                            AgendaItem.status: "decided",
+                            AgendaItem.decided_kind: decision.kind.value,
+                            AgendaItem.decided_at: localtime.now(),
+                        }
+                    )
+                    .where(AgendaItem.id == agenda_item_id)
+                    .returning(*AgendaItem.all_columns())
+                    .run()
+                )[0]
+            )
             await audit.record(
                 tx,
                 actor,
@@ -859,9 +881,11 @@ async def decide(
                 f"agenda_item:{agenda_item_id}",
                 after={"kind": decision.kind.value, "tally": tally},
             )
+            members = await members_in(tx.connection, referred_members(decided, rows), seated)
     if outcome is not None:
         raise outcome
-    return DecideResult(item=item, sheet=sheet, decision=decision)
+    view = item_view(decided, classified.matter, rows, members)
+    return DecideResult(item=view, sheet=classified.sheet, decision=decision)
 
 
 @dataclass(frozen=True)
@@ -875,28 +899,28 @@ class _CastBy:
 
 
 def _check_chair_may_cast(
-    chair: model.CouncilMember, household_id: int, votes: list[dict[str, Any]]
+    chair: model.CouncilMember, household_id: int, votes: list[CouncilVoteRow]
 ) -> None:
     """ChairMustRecuse when the chair would have to recuse from voting on this item
     (``votes``: the item's vote rows, recusals included)."""
-    recused = frozenset(r["member_id"] for r in votes if r["recused"])
+    recused = frozenset(r.member_id for r in votes if r.recused)
     if model.must_recuse(chair, household_id, recused):
         raise ChairMustRecuse()
 
 
 def _casting_vote(
-    item: dict[str, Any],
+    item: AgendaItemRow,
     votes: list[model.Vote],
     given: MatterKind | None,
     actor: Principal,
-    seated: dict[int, dict[str, Any]],
+    seated: dict[int, MemberRow],
 ) -> tuple[MatterKind | None, _CastBy | None, bool]:
     """The casting vote ``decide`` applies, who gave it, and whether a stored one is stale.
 
     The chair's stored vote comes first; the cadre's ``given`` one is the fallback (and must
     agree with a stored one). A stored vote outside today's tie is stale: it is dropped.
     """
-    stored = MatterKind(item["casting_vote"]) if item["casting_vote"] else None
+    stored = MatterKind(item.casting_vote) if item.casting_vote else None
     if stored is not None:
         tied = model.tied_kinds(votes)
         if tied and stored not in tied:
@@ -909,9 +933,10 @@ def _casting_vote(
     if stored is not None:
         if given is not None and given is not stored:
             raise CastingVoteAlreadyCast(kind_zh=stored.label_zh, kind_en=stored.label_en.lower())
-        chair = item["casting_vote_by"]
-        name = seated[chair]["name"] if chair in seated else None
-        return stored, _CastBy(chair, name, "chair", item["casting_vote_note"]), False
+        chair = item.casting_vote_by
+        assert chair is not None  # stored with the vote (cast_casting_vote)
+        name = seated[chair].name if chair in seated else None
+        return stored, _CastBy(chair, name, "chair", item.casting_vote_note), False
     if given is not None:
         return given, _CastBy(actor.subject, None, "cadre"), stale
     return None, None, stale
@@ -926,9 +951,9 @@ def _default_reasoning(decision: model.Decision) -> str:
 
 def _tally_record(
     decision: model.Decision,
-    session: dict[str, Any],
-    rows: list[dict[str, Any]],
-    seated: dict[int, dict[str, Any]],
+    session: SessionRow,
+    rows: list[CouncilVoteRow],
+    seated: dict[int, MemberRow],
     casting_vote: MatterKind | None,
     cast_by: _CastBy | None,
 ) -> dict[str, Any]:
@@ -939,11 +964,11 @@ def _tally_record(
     """
     by = cast_by if decision.tie_broken_by_chair and casting_vote is not None else None
     return {
-        "session_id": session["id"],
-        "session_held_on": session["held_on"].isoformat(),
+        "session_id": session.id,
+        "session_held_on": session.held_on.isoformat(),
         "counts": {k.value: decision.counts[k] for k in MatterKind},
         "votes_cast": decision.votes_cast,
-        "recused": sum(1 for r in rows if r["recused"]),
+        "recused": sum(1 for r in rows if r.recused),
         "seated": decision.seated_count,
         "present": decision.present_count,
         "quorum_required": decision.quorum_required,
@@ -956,11 +981,11 @@ def _tally_record(
         "casting_vote_note": by.note if by else None,
         "votes": [
             {
-                "member_id": r["member_id"],
-                "name": seated[r["member_id"]]["name"] if r["member_id"] in seated else None,
-                "kind": r["kind"],
-                "recused": r["recused"],
-                "note": r["note"],
+                "member_id": r.member_id,
+                "name": seated[r.member_id].name if r.member_id in seated else None,
+                "kind": r.kind,
+                "recused": r.recused,
+                "note": r.note,
             }
             for r in rows
         ],
@@ -970,23 +995,20 @@ def _tally_record(
 # -- rules -----------------------------------------------------------------------------------
 
 
-async def set_decision_rules(actor: Principal, slug: str, rules: DecisionRules) -> DecisionRules:
-    """Store the community's quorum and majority rules (already validated by the model)."""
+async def set_decision_rules(actor: Principal, slug: str, rules: DecisionRules) -> CouncilRules:
+    """Store the community's quorum and majority rules (already validated by the model);
+    returns them with the seats per grid (what the rules' view shows)."""
     await community_for(actor, slug, MANAGE_COUNCIL)
     stored = model.rules_to_json(rules)
     async with tenant_tx(slug) as tx:
-        before = (await settings_row(for_update=True))["decision_rules"]
-        await tx.connection.execute(
-            "UPDATE community_settings SET decision_rules = $1::jsonb, updated_at = now() "
-            "WHERE id = 1",
-            json.dumps(stored),
-        )
+        before = await council_settings_in(tx.connection, for_update=True)
+        await matters.store_decision_rules_in_tx(tx, stored)
         await audit.record(
             tx,
             actor,
             "council.set_decision_rules",
             "community_settings:1",
-            before=before,
+            before=model.rules_to_json(before.rules),
             after=stored,
         )
-    return rules
+    return CouncilRules(rules, before.seats_per_grid)

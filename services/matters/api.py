@@ -42,6 +42,18 @@ from services.households.queries import HouseholdRow
 from services.matters import handlers, model, queries
 from services.matters.errors import MatterNotFound
 from services.matters.model import Channel, MatterKind, MatterStatus, ResponsibleParty, Satisfaction
+from services.matters.rows import (
+    CategoryRow,
+    CommitmentRow,
+    FeedbackRow,
+    MatterRow,
+    MatterView,
+    NegotiationRow,
+    ReferralRow,
+    RuleRow,
+    SheetRow,
+    TransitionRow,
+)
 
 T = TypeVar("T")
 
@@ -146,6 +158,14 @@ def _related_for(matter_fields: Sequence[Selection]) -> dict[str, queries.Relate
 
 def _readers(wanted: Mapping[str, queries.RelatedReader | None]) -> dict[str, Any]:
     return {k: r for k, r in wanted.items() if r is not None}
+
+
+def _shown(info: Info) -> dict[str, Any]:
+    """What a mutation's Matter result selects, as its handler's ``related`` and
+    ``readers``: the handler reads those rows in its own transaction (one, not one per
+    field's DataLoader)."""
+    wanted = _related_for(info.selected_fields)
+    return {"related": tuple(wanted), "readers": _readers(wanted)}
 
 
 MatterKindRef = MatterKindType
@@ -263,25 +283,25 @@ class ClassificationSheetType:
     decided_at: datetime
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> ClassificationSheetType:
-        previous = _opt(MatterKind, r["previous_kind"])
-        kind = MatterKind(r["kind"])
+    def from_row(cls, r: SheetRow) -> ClassificationSheetType:
+        previous = _opt(MatterKind, r.previous_kind)
+        kind = MatterKind(r.kind)
         return cls(
-            version=r["version"],
+            version=r.version,
             kind=MatterKindType(kind.value),
-            previous_kind=_kind(r["previous_kind"]),
+            previous_kind=_kind(r.previous_kind),
             escalation=previous is not None and model.is_escalation(previous, kind),
-            responsible=ResponsiblePartyType(r["responsible"]),
-            reasoning=r["reasoning"],
-            evidence=[line for line in r["evidence"].split("\n") if line.strip()],
-            explanation=r["explanation"],
-            agenda_item_id=_gid(r["agenda_item_id"]),
-            suggested_kind=_kind(r["suggested_kind"]),
-            suggestion_followed=r["suggestion_followed"],
-            tally=queries.loads_json(r["tally"]),
-            decided_by=r["decided_by"],
-            decided_by_role=RoleType(r["decided_by_role"]),
-            decided_at=r["decided_at"],
+            responsible=ResponsiblePartyType(r.responsible),
+            reasoning=r.reasoning,
+            evidence=[line for line in r.evidence.split("\n") if line.strip()],
+            explanation=r.explanation,
+            agenda_item_id=_gid(r.agenda_item_id),
+            suggested_kind=_kind(r.suggested_kind),
+            suggestion_followed=r.suggestion_followed,
+            tally=queries.loads_json(r.tally),
+            decided_by=r.decided_by,
+            decided_by_role=RoleType(r.decided_by_role),
+            decided_at=r.decided_at,
         )
 
 
@@ -298,14 +318,14 @@ class MatterTransitionType:
     at: datetime
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> MatterTransitionType:
+    def from_row(cls, r: TransitionRow) -> MatterTransitionType:
         return cls(
-            from_status=_opt(MatterStatusType, r["from_status"]),
-            to_status=MatterStatusType(r["to_status"]),
-            actor=r["actor"],
-            actor_role=RoleType(r["actor_role"]),
-            reason=r["reason"],
-            at=r["at"],
+            from_status=_opt(MatterStatusType, r.from_status),
+            to_status=MatterStatusType(r.to_status),
+            actor=r.actor,
+            actor_role=RoleType(r.actor_role),
+            reason=r.reason,
+            at=r.at,
         )
 
 
@@ -324,15 +344,15 @@ class ReferralType:
     at: datetime
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> ReferralType:
+    def from_row(cls, r: ReferralRow) -> ReferralType:
         return cls(
-            id=strawberry.ID(str(r["id"])),
-            matter_id=strawberry.ID(str(r["matter_id"])),
-            group_ref=r["group_ref"],
-            group_name=r["group_name"],
-            note=r["note"],
-            referred_by=r["referred_by"],
-            at=r["at"],
+            id=strawberry.ID(str(r.id)),
+            matter_id=strawberry.ID(str(r.matter_id)),
+            group_ref=r.group_ref,
+            group_name=r.group_name,
+            note=r.note,
+            referred_by=r.referred_by,
+            at=r.at,
         )
 
 
@@ -353,18 +373,18 @@ class CommitmentType:
     checked_at: datetime | None
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> CommitmentType:
+    def from_row(cls, r: CommitmentRow) -> CommitmentType:
         return cls(
-            id=strawberry.ID(str(r["id"])),
-            negotiation_id=strawberry.ID(str(r["negotiation_id"])),
-            matter_id=strawberry.ID(str(r["matter_id"])),
-            party=CommitmentPartyType(r["party"]),
-            party_name=r["party_name"],
-            description=r["description"],
-            due_on=r["due_on"],
-            kept=r["kept"],
-            checked_by=r["checked_by"],
-            checked_at=r["checked_at"],
+            id=strawberry.ID(str(r.id)),
+            negotiation_id=strawberry.ID(str(r.negotiation_id)),
+            matter_id=strawberry.ID(str(r.matter_id)),
+            party=CommitmentPartyType(r.party),
+            party_name=r.party_name,
+            description=r.description,
+            due_on=r.due_on,
+            kept=r.kept,
+            checked_by=r.checked_by,
+            checked_at=r.checked_at,
         )
 
 
@@ -384,27 +404,27 @@ class NegotiationType:
     at: datetime
     slug: strawberry.Private[str]
     # The matter's commitments when the page prefetched them (None: use the DataLoader).
-    matter_commitments: strawberry.Private[list[dict[str, Any]] | None] = None
+    matter_commitments: strawberry.Private[list[CommitmentRow] | None] = None
 
     @classmethod
     def from_row(
-        cls, r: dict[str, Any], slug: str, commitments: list[dict[str, Any]] | None = None
+        cls, r: NegotiationRow, slug: str, commitments: list[CommitmentRow] | None = None
     ) -> NegotiationType:
         return cls(
-            id=strawberry.ID(str(r["id"])),
-            matter_id=strawberry.ID(str(r["matter_id"])),
-            held_on=r["held_on"],
-            place=r["place"],
-            participants=list(queries.loads_json(r["participants"])),
-            agreement=r["agreement"],
-            recorded_by=r["recorded_by"],
-            at=r["at"],
+            id=strawberry.ID(str(r.id)),
+            matter_id=strawberry.ID(str(r.matter_id)),
+            held_on=r.held_on,
+            place=r.place,
+            participants=list(queries.loads_json(r.participants)),
+            agreement=r.agreement,
+            recorded_by=r.recorded_by,
+            at=r.at,
             slug=slug,
             matter_commitments=commitments,
         )
 
-    def _own(self, rows: list[dict[str, Any]]) -> list[CommitmentType]:
-        return [CommitmentType.from_row(r) for r in rows if str(r["negotiation_id"]) == self.id]
+    def _own(self, rows: list[CommitmentRow]) -> list[CommitmentType]:
+        return [CommitmentType.from_row(r) for r in rows if str(r.negotiation_id) == self.id]
 
     @strawberry.field(description="各方承诺 / Each party's commitment")
     def commitments(self, info: Info) -> list[CommitmentType]:
@@ -434,15 +454,15 @@ class FeedbackType:
     at: datetime
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> FeedbackType:
+    def from_row(cls, r: FeedbackRow) -> FeedbackType:
         return cls(
-            rating=SatisfactionType(r["rating"]),
-            comment=r["comment"],
-            reopen_reason=r["reopen_reason"],
-            given_by=r["given_by"],
-            given_by_role=RoleType(r["given_by_role"]),
-            on_behalf=r["on_behalf"],
-            at=r["at"],
+            rating=SatisfactionType(r.rating),
+            comment=r.comment,
+            reopen_reason=r.reopen_reason,
+            given_by=r.given_by,
+            given_by_role=RoleType(r.given_by_role),
+            on_behalf=r.on_behalf,
+            at=r.at,
         )
 
 
@@ -455,14 +475,8 @@ class CategoryType:
     sort: int
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> CategoryType:
-        return cls(
-            code=r["code"],
-            name_zh=r["name_zh"],
-            name_en=r["name_en"],
-            active=r["active"],
-            sort=r["sort"],
-        )
+    def from_row(cls, r: CategoryRow) -> CategoryType:
+        return cls(code=r.code, name_zh=r.name_zh, name_en=r.name_en, active=r.active, sort=r.sort)
 
 
 @strawberry.type(
@@ -487,8 +501,8 @@ class SuggestionRuleType:
     active: bool
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> SuggestionRuleType:
-        rule = handlers.rule_from_row(dict(r, conditions=queries.loads_json(r["conditions"])))
+    def from_row(cls, r: RuleRow) -> SuggestionRuleType:
+        rule = handlers.rule_from_row(r)
 
         def flags(cs: frozenset[Circumstance]) -> list[CircumstanceType]:
             return [CircumstanceType(c.value) for c in Circumstance if c in cs]
@@ -503,7 +517,7 @@ class SuggestionRuleType:
             any_of=flags(rule.any_of),
             all_of=flags(rule.all_of),
             referable=rule.referable,
-            active=r["active"],
+            active=r.active,
         )
 
 
@@ -513,8 +527,8 @@ class MatterSettingsType:
 
 
 # -- DataLoaders (for Matter objects whose rows were not prefetched) -------------------------
-def _by_matter(what: str) -> loaders.Batch[loaders.CommunityKey, list[dict[str, Any]]]:
-    async def fetch(slug: str, ids: list[int]) -> Mapping[int, list[dict[str, Any]]]:
+def _by_matter(what: str) -> loaders.Batch[loaders.CommunityKey, list[Any]]:
+    async def fetch(slug: str, ids: list[int]) -> Mapping[int, list[Any]]:
         return await queries.rows_by_matter(slug, what, ids)
 
     return loaders.per_community(fetch, list)
@@ -582,7 +596,7 @@ class MatterType:
     @classmethod
     def from_row(
         cls,
-        r: dict[str, Any],
+        r: MatterRow,
         slug: str,
         actor: Principal,
         info: Info,
@@ -593,7 +607,7 @@ class MatterType:
         it has them, else loaded (only if selected) through the request's loaders."""
         view = queries.household_visibility(actor, slug) if visibility is None else visibility
         related_rows = related or {}
-        household_id, grid_id, code = r["household_id"], r["grid_id"], r["category"]
+        household_id, grid_id, code = r.household_id, r.grid_id, r.category
 
         def household_of(row: HouseholdRow | None) -> HouseholdType | None:
             return None if row is None else HouseholdType.from_row(slug, row, view)
@@ -601,8 +615,8 @@ class MatterType:
         def grid_of(grids: list[GridRow]) -> GridType | None:
             return next((GridType.of(g) for g in grids if g.id == grid_id), None)
 
-        def category_of(rows: list[dict[str, Any]]) -> CategoryType | None:
-            found = next((c for c in rows if c["code"] == code), None)
+        def category_of(rows: list[CategoryRow]) -> CategoryType | None:
+            found = next((c for c in rows if c.code == code), None)
             return None if found is None else CategoryType.from_row(found)
 
         household: Any
@@ -626,35 +640,35 @@ class MatterType:
                 lambda: loaders.loader(info, categories_of_community).load(slug), category_of
             )
         suggestion = None
-        if r["suggested_kind"] is not None:
+        if r.suggested_kind is not None:
             suggestion = SuggestionType(
-                kind=MatterKindType(r["suggested_kind"]),
-                reason_zh=r["suggestion_reason_zh"],
-                reason_en=r["suggestion_reason_en"],
-                rule_id=r["suggestion_rule_id"],
+                kind=MatterKindType(r.suggested_kind),
+                reason_zh=r.suggestion_reason_zh,
+                reason_en=r.suggestion_reason_en,
+                rule_id=r.suggestion_rule_id,
             )
         return cls(
-            id=strawberry.ID(str(r["id"])),
-            number=r["number"],
-            title=r["title"],
-            description=r["description"],
-            place=r["place"],
-            category_code=r["category"],
-            channel=ChannelType(r["channel"]),
-            occurred_on=r["occurred_on"],
-            registered_at=r["registered_at"],
-            registered_by=r["registered_by"],
-            registered_by_role=RoleType(r["registered_by_role"]),
-            status=MatterStatusType(r["status"]),
-            kind=_kind(r["kind"]),
-            responsible=_opt(ResponsiblePartyType, r["responsible"]),
-            responsible_note=r["responsible_note"],
+            id=strawberry.ID(str(r.id)),
+            number=r.number,
+            title=r.title,
+            description=r.description,
+            place=r.place,
+            category_code=r.category,
+            channel=ChannelType(r.channel),
+            occurred_on=r.occurred_on,
+            registered_at=r.registered_at,
+            registered_by=r.registered_by,
+            registered_by_role=RoleType(r.registered_by_role),
+            status=MatterStatusType(r.status),
+            kind=_kind(r.kind),
+            responsible=_opt(ResponsiblePartyType, r.responsible),
+            responsible_note=r.responsible_note,
             suggestion=suggestion,
-            household_id=strawberry.ID(str(r["household_id"])),
-            grid_id=strawberry.ID(str(r["grid_id"])),
-            resolved_at=r["resolved_at"],
-            closed_at=r["closed_at"],
-            updated_at=r["updated_at"],
+            household_id=strawberry.ID(str(household_id)),
+            grid_id=strawberry.ID(str(grid_id)),
+            resolved_at=r.resolved_at,
+            closed_at=r.closed_at,
+            updated_at=r.updated_at,
             household=household,
             grid=grid,
             category=category,
@@ -939,8 +953,7 @@ async def _community_matter(
     )
     if found is None:
         return None
-    row, related = found
-    return MatterType.from_row(row, root.slug, actor, info, related or None)
+    return MatterType.from_row(found, root.slug, actor, info, found.related or None)
 
 
 async def _community_categories(
@@ -963,7 +976,7 @@ async def _community_suggestion_rules(
 
 async def _community_matter_settings(root: CommunityType, info: Info) -> MatterSettingsType:
     row = await queries.matter_settings(require_principal(info), root.slug)
-    return MatterSettingsType(matter_prefix=row["matter_prefix"])
+    return MatterSettingsType(matter_prefix=row.matter_prefix)
 
 
 @strawberry.type
@@ -1087,8 +1100,9 @@ async def _attempt(
     return await attempt(info, union, run)
 
 
-def _matter(info: Info, slug: str) -> Callable[[dict[str, Any], Principal], MatterType]:
-    return lambda row, actor: MatterType.from_row(row, slug, actor, info)
+def _matter(info: Info, slug: str) -> Callable[[MatterView, Principal], MatterType]:
+    """The Matter of a handler's result, its selected rows read by the handler (``_shown``)."""
+    return lambda view, actor: MatterType.from_row(view, slug, actor, info, view.related or None)
 
 
 @strawberry.type
@@ -1099,7 +1113,7 @@ class MatterMutation:
     async def register_request(
         self, info: Info, community: str, input: RegisterRequestInput
     ) -> RegisterRequestResult:
-        async def act(actor: Principal) -> dict[str, Any]:
+        async def act(actor: Principal) -> MatterView:
             data = handlers.RegisterRequestInput(
                 household_id=parse_id(input.household_id, HouseholdNotFound),
                 channel=Channel(input.channel.value),
@@ -1112,7 +1126,9 @@ class MatterMutation:
                 if input.raised_by_resident_id is None
                 else parse_id(input.raised_by_resident_id, HouseholdNotFound),
             )
-            return await handlers.register_request(actor, community, data, info.context.settings)
+            return await handlers.register_request(
+                actor, community, data, info.context.settings, **_shown(info)
+            )
 
         return await _attempt(info, RegisterRequestResult, act, _matter(info, community))
 
@@ -1132,6 +1148,7 @@ class MatterMutation:
                 parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 responsible_note=responsible_note,
+                **_shown(info),
             ),
             _matter(info, community),
         )
@@ -1149,6 +1166,7 @@ class MatterMutation:
                 parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 note=note,
+                **_shown(info),
             ),
             _matter(info, community),
         )
@@ -1166,6 +1184,7 @@ class MatterMutation:
                 parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 note=note,
+                **_shown(info),
             ),
             _matter(info, community),
         )
@@ -1183,6 +1202,7 @@ class MatterMutation:
                 parse_id(matter_id, MatterNotFound),
                 info.context.settings,
                 reason=reason,
+                **_shown(info),
             ),
             _matter(info, community),
         )
@@ -1256,7 +1276,8 @@ class MatterMutation:
             lambda actor: handlers.record_negotiation(
                 actor, community, parse_id(matter_id, MatterNotFound), data, info.context.settings
             ),
-            lambda rows, _actor: NegotiationType.from_row(rows[0], community),
+            # Its commitments were written (and returned) with it: no loader to read them.
+            lambda rows, _actor: NegotiationType.from_row(rows[0], community, rows[1]),
         )
 
     @strawberry.mutation(description="核实承诺是否兑现 / Record whether a commitment was kept")
@@ -1290,6 +1311,7 @@ class MatterMutation:
                 info.context.settings,
                 reason=input.reason,
                 evidence=tuple(input.evidence),
+                **_shown(info),
             ),
             _matter(info, community),
         )
@@ -1312,6 +1334,7 @@ class MatterMutation:
                 info.context.settings,
                 comment=input.comment,
                 reopen_reason=input.reopen_reason,
+                **_shown(info),
             ),
             _matter(info, community),
         )
@@ -1369,5 +1392,5 @@ class MatterMutation:
             info,
             SetMatterPrefixResult,
             lambda actor: handlers.set_matter_prefix(actor, community, prefix),
-            lambda row, _actor: MatterSettingsType(matter_prefix=row["matter_prefix"]),
+            lambda row, _actor: MatterSettingsType(matter_prefix=row.matter_prefix),
         )

@@ -3,7 +3,10 @@
 UTF-8 with a byte-order mark (Excel otherwise opens Chinese text as mojibake); one header
 line, bilingual ("编号 Number"), so the file stays one-header CSV for every other tool.
 Rows are streamed from a server-side cursor inside ONE tenant transaction, so an export
-of the whole ledger never sits in memory and sees one consistent snapshot.
+of the whole ledger never sits in memory and sees one consistent snapshot. Grid names and
+household addresses come through the grids and households contexts' queries in that same
+transaction (the grids once, the households of each batch in one statement), not by
+joining their tables here.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from services import localtime
 from services.auth.model import Principal
 from services.communities.handlers import community_for
 from services.errors import InvalidInput
+from services.grids import queries as grid_queries
+from services.households import queries as household_queries
 from services.matters.model import Channel, MatterKind, MatterStatus, ResponsibleParty
 from services.matters.permissions import EXPORT_LEDGER
 from services.matters.queries import DateField, MatterFilter, filter_conditions
@@ -139,24 +144,42 @@ def filter_from_query(get_all: Callable[[str], Sequence[str]]) -> MatterFilter:
 
 # -- the export ---------------------------------------------------------------------------
 def export_query(filt: MatterFilter) -> tuple[str, list[Any]]:
-    """The export SQL (explicit columns, ledger order) and its arguments."""
+    """The export SQL over this context's own tables (explicit columns, ledger order) and
+    its arguments; each row names its grid and household by id (``with_places`` adds
+    their name and address)."""
     args: list[Any] = []
     conds = filter_conditions(filt, args)
     where = f"WHERE {' AND '.join(conds)}" if conds else ""
     # Filter matters first, then join: the filter's column names stay unambiguous.
     sql = (
-        "SELECT m.number, m.registered_at, m.occurred_on, g.name AS grid_name, h.address, "
+        "SELECT m.number, m.registered_at, m.occurred_on, m.grid_id, m.household_id, "
         "coalesce(c.name_zh, m.category) AS category_name, m.title, m.description, m.place, "
         "m.channel, m.status, m.kind, m.responsible, m.responsible_note, m.suggested_kind "
         "FROM (SELECT id, number, registered_at, occurred_on, grid_id, household_id, "
         "category, title, description, place, channel, status, kind, responsible, "
         f"responsible_note, suggested_kind FROM matters {where}) m "
-        "JOIN grids g ON g.id = m.grid_id "
-        "JOIN households h ON h.id = m.household_id "
         "LEFT JOIN categories c ON c.code = m.category "
         "ORDER BY m.registered_at DESC, m.id DESC"
     )
     return sql, args
+
+
+def with_places(
+    records: Sequence[Mapping[str, Any]],
+    grid_names: Mapping[int, str],
+    addresses: Mapping[int, str],
+) -> list[dict[str, Any]]:
+    """Export records with their grid's name and household's address (``grid_name``,
+    ``address``); a grid or household that is not there (never, with the foreign keys)
+    is written empty rather than dropping the matter from the export."""
+    return [
+        {
+            **r,
+            "grid_name": grid_names.get(r["grid_id"], ""),
+            "address": addresses.get(r["household_id"], ""),
+        }
+        for r in records
+    ]
 
 
 async def open_ledger_export(
@@ -177,10 +200,12 @@ async def _stream(slug: str, filt: MatterFilter) -> AsyncIterator[bytes]:
     yield (BOM + csv_lines([HEADER])).encode("utf-8")
     sql, args = export_query(filt)
     async with tenant_tx(slug) as tx:
+        grid_names = {g.id: g.name for g in await grid_queries.grids_in(tx.connection)}
         log_statement(sql)
         # A server-side cursor in the tenant transaction (never Piccolo's .batch(), which
         # would leave the community's search_path); the lock serialises use of the
-        # connection like every other call on it.
+        # connection like every other call on it (the households' read between batches
+        # takes it itself: the cursor's portal stays open until the transaction ends).
         async with tx.connection.lock:
             cursor = await tx.raw.cursor(sql, *args)
         while True:
@@ -188,4 +213,9 @@ async def _stream(slug: str, filt: MatterFilter) -> AsyncIterator[bytes]:
                 records = await cursor.fetch(BATCH)
             if not records:
                 break
-            yield csv_lines([format_row(r) for r in records]).encode("utf-8")
+            households = await household_queries.households_by_id_in(
+                tx.connection, {r["household_id"] for r in records}
+            )
+            addresses = {i: h.address for i, h in households.items()}
+            rows = with_places(records, grid_names, addresses)
+            yield csv_lines([format_row(r) for r in rows]).encode("utf-8")

@@ -3,16 +3,22 @@
 GraphQL, the CLI, the council's deliberation and workers all call these. Each public
 handler is one transaction (``tenant_tx``); the ``*_in_tx`` functions run inside a
 transaction the caller already holds (the council's decision classifies the matter in the
-same transaction that records the tally).
+same transaction that records the tally). Handlers return typed rows
+(``services.matters.rows``); those whose result is a matter take ``related`` (what the
+caller will show under it, ``queries.fetch_related``) and read it in their own transaction,
+so the caller never opens a second one to show what the act just wrote.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, overload
+
+import msgspec
 
 from services import audit
 from services.auth.model import Principal
@@ -20,8 +26,8 @@ from services.auth.permissions import Op, allowed
 from services.communities.handlers import community_for
 from services.communities.permissions import VIEW_LEDGER, VIEW_OWN_MATTERS
 from services.errors import InvalidInput, NotFound, SanshiError
-from services.households.model import Circumstances, HouseholdNotFound
-from services.households.tables import Household, Resident
+from services.households import queries as household_queries
+from services.households.model import HouseholdNotFound
 from services.matters import model
 from services.matters.errors import MatterNotFound
 from services.matters.model import Channel, MatterKind, MatterStatus, SuggestionRule
@@ -32,6 +38,26 @@ from services.matters.permissions import (
     RECLASSIFY,
     REGISTER_REQUEST,
     WITHDRAW,
+)
+from services.matters.queries import (
+    MATTER_COLUMNS,
+    RelatedReader,
+    access_matter_in_tx,
+    resident_household,
+    view_in,
+)
+from services.matters.rows import (
+    CategoryRow,
+    Classified,
+    CommitmentRow,
+    MatterRow,
+    MatterSettingsRow,
+    MatterView,
+    NegotiationRow,
+    ReferralRow,
+    RuleRow,
+    SheetRow,
+    columns_of,
 )
 from services.matters.tables import (
     Category,
@@ -68,10 +94,6 @@ async def _end_routing_in_tx(tx: SanshiTransaction, matter_id: int, reason: str)
     )
 
 
-# Explicit column list for raw SQL on matters (never SELECT *: see docs/tenancy.md, trap 7).
-MATTER_COLUMNS = ", ".join(c._meta.db_column_name for c in Matter.all_columns())
-
-
 @dataclass(frozen=True)
 class RegisterRequestInput:
     """What a grid worker (or cadre, council member, resident) records for a new request."""
@@ -86,79 +108,75 @@ class RegisterRequestInput:
     raised_by_resident_id: int | None = None
 
 
-# -- access ------------------------------------------------------------------------------
-async def resident_household(subject: str) -> int | None:
-    """The household of the resident who signs in as ``subject`` (inside a tenant_tx)."""
-    rows = await Resident.select(Resident.household_id).where(Resident.subject == subject).run()
-    return rows[0]["household_id"] if rows else None
-
-
-async def access_matter_in_tx(
-    actor: Principal, slug: str, county: str, matter_id: int, *, for_update: bool = False
-) -> dict[str, Any]:
-    """The matter row if ``actor`` may see it, else MatterNotFound (missing looks the same).
-
-    Staff, council members and county users with the ledger permission see every matter
-    of the community; a resident sees only their own household's.
-    """
-    query = Matter.select().where(Matter.id == matter_id)
-    if for_update:
-        query = query.lock_rows("UPDATE")
-    rows = await query.run()
-    if not rows:
-        raise MatterNotFound()
-    row = rows[0]
-    if allowed(actor, VIEW_LEDGER, slug, county):
-        return row
-    own = allowed(actor, VIEW_OWN_MATTERS, slug, county)
-    if own and await resident_household(actor.subject) == row["household_id"]:
-        return row
-    raise MatterNotFound()
-
-
 # -- rules as stored -----------------------------------------------------------------------
-def rule_from_row(row: dict[str, Any]) -> SuggestionRule:
+def rule_from_row(row: RuleRow) -> SuggestionRule:
     """A stored suggestion rule as the pure model's value object."""
-    cond = row["conditions"]
+    cond = row.conditions
     if isinstance(cond, str):
         cond = json.loads(cond)
     return SuggestionRule(
-        id=row["id"],
-        category=row["category"],
-        kind=MatterKind(row["kind"]),
-        reason_zh=row["reason_zh"],
-        reason_en=row["reason_en"],
-        priority=row["priority"],
+        id=row.id,
+        category=row.category,
+        kind=MatterKind(row.kind),
+        reason_zh=row.reason_zh,
+        reason_en=row.reason_en,
+        priority=row.priority,
         any_of=frozenset(model.Circumstance(c) for c in cond.get("any_of", [])),
         all_of=frozenset(model.Circumstance(c) for c in cond.get("all_of", [])),
         referable=bool(cond.get("referable", False)),
     )
 
 
-def circumstances_of(household: dict[str, Any]) -> Circumstances:
-    """A household row's circumstances as the pure model's value object."""
-    return Circumstances(**{c.value: bool(household[c.value]) for c in model.Circumstance})
-
-
 async def _active_rules() -> list[SuggestionRule]:
     rows = await SuggestionRuleRow.select().where(SuggestionRuleRow.active.eq(True)).run()
-    return [rule_from_row(r) for r in rows]
+    return [rule_from_row(RuleRow(**r)) for r in rows]
 
 
 # -- history ---------------------------------------------------------------------------------
+def _matter_row(matter: MatterRow | Mapping[str, Any]) -> MatterRow:
+    # The routing context reads the row itself (raw SQL, a mapping) before moving a matter.
+    return matter if isinstance(matter, MatterRow) else MatterRow(**matter)
+
+
+@overload
 async def transition_in_tx(
     tx: SanshiTransaction,
     actor: Principal,
-    matter: dict[str, Any],
+    matter: MatterRow,
     target: MatterStatus,
     *,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> MatterRow: ...
+
+
+@overload
+async def transition_in_tx(
+    tx: SanshiTransaction,
+    actor: Principal,
+    matter: Mapping[str, Any],
+    target: MatterStatus,
+    *,
+    reason: str | None = None,
+) -> dict[str, Any]: ...
+
+
+async def transition_in_tx(
+    tx: SanshiTransaction,
+    actor: Principal,
+    matter: MatterRow | Mapping[str, Any],
+    target: MatterStatus,
+    *,
+    reason: str | None = None,
+) -> MatterRow | dict[str, Any]:
     """Move ``matter`` to ``target`` if the lifecycle allows it; record who, when, why.
 
-    Returns the updated row. IllegalTransition / ReasonRequired are typed errors.
+    Returns the updated row: a MatterRow — or a dict when given one (the routing context
+    reads the row itself and keeps it as a mapping). IllegalTransition / ReasonRequired
+    are typed errors.
     """
-    current = MatterStatus(matter["status"])
+    given = matter
+    matter = _matter_row(matter)
+    current = MatterStatus(matter.status)
     model.check_transition(current, target, reason=reason)
     extra = ""
     if target is MatterStatus.RESOLVED:
@@ -170,12 +188,12 @@ async def transition_in_tx(
     row = await tx.connection.fetchrow(
         f"UPDATE matters SET status = $2, updated_at = now(){extra} WHERE id = $1 "
         f"RETURNING {MATTER_COLUMNS}",
-        matter["id"],
+        matter.id,
         target.value,
     )
     await MatterTransition.insert(
         MatterTransition(
-            matter_id=matter["id"],
+            matter_id=matter.id,
             from_status=current.value,
             to_status=target.value,
             actor=actor.subject,
@@ -187,11 +205,12 @@ async def transition_in_tx(
         tx,
         actor,
         f"matter.{target.value}",
-        f"matter:{matter['id']}",
+        f"matter:{matter.id}",
         before={"status": current.value},
         after={"status": target.value, "reason": reason},
     )
-    return dict(row)
+    updated = MatterRow(*row)
+    return updated if isinstance(given, MatterRow) else msgspec.structs.asdict(updated)
 
 
 # -- registration ----------------------------------------------------------------------------
@@ -206,55 +225,55 @@ def _check_request_text(settings: Settings, data: RegisterRequestInput) -> None:
 
 
 async def register_request(
-    actor: Principal, slug: str, data: RegisterRequestInput, settings: Settings
-) -> dict[str, Any]:
+    actor: Principal,
+    slug: str,
+    data: RegisterRequestInput,
+    settings: Settings,
+    *,
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """Register a resident's request (登记造册) with the suggested kind; status registered.
 
     A resident may register only for their own household; anyone else's household looks
     missing to them. The suggestion comes from the community's rules and the household's
-    circumstances; the council sees it and decides.
+    circumstances; the council sees it and decides. Returns the matter with the
+    ``related`` rows (see the module's docstring).
     """
     info = await community_for(actor, slug, REGISTER_REQUEST)
     _check_request_text(settings, data)
     async with tenant_tx(slug) as tx:
-        households = await Household.select().where(Household.id == data.household_id).run()
-        if not households:
+        household = await household_queries.household_by_id(data.household_id)
+        if household is None:
             raise HouseholdNotFound()
-        household = households[0]
         # A resident registers for their own household only; others look missing.
         resident_only = not allowed(actor, VIEW_LEDGER, slug, info.county_code)
-        if resident_only and await resident_household(actor.subject) != household["id"]:
+        if resident_only and await resident_household(actor.subject) != household.id:
             raise HouseholdNotFound()
         categories = await Category.select(Category.code).where(Category.active.eq(True)).run()
         model.check_category(data.category, {c["code"] for c in categories})
         if data.raised_by_resident_id is not None:
-            raised = (
-                await Resident.select(Resident.household_id)
-                .where(Resident.id == data.raised_by_resident_id)
-                .run()
-            )
-            if not raised or raised[0]["household_id"] != household["id"]:
+            raised = await household_queries.resident_by_id(data.raised_by_resident_id)
+            if raised is None or raised.household_id != household.id:
                 raise model.InvalidInput(
                     field_zh="提出诉求的居民不属于该住户",
                     field_en="the resident raising the request is not of that household",
                 )
-        suggestion = model.suggest(
-            data.category, circumstances_of(household), await _active_rules()
-        )
+        suggestion = model.suggest(data.category, household.circumstances, await _active_rules())
         prefix = (await CommunitySettings.select(CommunitySettings.matter_prefix).run())[0][
             "matter_prefix"
         ]
         next_id = await tx.connection.fetchval(
             "SELECT nextval(pg_get_serial_sequence('matters', 'id'))"
         )
-        row = (
+        inserted = (
             await Matter.insert(
                 Matter(
                     id=next_id,
                     number=f"{prefix}{data.occurred_on.year}-{next_id:06d}",
-                    household_id=household["id"],
+                    household_id=household.id,
                     raised_by_resident_id=data.raised_by_resident_id,
-                    grid_id=household["grid_id"],
+                    grid_id=household.grid_id,
                     registered_by=actor.subject,
                     registered_by_role=actor.primary_role.value,
                     channel=data.channel.value,
@@ -272,9 +291,10 @@ async def register_request(
             .returning(*Matter.all_columns())
             .run()
         )[0]
+        row = MatterRow(**inserted)
         await MatterTransition.insert(
             MatterTransition(
-                matter_id=row["id"],
+                matter_id=row.id,
                 from_status=None,
                 to_status=MatterStatus.REGISTERED.value,
                 actor=actor.subject,
@@ -282,75 +302,89 @@ async def register_request(
                 reason="",
             )
         ).run()
-        await audit.record(tx, actor, "matter.register", f"matter:{row['id']}", after=row)
-    return row
+        await audit.record(tx, actor, "matter.register", f"matter:{row.id}", after=inserted)
+        return await view_in(tx, row, related, readers)
 
 
 # -- classification --------------------------------------------------------------------------
 async def classify_in_tx(
     tx: SanshiTransaction,
     actor: Principal,
-    matter: dict[str, Any],
+    matter: MatterRow | Mapping[str, Any],
     kind: MatterKind,
     *,
     reasoning: str,
     explanation: str = "",
     agenda_item_id: int | None = None,
     tally: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Classified:
     """Record the council's decision on ``matter`` (awaiting council -> classified).
 
     Writes version 1 of the classification sheet (kind, responsible party, reasoning, the
     tally and whether the suggestion was followed), sets the matter's kind and responsible
     party, and — for a major matter — an outbox message ``matter.major`` in this same
     transaction, so the routing to county departments can never be lost or doubled.
+    Returns the matter as it now is and the sheet.
     """
+    matter = _matter_row(matter)
     updated = await transition_in_tx(tx, actor, matter, MatterStatus.CLASSIFIED)
     responsible = model.responsible_for(kind)
-    suggested = matter["suggested_kind"]
-    sheet = (
-        await ClassificationSheet.insert(
-            ClassificationSheet(
-                matter_id=matter["id"],
-                version=1,
-                kind=kind.value,
-                previous_kind=None,
-                responsible=responsible.value,
-                reasoning=reasoning.strip(),
-                explanation=explanation.strip(),
-                agenda_item_id=agenda_item_id,
-                suggested_kind=suggested,
-                suggestion_followed=None if suggested is None else suggested == kind.value,
-                tally=tally or {},
-                decided_by=actor.subject,
-                decided_by_role=actor.primary_role.value,
+    suggested = matter.suggested_kind
+    sheet = SheetRow(
+        **(
+            await ClassificationSheet.insert(
+                ClassificationSheet(
+                    matter_id=matter.id,
+                    version=1,
+                    kind=kind.value,
+                    previous_kind=None,
+                    responsible=responsible.value,
+                    reasoning=reasoning.strip(),
+                    explanation=explanation.strip(),
+                    agenda_item_id=agenda_item_id,
+                    suggested_kind=suggested,
+                    suggestion_followed=None if suggested is None else suggested == kind.value,
+                    tally=tally or {},
+                    decided_by=actor.subject,
+                    decided_by_role=actor.primary_role.value,
+                )
             )
-        )
-        .returning(*ClassificationSheet.all_columns())
-        .run()
-    )[0]
+            .returning(*ClassificationSheet.all_columns())
+            .run()
+        )[0]
+    )
     await (
         Matter.update({Matter.kind: kind.value, Matter.responsible: responsible.value})
-        .where(Matter.id == matter["id"])
+        .where(Matter.id == matter.id)
         .run()
     )
     if kind is MatterKind.MAJOR:
         await outbox.enqueue(
             tx,
             MAJOR_TOPIC,
-            {"matter_id": matter["id"], "sheet_version": sheet["version"]},
+            {"matter_id": matter.id, "sheet_version": sheet.version},
             community=tx.slug,
         )
     await audit.record(
         tx,
         actor,
         "matter.classify",
-        f"matter:{matter['id']}",
+        f"matter:{matter.id}",
         before={"kind": None},
-        after={"kind": kind.value, "responsible": responsible.value, "sheet": sheet["version"]},
+        after={"kind": kind.value, "responsible": responsible.value, "sheet": sheet.version},
     )
-    updated.update(kind=kind.value, responsible=responsible.value)
-    return sheet
+    classified = msgspec.structs.replace(updated, kind=kind.value, responsible=responsible.value)
+    return Classified(matter=classified, sheet=sheet)
+
+
+async def store_decision_rules_in_tx(tx: SanshiTransaction, stored: dict[str, Any]) -> None:
+    """Write the council's decision rules (as ``councils.model.rules_to_json`` stores them)
+    to the community's settings row, in the caller's transaction (which holds the row's
+    lock: ``queries.settings_in(for_update=True)``)."""
+    await tx.connection.execute(
+        "UPDATE community_settings SET decision_rules = $1::jsonb, updated_at = now() WHERE id = 1",
+        json.dumps(stored),
+    )
 
 
 # ==========================================================================================
@@ -411,16 +445,16 @@ REFERABLE_KINDS = (MatterKind.PRIVATE, MatterKind.MINOR)
 COMMITMENT_PARTIES = frozenset({"resident", "community", "other"})
 
 
-def _check_open(matter: dict[str, Any]) -> None:
-    status = MatterStatus(matter["status"])
+def _check_open(matter: MatterRow) -> None:
+    status = MatterStatus(matter.status)
     if status not in FOLLOW_UP_STATUSES:
         raise MatterNotOpen(
             status=status.value, status_zh=status.label_zh, status_en=status.label_en
         )
 
 
-def _check_kind(matter: dict[str, Any], kinds: tuple[MatterKind, ...]) -> MatterKind:
-    kind = MatterKind(matter["kind"]) if matter["kind"] else None
+def _check_kind(matter: MatterRow, kinds: tuple[MatterKind, ...]) -> MatterKind:
+    kind = MatterKind(matter.kind) if matter.kind else None
     if kind is None or kind not in kinds:
         raise WrongKind.expected(kinds, kind)
     return kind
@@ -442,7 +476,9 @@ async def _matter_act(
     *,
     reason: str | None,
     responsible_note: str | None = None,
-) -> dict[str, Any]:
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """One status change as its own transaction (the shape of start/resolve/close/withdraw)."""
     info = await community_for(actor, slug, op)
     async with tenant_tx(slug) as tx:
@@ -450,18 +486,18 @@ async def _matter_act(
             actor, slug, info.county_code, matter_id, for_update=True
         )
         updated = await transition_in_tx(tx, actor, matter, target, reason=reason)
-        if target is MatterStatus.WITHDRAWN and matter["kind"] == MatterKind.MAJOR.value:
+        if target is MatterStatus.WITHDRAWN and matter.kind == MatterKind.MAJOR.value:
             await _end_routing_in_tx(tx, matter_id, "withdrawn")
         if responsible_note is not None and responsible_note.strip():
-            updated = dict(
-                await tx.connection.fetchrow(
+            updated = MatterRow(
+                *await tx.connection.fetchrow(
                     f"UPDATE matters SET responsible_note = $2 WHERE id = $1 "
                     f"RETURNING {MATTER_COLUMNS}",
                     matter_id,
                     responsible_note.strip(),
                 )
             )
-    return updated
+        return await view_in(tx, updated, related, readers)
 
 
 async def start_matter(
@@ -471,11 +507,14 @@ async def start_matter(
     settings: Settings,
     *,
     responsible_note: str = "",
-) -> dict[str, Any]:
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """Start handling a classified (or reopened) matter: → in progress (办理中).
 
     ``responsible_note`` names who does it (the household member, the community worker,
-    the department contact); it is kept on the matter and in the history.
+    the department contact); it is kept on the matter and in the history. Returns the
+    matter with the ``related`` rows (see the module's docstring).
     """
     model.check_text("note", responsible_note, settings.max_note_length)
     return await _matter_act(
@@ -486,41 +525,89 @@ async def start_matter(
         MatterStatus.IN_PROGRESS,
         reason=responsible_note,
         responsible_note=responsible_note,
+        related=related,
+        readers=readers,
     )
 
 
 async def resolve_matter(
-    actor: Principal, slug: str, matter_id: int, settings: Settings, *, note: str = ""
-) -> dict[str, Any]:
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    settings: Settings,
+    *,
+    note: str = "",
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """Record that a matter in progress is solved: → resolved (已解决), awaiting feedback."""
     model.check_text("note", note, settings.max_note_length)
-    return await _matter_act(actor, slug, FOLLOW_UP, matter_id, MatterStatus.RESOLVED, reason=note)
+    return await _matter_act(
+        actor,
+        slug,
+        FOLLOW_UP,
+        matter_id,
+        MatterStatus.RESOLVED,
+        reason=note,
+        related=related,
+        readers=readers,
+    )
 
 
 async def close_matter(
-    actor: Principal, slug: str, matter_id: int, settings: Settings, *, note: str = ""
-) -> dict[str, Any]:
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    settings: Settings,
+    *,
+    note: str = "",
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """Close a resolved matter (已办结) without waiting for feedback (e.g. none will come)."""
     model.check_text("note", note, settings.max_note_length)
-    return await _matter_act(actor, slug, FOLLOW_UP, matter_id, MatterStatus.CLOSED, reason=note)
+    return await _matter_act(
+        actor,
+        slug,
+        FOLLOW_UP,
+        matter_id,
+        MatterStatus.CLOSED,
+        reason=note,
+        related=related,
+        readers=readers,
+    )
 
 
 async def withdraw_matter(
-    actor: Principal, slug: str, matter_id: int, settings: Settings, *, reason: str
-) -> dict[str, Any]:
+    actor: Principal,
+    slug: str,
+    matter_id: int,
+    settings: Settings,
+    *,
+    reason: str,
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """Withdraw a matter that is still open (已撤回); the reason is required.
 
     A resident may withdraw their own household's request; anyone else's looks missing.
     """
     model.check_text("reason", reason, settings.max_note_length)
     return await _matter_act(
-        actor, slug, WITHDRAW, matter_id, MatterStatus.WITHDRAWN, reason=reason
+        actor,
+        slug,
+        WITHDRAW,
+        matter_id,
+        MatterStatus.WITHDRAWN,
+        reason=reason,
+        related=related,
+        readers=readers,
     )
 
 
 async def explain_private_matter(
     actor: Principal, slug: str, matter_id: int, explanation: str, settings: Settings
-) -> dict[str, Any]:
+) -> SheetRow:
     """Record the council's explanation of why a private matter is the household's own.
 
     Kept on the current classification sheet (the sheet is what the resident is shown)
@@ -542,15 +629,17 @@ async def explain_private_matter(
         )
         if current is None:  # a classified matter always has a sheet; this would be a bug
             raise LookupError(f"matter {matter_id} has a kind but no classification sheet")
-        sheet = (
-            await ClassificationSheet.update({ClassificationSheet.explanation: text})
-            .where(
-                (ClassificationSheet.matter_id == matter_id)
-                & (ClassificationSheet.version == current["version"])
-            )
-            .returning(*ClassificationSheet.all_columns())
-            .run()
-        )[0]
+        sheet = SheetRow(
+            **(
+                await ClassificationSheet.update({ClassificationSheet.explanation: text})
+                .where(
+                    (ClassificationSheet.matter_id == matter_id)
+                    & (ClassificationSheet.version == current["version"])
+                )
+                .returning(*ClassificationSheet.all_columns())
+                .run()
+            )[0]
+        )
         await audit.record(
             tx,
             actor,
@@ -571,7 +660,7 @@ async def refer_matter(
     group_ref: str,
     group_name: str,
     note: str = "",
-) -> dict[str, Any]:
+) -> ReferralRow:
     """Refer a private (or minor) matter to a volunteer team or other resident group.
 
     The groups themselves come in a later issue: a group is named by the community's own
@@ -589,7 +678,7 @@ async def refer_matter(
         )
         _check_open(matter)
         _check_kind(matter, REFERABLE_KINDS)
-        row = (
+        inserted = (
             await Referral.insert(
                 Referral(
                     matter_id=matter_id,
@@ -602,8 +691,8 @@ async def refer_matter(
             .returning(*Referral.all_columns())
             .run()
         )[0]
-        await audit.record(tx, actor, "matter.refer", f"matter:{matter_id}", after=row)
-    return row
+        await audit.record(tx, actor, "matter.refer", f"matter:{matter_id}", after=inserted)
+    return ReferralRow(**inserted)
 
 
 @dataclass(frozen=True)
@@ -651,7 +740,7 @@ def _check_negotiation(data: NegotiationInput, settings: Settings) -> None:
 
 async def record_negotiation(
     actor: Principal, slug: str, matter_id: int, data: NegotiationInput, settings: Settings
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[NegotiationRow, list[CommitmentRow]]:
     """Record a negotiation on a minor matter with each party's commitment (one transaction).
 
     Returns the negotiation row and its commitment rows.
@@ -705,12 +794,12 @@ async def record_negotiation(
             f"matter:{matter_id}",
             after={"negotiation": negotiation, "commitments": commitments},
         )
-    return negotiation, commitments
+    return NegotiationRow(**negotiation), [CommitmentRow(**c) for c in commitments]
 
 
 async def mark_commitment(
     actor: Principal, slug: str, commitment_id: int, kept: bool
-) -> dict[str, Any]:
+) -> CommitmentRow:
     """Record whether a party kept its commitment (who checked, when)."""
     info = await community_for(actor, slug, FOLLOW_UP)
     async with tenant_tx(slug) as tx:
@@ -722,17 +811,16 @@ async def mark_commitment(
         )
         if not found:
             raise CommitmentNotFound()
-        before = found[0]
+        before = CommitmentRow(**found[0])
         try:
-            matter = await access_matter_in_tx(actor, slug, info.county_code, before["matter_id"])
+            matter = await access_matter_in_tx(actor, slug, info.county_code, before.matter_id)
         except MatterNotFound:
             raise CommitmentNotFound() from None
         _check_open(matter)
-        row = dict(
-            await tx.connection.fetchrow(
+        row = CommitmentRow(
+            *await tx.connection.fetchrow(
                 "UPDATE commitments SET kept = $2, checked_by = $3, checked_at = now() "
-                "WHERE id = $1 RETURNING id, negotiation_id, matter_id, party, party_name, "
-                "description, due_on, kept, checked_by, checked_at",
+                f"WHERE id = $1 RETURNING {columns_of(CommitmentRow)}",
                 commitment_id,
                 kept,
                 actor.subject,
@@ -743,7 +831,7 @@ async def mark_commitment(
             actor,
             "matter.commitment",
             f"commitment:{commitment_id}",
-            before={"kept": before["kept"]},
+            before={"kept": before.kept},
             after={"kept": kept},
         )
     return row
@@ -759,13 +847,16 @@ async def reclassify_matter(
     *,
     reason: str,
     evidence: tuple[str, ...] = (),
-) -> dict[str, Any]:
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """Change a matter's kind with reason and evidence (escalation 升格 when it moves up).
 
     Writes a new version of the classification sheet (previous kind kept), moves the
     matter's kind and responsible party to the new kind, and — when the new kind is
     major — writes the ``matter.major`` outbox message in the same transaction, so every
-    classification as major is routed exactly once. Returns the updated matter.
+    classification as major is routed exactly once. Returns the updated matter with the
+    ``related`` rows (see the module's docstring; the new sheet among them if asked).
     """
     info = await community_for(actor, slug, RECLASSIFY)
     model.check_text("reason", reason, settings.max_text_length)
@@ -775,20 +866,18 @@ async def reclassify_matter(
         matter = await access_matter_in_tx(
             actor, slug, info.county_code, matter_id, for_update=True
         )
-        status = MatterStatus(matter["status"])
+        status = MatterStatus(matter.status)
         model.check_reclassifiable(status)
-        if matter["kind"] is None:  # reclassifiable statuses always have a kind
+        if matter.kind is None:  # reclassifiable statuses always have a kind
             raise model.CannotReclassify(
                 status=status.value, status_zh=status.label_zh, status_en=status.label_en
             )
-        change = model.check_reclassification(
-            MatterKind(matter["kind"]), new_kind, reason, evidence
-        )
+        change = model.check_reclassification(MatterKind(matter.kind), new_kind, reason, evidence)
         version = await tx.connection.fetchval(
             "SELECT coalesce(max(version), 0) + 1 FROM classification_sheets WHERE matter_id = $1",
             matter_id,
         )
-        suggested = matter["suggested_kind"]
+        suggested = matter.suggested_kind
         sheet = (
             await ClassificationSheet.insert(
                 ClassificationSheet(
@@ -809,8 +898,8 @@ async def reclassify_matter(
             .returning(*ClassificationSheet.all_columns())
             .run()
         )[0]
-        updated = dict(
-            await tx.connection.fetchrow(
+        updated = MatterRow(
+            *await tx.connection.fetchrow(
                 "UPDATE matters SET kind = $2, responsible = $3, updated_at = now() "
                 f"WHERE id = $1 RETURNING {MATTER_COLUMNS}",
                 matter_id,
@@ -829,7 +918,7 @@ async def reclassify_matter(
             actor,
             "matter.escalate" if change.escalation else "matter.reclassify",
             f"matter:{matter_id}",
-            before={"kind": change.old_kind.value, "responsible": matter["responsible"]},
+            before={"kind": change.old_kind.value, "responsible": matter.responsible},
             after={
                 "kind": new_kind.value,
                 "responsible": change.responsible.value,
@@ -838,7 +927,7 @@ async def reclassify_matter(
                 "evidence": list(change.evidence),
             },
         )
-    return updated
+        return await view_in(tx, updated, related, readers)
 
 
 # -- resident feedback ----------------------------------------------------------------------
@@ -851,11 +940,14 @@ async def give_feedback(
     *,
     comment: str = "",
     reopen_reason: str | None = None,
-) -> dict[str, Any]:
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
     """A resident's rating of a resolved matter (or a grid worker's on their behalf).
 
     Satisfied / basically satisfied closes the matter; unsatisfied reopens it for
-    re-handling once the reason is recorded. Returns the updated matter.
+    re-handling once the reason is recorded. Returns the updated matter with the
+    ``related`` rows (see the module's docstring).
     """
     info = await community_for(actor, slug, GIVE_FEEDBACK)
     model.check_text("comment", comment, settings.max_note_length)
@@ -864,9 +956,7 @@ async def give_feedback(
         matter = await access_matter_in_tx(
             actor, slug, info.county_code, matter_id, for_update=True
         )
-        target = model.check_feedback(
-            MatterStatus(matter["status"]), rating, comment, reopen_reason
-        )
+        target = model.check_feedback(MatterStatus(matter.status), rating, comment, reopen_reason)
         # A resident speaks for their own household; anyone else allowed here records
         # the rating on the resident's behalf (a grid worker on a home visit).
         on_behalf = not allowed(actor, VIEW_OWN_MATTERS, slug, info.county_code)
@@ -886,7 +976,7 @@ async def give_feedback(
         else:
             reason = f"居民评价：{rating.label_zh} / Rated: {rating.label_en}"
         updated = await transition_in_tx(tx, actor, matter, target, reason=reason)
-    return updated
+        return await view_in(tx, updated, related, readers)
 
 
 # ==========================================================================================
@@ -908,7 +998,7 @@ async def set_category(
     name_en: str,
     active: bool = True,
     sort: int = 0,
-) -> dict[str, Any]:
+) -> CategoryRow:
     """Add or change a request category of the community (deactivate, never delete).
 
     A category still used by an active suggestion rule cannot be deactivated: the rule
@@ -939,13 +1029,13 @@ async def set_category(
                     field_zh=f"建议规则仍在使用该类别（{ids}）",
                     field_en=f"active suggestion rules still use this category ({ids})",
                 )
-        row = dict(
-            await tx.connection.fetchrow(
+        row = CategoryRow(
+            *await tx.connection.fetchrow(
                 "INSERT INTO categories (code, name_zh, name_en, active, sort) "
                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET "
                 "name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, "
                 "active = EXCLUDED.active, sort = EXCLUDED.sort "
-                "RETURNING code, name_zh, name_en, active, sort",
+                f"RETURNING {columns_of(CategoryRow)}",
                 code,
                 zh,
                 en,
@@ -959,7 +1049,7 @@ async def set_category(
             "category.set",
             f"category:{code}",
             before=before[0] if before else None,
-            after=row,
+            after=msgspec.structs.asdict(row),
         )
     return row
 
@@ -982,7 +1072,7 @@ class SuggestionRuleInput:
 
 async def set_suggestion_rule(
     actor: Principal, slug: str, data: SuggestionRuleInput, settings: Settings
-) -> dict[str, Any]:
+) -> RuleRow:
     """Add or change a suggestion rule; the community's whole active set must stay valid.
 
     ``model.validate_rules`` runs over the set as it would be after the change (unknown
@@ -1023,8 +1113,8 @@ async def set_suggestion_rule(
         else:
             model.validate_rules([rule], {rule.category})
         before = await SuggestionRuleRow.select().where(SuggestionRuleRow.id == rule.id).run()
-        row = dict(
-            await tx.connection.fetchrow(
+        row = RuleRow(
+            *await tx.connection.fetchrow(
                 "INSERT INTO suggestion_rules "
                 "(id, category, conditions, kind, reason_zh, reason_en, priority, active) "
                 "VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET "
@@ -1032,7 +1122,7 @@ async def set_suggestion_rule(
                 "kind = EXCLUDED.kind, reason_zh = EXCLUDED.reason_zh, "
                 "reason_en = EXCLUDED.reason_en, priority = EXCLUDED.priority, "
                 "active = EXCLUDED.active "
-                "RETURNING id, category, conditions, kind, reason_zh, reason_en, priority, active",
+                f"RETURNING {columns_of(RuleRow)}",
                 rule.id,
                 rule.category,
                 json.dumps(conditions),
@@ -1049,12 +1139,12 @@ async def set_suggestion_rule(
             "suggestion_rule.set",
             f"suggestion_rule:{rule.id}",
             before=before[0] if before else None,
-            after=row,
+            after=msgspec.structs.asdict(row),
         )
     return row
 
 
-async def set_matter_prefix(actor: Principal, slug: str, prefix: str) -> dict[str, Any]:
+async def set_matter_prefix(actor: Principal, slug: str, prefix: str) -> MatterSettingsRow:
     """Set the prefix of new matter numbers (e.g. "DH" → DH2026-000123); old numbers stay."""
     await community_for(actor, slug, MANAGE_CATEGORIES)
     if not _PREFIX.fullmatch(prefix):
@@ -1078,4 +1168,4 @@ async def set_matter_prefix(actor: Principal, slug: str, prefix: str) -> dict[st
             before={"matter_prefix": before},
             after={"matter_prefix": prefix},
         )
-    return {"matter_prefix": prefix}
+    return MatterSettingsRow(matter_prefix=prefix)

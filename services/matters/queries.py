@@ -2,7 +2,9 @@
 
 The ledger and a single matter check access themselves (``access_community_by_slug`` plus
 the view operations of the permission matrix); the ``*_by_matter`` / ``households_by_id``
-batch functions serve DataLoaders whose parent objects were access-checked already.
+batch functions serve DataLoaders whose parent objects were access-checked already. The
+``*_in`` functions read inside a transaction the caller holds (the council's, a
+handler's). Everything here returns the typed rows of ``services.matters.rows``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import enum
 import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from services import localtime
 from services.auth.model import Principal, ScopeKind, can_read_community
@@ -29,21 +33,30 @@ from services.households.masking import Visibility, visibility_for
 from services.households.queries import HouseholdRow
 from services.matters import model
 from services.matters.errors import MatterNotFound
-from services.matters.handlers import MATTER_COLUMNS, access_matter_in_tx, resident_household
 from services.matters.model import MatterKind, MatterStatus
-from services.matters.tables import (
-    Category,
-    ClassificationSheet,
-    Commitment,
-    CommunitySettings,
-    Feedback,
-    MatterTransition,
-    Negotiation,
-    Referral,
-    SuggestionRuleRow,
+from services.matters.rows import (
+    CategoryRow,
+    CommitmentRow,
+    CommunitySettingsRow,
+    FeedbackRow,
+    MatterRow,
+    MatterSettingsRow,
+    MatterView,
+    NegotiationRow,
+    ReferralRow,
+    Row,
+    RuleRow,
+    SheetRow,
+    TransitionRow,
+    columns_of,
 )
+from services.matters.tables import Category, CommunitySettings, Matter, SuggestionRuleRow
 from tenants.provisioning import CommunityInfo
 from tenants.tx import tenant_tx
+
+# Explicit column list for raw SQL on matters (never SELECT *: see docs/tenancy.md, trap 7);
+# in MatterRow's field order, so a record builds one positionally.
+MATTER_COLUMNS = columns_of(MatterRow)
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -81,25 +94,25 @@ class MatterFilter:
             raise model.FieldTooLong(field="search", field_zh="搜索词", limit=MAX_SEARCH_LENGTH)
 
 
-@dataclass(frozen=True)
-class MatterPage:
+class MatterPage(msgspec.Struct, frozen=True):
     """One page of the ledger, newest first, with the total over all pages.
 
     ``related`` holds what the caller asked to have fetched with the page (see
-    ``fetch_related``), read in the page's own transaction.
+    ``fetch_related``: kind of row -> its rows), read in the page's own transaction.
     """
 
-    rows: list[dict[str, Any]]
+    rows: list[MatterRow]
     total_count: int
     has_next_page: bool
     end_cursor: str | None
-    related: dict[str, Any] = field(default_factory=dict)
+    related: dict[str, Any] = {}
 
 
 # -- cursors ------------------------------------------------------------------------------
-def encode_cursor(row: dict[str, Any]) -> str:
-    """An opaque cursor after ``row`` in the ledger order (registered_at desc, id desc)."""
-    raw = json.dumps([row["registered_at"].isoformat(), row["id"]]).encode()
+def encode_cursor(registered_at: datetime, matter_id: int) -> str:
+    """An opaque cursor after the matter registered at ``registered_at`` with id
+    ``matter_id``, in the ledger order (registered_at desc, id desc)."""
+    raw = json.dumps([registered_at.isoformat(), matter_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -164,6 +177,35 @@ def _where(conds: Sequence[str]) -> str:
 
 
 # -- access -------------------------------------------------------------------------------
+async def resident_household(subject: str) -> int | None:
+    """The household of the resident who signs in as ``subject`` (inside a tenant_tx)."""
+    return await household_queries.own_household_id(subject)
+
+
+async def access_matter_in_tx(
+    actor: Principal, slug: str, county: str, matter_id: int, *, for_update: bool = False
+) -> MatterRow:
+    """The matter if ``actor`` may see it, else MatterNotFound (missing looks the same).
+
+    Staff, council members and county users with the ledger permission see every matter
+    of the community; a resident sees only their own household's. Runs inside the
+    caller's tenant transaction; ``for_update`` locks the row until it ends.
+    """
+    query = Matter.select().where(Matter.id == matter_id)
+    if for_update:
+        query = query.lock_rows("UPDATE")
+    rows = await query.run()
+    if not rows:
+        raise MatterNotFound()
+    row = MatterRow(**rows[0])
+    if allowed(actor, VIEW_LEDGER, slug, county):
+        return row
+    own = allowed(actor, VIEW_OWN_MATTERS, slug, county)
+    if own and await resident_household(actor.subject) == row.household_id:
+        return row
+    raise MatterNotFound()
+
+
 async def _community(actor: Principal, slug: str, community: CommunityInfo | None) -> CommunityInfo:
     """The community if ``actor`` may see it (as ``access_community_by_slug``).
 
@@ -257,13 +299,12 @@ async def list_matters(
             total = await tx.connection.fetchval(
                 f"SELECT count(*) FROM matters {where}", *args[:n_filter_args]
             )
-        rows = [dict(r) for r in records]
-        for r in rows:
-            del r["total_count"]
-        has_next = len(rows) > first
-        rows = rows[:first]
+        # Positionally: the matter's columns, then the total (not a matter field).
+        rows = [MatterRow(*r[:-1]) for r in records[:first]]
+        has_next = len(records) > first
         extra = await fetch_related(tx, rows, related, readers) if rows else {}
-    return MatterPage(rows, total, has_next, encode_cursor(rows[-1]) if rows else None, extra)
+    end = encode_cursor(rows[-1].registered_at, rows[-1].id) if rows else None
+    return MatterPage(rows, total, has_next, end, extra)
 
 
 async def get_matter(
@@ -274,9 +315,9 @@ async def get_matter(
     community: CommunityInfo | None = None,
     related: Iterable[str] = (),
     readers: Mapping[str, RelatedReader] | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The matter and its ``related`` rows (see ``fetch_related``) if ``actor`` may see it;
-    None when missing or not visible (the same). One tenant transaction."""
+) -> MatterView | None:
+    """The matter with its ``related`` rows (see ``fetch_related``) if ``actor`` may see
+    it; None when missing or not visible (the same). One tenant transaction."""
     info = await _community(actor, slug, community)
     try:
         _own_only(actor, slug, info.county_code)
@@ -287,24 +328,37 @@ async def get_matter(
             row = await access_matter_in_tx(actor, slug, info.county_code, matter_id)
         except MatterNotFound:
             return None
-        return row, await fetch_related(tx, [row], related, readers)
+        return await view_in(tx, row, related, readers)
+
+
+async def view_in(
+    tx: Any,
+    row: MatterRow,
+    related: Iterable[str] = (),
+    readers: Mapping[str, RelatedReader] | None = None,
+) -> MatterView:
+    """``row`` with its ``related`` rows, read in the caller's transaction ``tx``: what a
+    mutation's result shows of the matter its handler just wrote (``fetch_related``)."""
+    wanted = tuple(related)
+    extra = await fetch_related(tx, [row], wanted, readers) if wanted else {}
+    return MatterView(*msgspec.structs.astuple(row), related=extra)
 
 
 async def list_categories(
     actor: Principal, slug: str, *, include_inactive: bool = False
-) -> list[dict[str, Any]]:
+) -> list[CategoryRow]:
     """The community's request categories in display order (anyone who sees the community)."""
     await access_community_by_slug(actor, slug)
     async with tenant_tx(slug):
         query = Category.select().order_by(Category.sort).order_by(Category.code)
         if not include_inactive:
             query = query.where(Category.active.eq(True))
-        return await query.run()
+        return [CategoryRow(**r) for r in await query.run()]
 
 
 async def list_suggestion_rules(
     actor: Principal, slug: str, *, include_inactive: bool = False
-) -> list[dict[str, Any]]:
+) -> list[RuleRow]:
     """The community's suggestion rules by category, highest priority first."""
     await access_community_by_slug(actor, slug)
     async with tenant_tx(slug):
@@ -314,18 +368,50 @@ async def list_suggestion_rules(
         )
         if not include_inactive:
             query = query.where(SuggestionRuleRow.active.eq(True))
-        return await query.run()
+        return [RuleRow(**r) for r in await query.run()]
 
 
-async def matter_settings(actor: Principal, slug: str) -> dict[str, Any]:
+async def matter_settings(actor: Principal, slug: str) -> MatterSettingsRow:
     """The community's matter settings (number prefix)."""
     await access_community_by_slug(actor, slug)
     async with tenant_tx(slug):
-        return (await CommunitySettings.select(CommunitySettings.matter_prefix).run())[0]
+        rows = await CommunitySettings.select(CommunitySettings.matter_prefix).run()
+    return MatterSettingsRow(**rows[0])
 
 
-def _columns(table: Any, prefix: str = "") -> str:
-    return ", ".join(f"{prefix}{c._meta.db_column_name}" for c in table.all_columns())
+# -- reads inside the caller's transaction (the council's deliberation) ------------------
+_SETTINGS_SQL = f"SELECT {columns_of(CommunitySettingsRow)} FROM community_settings WHERE id = 1"
+
+
+async def settings_in(connection: Any, *, for_update: bool = False) -> CommunitySettingsRow:
+    """The community's settings row, on ``connection`` (the caller's tenant transaction).
+
+    ``for_update`` locks it until that transaction ends: the council takes it as its
+    council-wide lock (chair changes, elections, rule changes queue behind one another).
+    """
+    record = await connection.fetchrow(_SETTINGS_SQL + (" FOR UPDATE" if for_update else ""))
+    return CommunitySettingsRow(*record)
+
+
+async def matter_by_id_in(
+    connection: Any, matter_id: int, *, for_update: bool = False
+) -> MatterRow | None:
+    """One matter, on ``connection`` (no access check: the caller reached it through a row
+    of its own, e.g. an agenda item); ``for_update`` locks it until the transaction ends."""
+    lock = " FOR UPDATE" if for_update else ""
+    record = await connection.fetchrow(
+        f"SELECT {MATTER_COLUMNS} FROM matters WHERE id = $1{lock}", matter_id
+    )
+    return None if record is None else MatterRow(*record)
+
+
+async def matters_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, MatterRow]:
+    """Matters by id in one statement, on ``connection`` (the council's agenda shows them;
+    no access check: the caller reached them through rows of its own)."""
+    records = await connection.fetch(
+        f"SELECT {MATTER_COLUMNS} FROM matters WHERE id = ANY($1::int[])", sorted(set(ids))
+    )
+    return {r["id"]: MatterRow(*r) for r in records}
 
 
 # -- batch loads (for DataLoaders; the caller checked access) ----------------------------
@@ -336,37 +422,41 @@ async def households_by_id(slug: str, ids: Iterable[int]) -> dict[int, Household
         return await household_queries.households_by_id_in(tx.connection, ids)
 
 
-# What a matter page can show per matter, each one query for any number of matters.
+# What a matter page can show per matter, each one query for any number of matters: the
+# row type, its table, its order.
+_BY_MATTER_ROWS: dict[str, tuple[type[Row], str, str]] = {
+    "sheets": (SheetRow, "classification_sheets", "version"),
+    "history": (TransitionRow, "matter_transitions", "id"),
+    "referrals": (ReferralRow, "referrals", "id"),
+    "negotiations": (NegotiationRow, "negotiations", "held_on, id"),
+    "commitments": (CommitmentRow, "commitments", "id"),
+    "feedback": (FeedbackRow, "feedback", "id"),
+}
 _BY_MATTER_SQL: dict[str, str] = {
-    "sheets": f"SELECT {_columns(ClassificationSheet)} FROM classification_sheets "
-    "WHERE matter_id = ANY($1::int[]) ORDER BY version",
-    "history": f"SELECT {_columns(MatterTransition)} FROM matter_transitions "
-    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
-    "referrals": f"SELECT {_columns(Referral)} FROM referrals "
-    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
-    "negotiations": f"SELECT {_columns(Negotiation)} FROM negotiations "
-    "WHERE matter_id = ANY($1::int[]) ORDER BY held_on, id",
-    "commitments": f"SELECT {_columns(Commitment)} FROM commitments "
-    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
-    "feedback": f"SELECT {_columns(Feedback)} FROM feedback "
-    "WHERE matter_id = ANY($1::int[]) ORDER BY id",
+    what: f"SELECT {columns_of(row_type)} FROM {table} "
+    f"WHERE matter_id = ANY($1::int[]) ORDER BY {order}"
+    for what, (row_type, table, order) in _BY_MATTER_ROWS.items()
 }
 BY_MATTER = frozenset(_BY_MATTER_SQL)
 
 
-async def rows_by_matter(
-    slug: str, what: str, matter_ids: Iterable[int]
-) -> dict[int, list[dict[str, Any]]]:
-    """Rows of ``what`` (sheets, history, votes, ...) grouped by matter id, one query."""
-    async with tenant_tx(slug) as tx:
-        records = await tx.connection.fetch(_BY_MATTER_SQL[what], list(set(matter_ids)))
-    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+def _grouped(what: str, records: Iterable[Any]) -> dict[int, list[Any]]:
+    row_type = _BY_MATTER_ROWS[what][0]
+    grouped: dict[int, list[Any]] = defaultdict(list)
     for r in records:
-        grouped[r["matter_id"]].append(dict(r))
+        grouped[r["matter_id"]].append(row_type(*r))
     return grouped
 
 
-_CATEGORIES_SQL = f"SELECT {_columns(Category)} FROM categories ORDER BY sort, code"
+async def rows_by_matter(slug: str, what: str, matter_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """Rows of ``what`` (sheets, history, ...: ``BY_MATTER``) grouped by matter id, one
+    query; each a row of its type (``SheetRow``, ``TransitionRow``, ...)."""
+    async with tenant_tx(slug) as tx:
+        records = await tx.connection.fetch(_BY_MATTER_SQL[what], list(set(matter_ids)))
+    return _grouped(what, records)
+
+
+_CATEGORIES_SQL = f"SELECT {columns_of(CategoryRow)} FROM categories ORDER BY sort, code"
 # What a matter page can ask to have read with its matters (``fetch_related``):
 # "household" -> {household id: row}; "grids", "categories" -> every row of the community;
 # each of BY_MATTER -> {matter id: [rows]}. Other contexts read their own rows about these
@@ -381,7 +471,7 @@ RelatedReader = Callable[[Any, list[int]], Awaitable[Mapping[int, Any]]]
 
 async def fetch_related(
     tx: Any,
-    matters: Sequence[dict[str, Any]],
+    matters: Sequence[MatterRow],
     related: Iterable[str],
     readers: Mapping[str, RelatedReader] | None = None,
 ) -> dict[str, Any]:
@@ -399,30 +489,27 @@ async def fetch_related(
     unknown = wanted - RELATED - set(readers)
     if unknown:
         raise ValueError(f"unknown related rows: {sorted(unknown)}")
-    ids = sorted({m["id"] for m in matters})
+    ids = sorted({m.id for m in matters})
     out: dict[str, Any] = {}
     conn = tx.connection
     if "household" in wanted:
-        household_ids = {m["household_id"] for m in matters}
+        household_ids = {m.household_id for m in matters}
         out["household"] = await household_queries.households_by_id_in(conn, household_ids)
     if "grids" in wanted:
         out["grids"] = await grid_queries.grids_in(conn)
     if "categories" in wanted:
-        out["categories"] = [dict(r) for r in await conn.fetch(_CATEGORIES_SQL)]
+        out["categories"] = [CategoryRow(*r) for r in await conn.fetch(_CATEGORIES_SQL)]
     for what in sorted(wanted & set(readers)):
         out[what] = await readers[what](conn, ids)
     for what in sorted(wanted & BY_MATTER):
-        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for r in await conn.fetch(_BY_MATTER_SQL[what], ids):
-            grouped[r["matter_id"]].append(dict(r))
-        out[what] = grouped
+        out[what] = _grouped(what, await conn.fetch(_BY_MATTER_SQL[what], ids))
     return out
 
 
-async def categories_of(slug: str) -> list[dict[str, Any]]:
+async def categories_of(slug: str) -> list[CategoryRow]:
     """Every category of the community, inactive ones too (old matters still name them)."""
-    async with tenant_tx(slug):
-        return await Category.select().order_by(Category.sort).order_by(Category.code).run()
+    async with tenant_tx(slug) as tx:
+        return [CategoryRow(*r) for r in await tx.connection.fetch(_CATEGORIES_SQL)]
 
 
 def loads_json(value: Any) -> Any:

@@ -85,11 +85,13 @@ async def test_classification_writes_sheet_history_and_refuses_illegal_moves(set
             await handlers.classify_in_tx(tx, cadre(a), m, MatterKind.MINOR, reasoning="x")
     async with tenant_tx(a) as tx:
         m = await handlers.transition_in_tx(tx, cadre(a), m, MatterStatus.AWAITING_COUNCIL)
-        sheet = await handlers.classify_in_tx(
+        classified = await handlers.classify_in_tx(
             tx, cadre(a), m, MatterKind.MINOR, reasoning="社区和居民协商解决"
         )
-    assert sheet["version"] == 1 and sheet["responsible"] == "community_and_residents"
-    assert sheet["suggestion_followed"] is True
+    sheet = classified.sheet
+    assert sheet.version == 1 and sheet.responsible == "community_and_residents"
+    assert sheet.suggestion_followed is True
+    assert (classified.matter.status, classified.matter.kind) == ("classified", "minor")
     async with tenant_tx(a):
         history = (
             await MatterTransition.select(MatterTransition.to_status)

@@ -123,10 +123,10 @@ async def arrange(settings: Settings, slug: str, role: Role, status: MatterStatu
     async with tenant_tx(slug) as tx:
         for target in steps:
             if target is MatterStatus.CLASSIFIED:
-                await handlers.classify_in_tx(
+                classified = await handlers.classify_in_tx(
                     tx, worker, matter, MatterKind.PRIVATE, reasoning="私事"
                 )
-                matter = dict(matter, status="classified", kind="private")
+                matter = classified.matter
             else:
                 matter = await handlers.transition_in_tx(tx, worker, matter, target)
     return actor, hid, str(matter["id"])

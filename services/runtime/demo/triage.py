@@ -743,7 +743,7 @@ class _Seeder:
         self.cadres: list[Principal] = []
         self.grid_ids: list[int] = []
         self.grid_workers: list[Principal] = []
-        self.members: list[dict[str, Any]] = []  # council rows, in seat order
+        self.members: list[Any] = []  # council rows (MemberRow), in seat order
         self.member_principals: dict[int, Principal] = {}
         self.resident_principals: dict[int, Principal] = {}  # household id -> linked resident
         self.gate = asyncio.Semaphore(concurrency)
@@ -996,7 +996,7 @@ class _Seeder:
         worker = self.worker_of(plan)
         kind = plan.intended
         assert kind is not None  # set by the decision
-        commitments: list[dict[str, Any]] = []
+        commitments: list[Any] = []  # CommitmentRow (services.matters.rows)
         if kind is not MatterKind.MAJOR and (
             plan.referral or (plan.category == "elderly_care" and plan.rng.random() < 0.7)
         ):
