@@ -1079,3 +1079,20 @@ async def set_matter_prefix(actor: Principal, slug: str, prefix: str) -> dict[st
             after={"matter_prefix": prefix},
         )
     return {"matter_prefix": prefix}
+
+
+# -- read (written) by the routing contexts ---
+async def lock_matter_for_routing_in_tx(
+    tx: SanshiTransaction, matter_id: int
+) -> dict[str, Any] | None:
+    """Matter ``matter_id`` locked FOR UPDATE in the caller's tenant transaction, as
+    ``transition_in_tx`` takes it; None if there is no such matter.
+
+    For the flow-back of department acts (services/routing/handlers.py): it locks the
+    matter before writing its own rows, so two events of one matter queue instead of
+    deadlocking, then moves the matter through ``transition_in_tx``.
+    """
+    row = await tx.connection.fetchrow(
+        f"SELECT {MATTER_COLUMNS} FROM matters WHERE id = $1 FOR UPDATE", matter_id
+    )
+    return None if row is None else dict(row)
