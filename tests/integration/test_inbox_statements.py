@@ -20,6 +20,7 @@ from services.api.kit.request import SanshiContext
 from services.api.schema import build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import CommunityExists
+from services.inbox.queries import get_ticket
 from tenants.db import statements
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
@@ -83,5 +84,27 @@ async def test_answer_ticket_is_one_transaction(dbs, settings):
     assert len(opened) == 1, f"{len(opened)} transactions:\n{shown}"
     # The flow-back is the outbox's business: no community table on the request path.
     assert not any("matter_routes" in s or "department_updates" in s for s in log), shown
-    # Lock and read the ticket, move it, the event, its outbox row, the ticket as shown.
+    # set_config; the ticket with its events, locked; the move; the event and its outbox
+    # row; the department's and the registry's names (their contexts' queries).
     assert len(log) <= 7, f"{len(log)} statements:\n{shown}"
+    # What the act answered is what a fresh read shows: built from what it wrote.
+    selection = DOCUMENT[DOCUMENT.index("... on Ticket {") + len("... on Ticket") :]
+    selection = selection[: selection.index("... on Error")].strip()
+    fresh = await schema.execute(
+        f"query($id: ID!) {{ ticket(id: $id) {selection} }}",
+        variable_values={"id": str(ticket_id)},
+        context_value=SanshiContext(
+            settings=settings, request_id="test", principal=officer, loaders=Loaders()
+        ),
+    )
+    assert fresh.errors is None, fresh.errors
+    assert {**fresh.data["ticket"], "__typename": "Ticket"} == answered
+    # Events read as JSON with their ticket come back as the same instants, in UTC, as a
+    # plain read of the table hands them over (clients see one spelling of a time).
+    view = await get_ticket(officer, ticket_id)
+    async with platform_tx() as tx:
+        stored = await tx.connection.fetchval(
+            "SELECT at FROM platform.ticket_events WHERE ticket_id = $1", ticket_id
+        )
+    assert [e.at for e in view.events] == [stored]
+    assert view.events[0].at.isoformat() == stored.isoformat()
