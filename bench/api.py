@@ -336,7 +336,7 @@ async def seed_generated(
             settings,
         )
         members.append(community_principal(subject, Role.COUNCIL_MEMBER, slug))
-        actors.member_ids.append(row["id"])
+        actors.member_ids.append(row.id)
         actors.member_households.add(home)
 
     weights = [w for _, w, _, _ in REQUESTS]
@@ -353,7 +353,7 @@ async def seed_generated(
         )
         present = sorted(rng.sample(range(21), rng.randint(12, 19)))
         await councils.record_attendance(
-            cadre, slug, session["id"], [actors.member_ids[i] for i in present]
+            cadre, slug, session.id, [actors.member_ids[i] for i in present]
         )
         n = per_session if s < sessions - 1 else requests - count
         for _ in range(n):
@@ -376,8 +376,8 @@ async def seed_generated(
             )
             if s == sessions - 1 and rng.random() < 0.5:
                 continue  # the latest requests still wait for the council
-            item = await councils.add_to_agenda(cadre, slug, session["id"], matter["id"])
-            suggested = MatterKind(matter["suggested_kind"])
+            item = await councils.add_to_agenda(cadre, slug, session.id, matter.id)
+            suggested = MatterKind(matter.suggested_kind)
             for i in present:
                 voter = members[i]
                 choice = suggested if rng.random() < 0.8 else rng.choice(kinds)
@@ -385,7 +385,7 @@ async def seed_generated(
                     await councils.cast_vote(
                         voter,
                         slug,
-                        item["id"],
+                        item.id,
                         choice,
                         settings,
                         note="同意" if choice is suggested else "另议",
@@ -396,13 +396,13 @@ async def seed_generated(
                     if getattr(err, "code", "") != "MUST_RECUSE":
                         raise
             try:
-                result = await councils.decide(cadre, slug, item["id"], settings)
+                result = await councils.decide(cadre, slug, item.id, settings)
             except Exception as err:  # no majority / tie: the matter waits (realistic)
                 if getattr(err, "code", "") not in ("NO_MAJORITY", "TIE", "NO_QUORUM"):
                     raise
                 continue
-            decided.append({"id": matter["id"], "kind": result.decision.kind})
-        await councils.close_session(cadre, slug, session["id"])
+            decided.append({"id": matter.id, "kind": result.decision.kind})
+        await councils.close_session(cadre, slug, session.id)
 
     # A year of follow-up: most decided matters are started and resolved, rated by the
     # resident (via the grid worker), some reopened; some escalated; referrals and

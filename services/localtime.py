@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.cache import readset
-from services.routing.model import OPEN_STATUSES, OverdueKind, TicketStatus
 
 # Every county served is in China, one time zone: a date a user types or a due date
 # ("by 31 December") is a date there. The name is for SQL (``AT TIME ZONE``).
@@ -56,19 +56,37 @@ def last_second_of(day: date, tz: ZoneInfo = TIME_ZONE) -> datetime:
     return datetime.combine(day, _LAST_SECOND, tzinfo=tz)
 
 
+class OverdueKind(enum.StrEnum):
+    """Which deadline has been missed (超期; the values of ``tickets.overdue``)."""
+
+    ACK = "ack"
+    RESOLVE = "resolve"
+
+    @property
+    def reminder_kind(self) -> str:
+        """The ``reminders.kind`` value for this lapse."""
+        return f"{self.value}_overdue"
+
+
 def overdue_kind(
-    status: TicketStatus, ack_due_at: datetime, resolve_due_at: datetime, now: datetime
+    *,
+    open: bool,
+    awaiting_ack: bool,
+    ack_due_at: datetime,
+    resolve_due_at: datetime,
+    now: datetime,
 ) -> OverdueKind | None:
     """Which deadline a ticket has missed at ``now`` (超期), or None (pure).
 
     Only open tickets can be late. The resolve deadline (办结) outranks acknowledging
     (签收): a ticket still unacknowledged after it is late for resolving, the graver lapse.
-    Acknowledging is late only while the ticket is still merely routed.
+    Acknowledging is late only while the ticket still awaits it. (Which statuses are open
+    and which await acknowledging is the ticket lifecycle's: ``routing.model.overdue_of``.)
     """
-    if status not in OPEN_STATUSES:
+    if not open:
         return None
     if now > resolve_due_at:
         return OverdueKind.RESOLVE
-    if status is TicketStatus.ROUTED and now > ack_due_at:
+    if awaiting_ack and now > ack_due_at:
         return OverdueKind.ACK
     return None

@@ -109,10 +109,10 @@ async def create_county(actor: Principal, code: str, name_zh: str, name_en: str 
     """Create county ``code`` with its default departments, routing rules and deadlines.
 
     Idempotent: an existing county is left as it is, but gets any default it lacks
-    (services.routing.defaults never overwrites an administrator's edits). True if the
+    (services.departments.defaults never overwrites an administrator's edits). True if the
     county was created now. Audited as ``county.create``.
     """
-    from services.routing.defaults import install_county_defaults
+    from services.departments.defaults import install_county_defaults
 
     if not (actor.has(Role.COUNTY_ADMIN) and actor.scope.id == "*"):
         raise Forbidden()  # counties are created by the platform operator (CLI, seed)

@@ -4,13 +4,12 @@ policies and the work calendar (工作日历).
 County administrators edit them for their county; its leaders and department officers read
 them. A county that is missing and one the caller may not see read the same (null /
 CountyNotFoundError); a caller who sees the county but may not edit it gets ForbiddenError
-(``access_county_routing``).
+(``services.departments.handlers.access_county_routing``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -31,17 +30,37 @@ from services.api.kit.request import principal_of, require_principal
 from services.api.kit.results import attempt, result
 from services.api.kit.vocabulary import labelled
 from services.auth.model import Principal
-from services.errors import NotFound
-from services.routing import handlers
-from services.routing.rules import AckAfterResolve, DayKind, DeadlineOutOfRange
+from services.departments import handlers
+from services.departments.model import (
+    AckAfterResolve,
+    DayKind,
+    DeadlineOutOfRange,
+    DuplicateCalendarDay,
+    FallbackMustStayActive,
+    TooManyCalendarDays,
+    UnknownDepartment,
+    WorkdayNotOnWeekend,
+)
+from services.departments.model import (
+    CalendarDayInput as CalendarDay,
+)
+from services.departments.model import (
+    RoutingRuleInput as RuleInput,
+)
+from services.departments.queries import (
+    CalendarDayRow,
+    DeadlinePolicyRow,
+    DepartmentRow,
+    RoutingRuleRow,
+)
 
 UnknownDepartmentErrorType = error_type(
-    handlers.UnknownDepartment,
+    UnknownDepartment,
     "UnknownDepartmentError",
     "本县没有该部门 / The county has no such department",
 )
 FallbackMustStayActiveErrorType = error_type(
-    handlers.FallbackMustStayActive,
+    FallbackMustStayActive,
     "FallbackMustStayActiveError",
     "兜底的协调办不能停用 / The fallback coordination office cannot be deactivated",
 )
@@ -56,17 +75,17 @@ AckAfterResolveErrorType = error_type(
     "签收时限长于办结时限 / Acknowledgement limit longer than the resolution limit",
 )
 WorkdayNotOnWeekendErrorType = error_type(
-    handlers.WorkdayNotOnWeekend,
+    WorkdayNotOnWeekend,
     "WorkdayNotOnWeekendError",
     "调休上班日须是周六或周日 / A make-up working day must be a Saturday or Sunday",
 )
 TooManyCalendarDaysErrorType = error_type(
-    handlers.TooManyCalendarDays,
+    TooManyCalendarDays,
     "TooManyCalendarDaysError",
     "一次设置的日期过多 / Too many days at a time",
 )
 DuplicateCalendarDayErrorType = error_type(
-    handlers.DuplicateCalendarDay,
+    DuplicateCalendarDay,
     "DuplicateCalendarDayError",
     "同一日期出现多次 / The same day given more than once",
 )
@@ -87,14 +106,14 @@ class DepartmentType:
     active: bool
 
     @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> DepartmentType:
+    def from_row(cls, r: DepartmentRow) -> DepartmentType:
         return cls(
-            code=r["code"],
-            name_zh=r["name_zh"],
-            name_en=r["name_en"],
-            contact=r["contact"],
-            is_fallback=r["is_fallback"],
-            active=r["active"],
+            code=r.code,
+            name_zh=r.name_zh,
+            name_en=r.name_en,
+            contact=r.contact,
+            is_fallback=r.is_fallback,
+            active=r.active,
         )
 
 
@@ -122,16 +141,16 @@ class RoutingRuleType:
     active: bool
 
     @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> RoutingRuleType:
+    def from_row(cls, r: RoutingRuleRow) -> RoutingRuleType:
         return cls(
-            id=strawberry.ID(str(r["id"])),
-            category=r["category"],
-            community_slug=r["community_slug"],
-            grid_code=r["grid_code"],
-            department_codes=list(r["department_codes"]),
-            include_address=r["include_address"],
-            include_circumstances=r["include_circumstances"],
-            active=r["active"],
+            id=strawberry.ID(str(r.id)),
+            category=r.category,
+            community_slug=r.community_slug,
+            grid_code=r.grid_code,
+            department_codes=list(r.department_codes),
+            include_address=r.include_address,
+            include_circumstances=r.include_circumstances,
+            active=r.active,
         )
 
 
@@ -146,11 +165,11 @@ class DeadlinePolicyType:
     resolve_working_days: int = strawberry.field(description="办结时限 / Days to resolve")
 
     @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> DeadlinePolicyType:
+    def from_row(cls, r: DeadlinePolicyRow) -> DeadlinePolicyType:
         return cls(
-            category=r["category"],
-            ack_working_days=r["ack_working_days"],
-            resolve_working_days=r["resolve_working_days"],
+            category=r.category,
+            ack_working_days=r.ack_working_days,
+            resolve_working_days=r.resolve_working_days,
         )
 
 
@@ -191,14 +210,8 @@ class RoutingQuery:
         "null when missing or not visible"
     )
     async def county_routing(self, info: Info, county: str) -> CountyRoutingType | None:
-        actor = principal_of(info)
-        if actor is None:
-            return None
-        try:
-            await handlers.access_county_routing(actor, county)
-        except NotFound:
-            return None
-        return CountyRoutingType(county=county)
+        found = await handlers.find_county_routing(principal_of(info), county)
+        return None if found is None else CountyRoutingType(county=found)
 
 
 @strawberry.input(name="DepartmentInput")
@@ -297,7 +310,7 @@ class RoutingMutation:
             row = await handlers.set_routing_rule(
                 actor,
                 input.county,
-                handlers.RoutingRuleInput(
+                RuleInput(
                     category=input.category,
                     department_codes=tuple(input.department_codes),
                     community_slug=input.community_slug or None,
@@ -356,14 +369,14 @@ class CalendarDayType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> CalendarDayType:
+    def from_row(cls, r: CalendarDayRow) -> CalendarDayType:
         return cls(
-            day=r["day"],
-            kind=CalendarDayKindType(r["kind"]),
-            name_zh=r["name_zh"],
-            name_en=r["name_en"],
-            updated_by=r["updated_by"],
-            updated_at=r["updated_at"],
+            day=r.day,
+            kind=CalendarDayKindType(r.kind.value),
+            name_zh=r.name_zh,
+            name_en=r.name_en,
+            updated_by=r.updated_by,
+            updated_at=r.updated_at,
         )
 
 
@@ -399,14 +412,8 @@ class CalendarQuery:
     async def county_calendar(
         self, info: Info, county: str, year: int | None = None
     ) -> list[CalendarDayType] | None:
-        actor = principal_of(info)
-        if actor is None:
-            return None
-        try:
-            rows = await handlers.list_calendar(actor, county, year=year)
-        except NotFound:
-            return None
-        return [CalendarDayType.from_row(r) for r in rows]
+        rows = await handlers.find_calendar(principal_of(info), county, year=year)
+        return None if rows is None else [CalendarDayType.from_row(r) for r in rows]
 
 
 @strawberry.input(name="CalendarDayInput")
@@ -464,9 +471,7 @@ class CalendarMutation:
                 actor,
                 county,
                 [
-                    handlers.CalendarDayInput(
-                        day=d.day, kind=d.kind.value, name_zh=d.name_zh, name_en=d.name_en
-                    )
+                    CalendarDay(day=d.day, kind=d.kind.value, name_zh=d.name_zh, name_en=d.name_en)
                     for d in input.days
                 ],
                 settings=info.context.settings,

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from msgspec.structs import asdict
 
 from services.kernel.cli import cli_actor, print_table, run
 from services.settings import get_settings
 
 if TYPE_CHECKING:
-    from services.routing.handlers import CalendarDayInput
+    from services.departments.model import CalendarDayInput
 
 
 @click.group("departments")
@@ -29,21 +30,21 @@ def departments() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON output for scripts")
 def departments_list(county: str, as_json: bool) -> None:
     """List the county's departments (the fallback coordination office last)."""
-    from services.routing.handlers import list_departments
+    from services.departments.handlers import list_departments
 
     rows = run(lambda: list_departments(cli_actor(), county))
     if as_json:
-        click.echo(json.dumps(rows, default=str, ensure_ascii=False))
+        click.echo(json.dumps([asdict(r) for r in rows], default=str, ensure_ascii=False))
         return
     print_table(
         ["code", "名称 Name", "英文 English", "在用 Active", "兜底 Fallback"],
         [
             [
-                r["code"],
-                r["name_zh"],
-                r["name_en"],
-                "是 yes" if r["active"] else "否 no",
-                "是 yes" if r["is_fallback"] else "",
+                r.code,
+                r.name_zh,
+                r.name_en,
+                "是 yes" if r.active else "否 no",
+                "是 yes" if r.is_fallback else "",
             ]
             for r in rows
         ],
@@ -54,7 +55,7 @@ def departments_list(county: str, as_json: bool) -> None:
 @click.option("--county", required=True, help="县代码 county code, e.g. shengsi")
 def departments_install_defaults(county: str) -> None:
     """Install the default departments, routing rules and deadlines (idempotent)."""
-    from services.routing.defaults import install_county_defaults
+    from services.departments.defaults import install_county_defaults
 
     report = run(lambda: install_county_defaults(county, cli_actor()))
     click.echo(
@@ -75,22 +76,21 @@ def calendar() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON output for scripts")
 def calendar_list(county: str, year: int | None, as_json: bool) -> None:
     """List the county's calendar days by date (only --year's if given)."""
-    from services.routing.handlers import list_calendar
-    from services.routing.rules import DayKind
+    from services.departments.handlers import list_calendar
 
     rows = run(lambda: list_calendar(cli_actor(), county, year=year))
     if as_json:
-        click.echo(json.dumps(rows, default=str, ensure_ascii=False))
+        click.echo(json.dumps([asdict(r) for r in rows], default=str, ensure_ascii=False))
         return
     print_table(
         ["日期 Day", "星期 Weekday", "类型 Kind", "名称 Name", "英文 English"],
         [
             [
-                r["day"].isoformat(),
-                _WEEKDAYS[r["day"].weekday()],
-                f"{DayKind(r['kind']).label_zh} {DayKind(r['kind']).label_en}",
-                r["name_zh"],
-                r["name_en"],
+                r.day.isoformat(),
+                _WEEKDAYS[r.day.weekday()],
+                f"{r.kind.label_zh} {r.kind.label_en}",
+                r.name_zh,
+                r.name_en,
             ]
             for r in rows
         ],
@@ -108,8 +108,8 @@ def read_calendar_csv(text: str) -> tuple[list[CalendarDayInput], list[str]]:
     Every row is checked as ``set_calendar_days`` would (``check_calendar_day``) and days
     given twice are caught, so each problem is reported with its line number (bilingual).
     """
+    from services.departments.model import CalendarDayInput, check_calendar_day
     from services.errors import SanshiError
-    from services.routing.handlers import CalendarDayInput, check_calendar_day
 
     settings = get_settings()
     problems: list[str] = []
@@ -165,7 +165,7 @@ def calendar_import(county: str, file: Path) -> None:
     line number) and nothing is written. kind is holiday (节假日) or
     workday (调休上班日, a Saturday or Sunday). Existing tickets keep their deadlines.
     """
-    from services.routing.handlers import set_calendar_days
+    from services.departments.handlers import set_calendar_days
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -182,7 +182,7 @@ def calendar_import(county: str, file: Path) -> None:
         )
         sys.exit(2)
     rows = run(lambda: set_calendar_days(cli_actor(), county, days))
-    holidays = sum(1 for r in rows if r["kind"] == "holiday")
+    holidays = sum(1 for r in rows if r.kind == "holiday")
     click.echo(
         f"县 county {county}: 已写入 {len(rows)} 天（节假日 {holidays}，调休上班日 "
         f"{len(rows) - holidays}）/ {len(rows)} days written ({holidays} holidays, "

@@ -49,3 +49,22 @@ async def grid_ids() -> set[int]:
 async def grid_exists(grid_id: int) -> bool:
     """Is ``grid_id`` a grid of the community whose tenant transaction the caller holds?"""
     return bool(await Grid.exists().where(Grid.id == grid_id).run())
+
+
+async def grid_by_id_in(connection: Any, grid_id: int | None) -> GridRow | None:
+    """One grid by id, read on ``connection`` inside the caller's tenant transaction.
+
+    For another context copying a grid's code and name (routing a major matter); None
+    when there is no such grid (or no id).
+    """
+    if grid_id is None:
+        return None
+    record = await connection.fetchrow("SELECT id, code, name FROM grids WHERE id = $1", grid_id)
+    return None if record is None else grid_of(record)
+
+
+async def grid_by_code_in(connection: Any, code: str) -> GridRow | None:
+    """One grid by its code, read on ``connection`` inside the caller's tenant transaction
+    (a county routing rule names a grid by code); None when the community has none."""
+    record = await connection.fetchrow("SELECT id, code, name FROM grids WHERE code = $1", code)
+    return None if record is None else grid_of(record)

@@ -1,9 +1,9 @@
 """GraphQL adapter of the department inbox (部门工单): tickets, their events, department acts.
 
-Resolvers call ``services.routing.inbox`` (one platform transaction per call) and map its
-expected failures to typed union members. A ticket is returned whole (names and events
-loaded by the handler in the same transaction, one query for all events of a page), so
-no field below a ticket runs a query of its own.
+Resolvers call ``services.inbox.queries`` and ``services.inbox.handlers`` (one platform
+transaction per call) and map their expected failures to typed union members. A ticket is
+returned whole (a ``TicketView``: names and events read by the context in the same
+transaction), so no field below a ticket runs a query of its own.
 """
 
 from __future__ import annotations
@@ -25,24 +25,36 @@ from services.api.kit.errors import (
     error_type,
     query_error,
 )
-from services.api.kit.ids import BIGINT_MAX, gid, parse_id
+from services.api.kit.ids import BIGINT_MAX, gid, maybe_id, parse_id
 from services.api.kit.request import principal_of, require_principal
 from services.api.kit.results import attempt, result
 from services.auth.api import RoleType
 from services.auth.model import Principal
 from services.communities.api import CountyType
+from services.departments.model import NoFallbackDepartment
 from services.errors import SanshiError
+from services.inbox import handlers as inbox
+from services.inbox.model import (
+    DEFAULT_PAGE,
+    CannotRerouteToSelf,
+    DepartmentNotFound,
+    InboxFilter,
+    InfoNotRequested,
+    TicketAlreadyRouted,
+    TicketClosed,
+    TicketNotFound,
+)
+from services.inbox.queries import TicketView, department_inbox, find_ticket
 from services.matters.api import ReasonRequiredErrorType
-from services.routing import inbox
-from services.routing.access import TicketNotFound
 from services.routing.api import TicketEventKindType, TicketOverdueType, TicketStatusType
 from services.routing.model import (
     TICKET_TRANSITIONS,
     EventKind,
     IllegalTicketTransition,
     TicketStatus,
+    overdue_of,
 )
-from services.routing.rules import NoFallbackDepartment
+from services.routing.queries import TicketEventRow
 
 TicketNotFoundErrorType = error_type(
     TicketNotFound, "TicketNotFoundError", "工单不存在或不可见 / No such ticket (or not visible)"
@@ -53,12 +65,12 @@ IllegalTicketTransitionErrorType = error_type(
     "工单当前状态不允许此操作 / The ticket's status does not allow this act",
 )
 DepartmentNotFoundErrorType = error_type(
-    inbox.DepartmentNotFound,
+    DepartmentNotFound,
     "DepartmentNotFoundError",
     "部门不存在或已停用 / No such active department in the county",
 )
 CannotRerouteToSelfErrorType = error_type(
-    inbox.CannotRerouteToSelf,
+    CannotRerouteToSelf,
     "CannotRerouteToSelfError",
     "不能转回本部门 / A ticket cannot be re-routed to the department rejecting it",
 )
@@ -68,25 +80,20 @@ NoFallbackDepartmentErrorType = error_type(
     "本县没有兜底协调部门 / The county has no fallback coordination office",
 )
 TicketAlreadyRoutedErrorType = error_type(
-    inbox.TicketAlreadyRouted,
+    TicketAlreadyRouted,
     "TicketAlreadyRoutedError",
     "该部门已有此事项的工单 / That department already has a ticket for this matter",
 )
 InfoNotRequestedErrorType = error_type(
-    inbox.InfoNotRequested,
+    InfoNotRequested,
     "InfoNotRequestedError",
     "部门未要求补充材料 / The department has not asked for information",
 )
 TicketClosedErrorType = error_type(
-    inbox.TicketClosed,
+    TicketClosed,
     "TicketClosedError",
     "工单已结束，不能督办 / A finished ticket cannot be supervised",
 )
-
-# --------------------------------------------------------------------------------------
-# Vocabulary
-# --------------------------------------------------------------------------------------
-
 
 # --------------------------------------------------------------------------------------
 # Output types
@@ -113,18 +120,18 @@ class TicketEventType:
     at: datetime
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> TicketEventType:
-        kind = EventKind(r["kind"])
+    def from_row(cls, r: TicketEventRow) -> TicketEventType:
+        kind = EventKind(r.kind)
         return cls(
-            id=strawberry.ID(str(r["id"])),
+            id=strawberry.ID(str(r.id)),
             kind=TicketEventKindType(kind.value),
             kind_label_zh=kind.label_zh,
             kind_label_en=kind.label_en,
-            actor=r["actor"],
-            actor_role=RoleType(r["actor_role"]),
-            note=r["note"],
-            data=r["data"],
-            at=r["at"],
+            actor=r.actor,
+            actor_role=RoleType(r.actor_role),
+            note=r.note,
+            data=JSON(r.data),
+            at=r.at,
         )
 
 
@@ -188,57 +195,54 @@ class TicketType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, r: dict[str, Any], now: datetime | None = None) -> TicketType:
-        status = TicketStatus(r["status"])
+    def from_view(cls, v: TicketView, now: datetime | None = None) -> TicketType:
+        t = v.ticket
+        status = t.status
         # "overdue" changes with the time alone: localtime.now() keeps it out of the cache.
-        overdue = localtime.overdue_kind(
-            status, r["ack_due_at"], r["resolve_due_at"], now or localtime.now()
-        )
-        rejected = [e for e in r["events"] if e["kind"] == EventKind.REJECTED.value]
-        rerouted_to = rejected[-1]["data"].get("new_ticket_id") if rejected else None
+        overdue = overdue_of(status, t.ack_due_at, t.resolve_due_at, now or localtime.now())
         return cls(
-            id=strawberry.ID(str(r["id"])),
+            id=strawberry.ID(str(t.id)),
             county=CountyType(
-                code=r["county_code"],
-                name_zh=r["county_name_zh"] or r["county_code"],
-                name_en=r["county_name_en"] or "",
+                code=t.county_code,
+                name_zh=v.county_name_zh or t.county_code,
+                name_en=v.county_name_en or "",
             ),
-            department_code=r["department_code"],
-            department_name_zh=r["department_name_zh"] or r["department_code"],
-            department_name_en=r["department_name_en"] or r["department_code"],
-            community_slug=r["community_slug"],
-            community_name_zh=r["community_name_zh"] or r["community_slug"],
-            community_name_en=r["community_name_en"] or "",
-            matter_id=strawberry.ID(str(r["matter_id"])),
-            matter_number=r["matter_number"],
-            sheet_version=r["sheet_version"],
-            title=r["title"],
-            description=r["description"],
-            category=r["category"],
-            place=r["place"],
-            grid_name=r["grid_name"],
-            household_address=r["household_address"],
-            circumstances=r["circumstances"],
+            department_code=t.department_code,
+            department_name_zh=v.department_name_zh or t.department_code,
+            department_name_en=v.department_name_en or t.department_code,
+            community_slug=t.community_slug,
+            community_name_zh=v.community_name_zh or t.community_slug,
+            community_name_en=v.community_name_en or "",
+            matter_id=strawberry.ID(str(t.matter_id)),
+            matter_number=t.matter_number,
+            sheet_version=t.sheet_version,
+            title=t.title,
+            description=t.description,
+            category=t.category,
+            place=t.place,
+            grid_name=t.grid_name,
+            household_address=t.household_address,
+            circumstances=None if t.circumstances is None else JSON(t.circumstances),
             status=TicketStatusType(status.value),
             status_label_zh=status.label_zh,
             status_label_en=status.label_en,
-            commitment=r["commitment"],
-            commitment_due_on=r["commitment_due_on"],
-            ack_due_at=r["ack_due_at"],
-            resolve_due_at=r["resolve_due_at"],
+            commitment=t.commitment,
+            commitment_due_on=t.commitment_due_on,
+            ack_due_at=t.ack_due_at,
+            resolve_due_at=t.resolve_due_at,
             overdue=overdue is not None,
             overdue_kind=None if overdue is None else TicketOverdueType(overdue),
-            supervised=r["supervised"],
-            supervised_by=r["supervised_by"],
-            supervision_note=r["supervision_note"],
-            rerouted_from=_gid(r["rerouted_from"]),
-            rerouted_to=_gid(rerouted_to),
+            supervised=t.supervised,
+            supervised_by=t.supervised_by,
+            supervision_note=t.supervision_note,
+            rerouted_from=_gid(t.rerouted_from),
+            rerouted_to=_gid(v.rerouted_to),
             allowed_transitions=[
                 TicketStatusType(s.value) for s in TicketStatus if s in TICKET_TRANSITIONS[status]
             ],
-            events=[TicketEventType.from_row(e) for e in r["events"]],
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
+            events=[TicketEventType.from_row(e) for e in v.events],
+            created_at=t.created_at,
+            updated_at=t.updated_at,
         )
 
 
@@ -284,8 +288,8 @@ class InboxFilterInput:
         default=False, description="只看督办 / Supervised only"
     )
 
-    def to_filter(self) -> inbox.InboxFilter:
-        return inbox.InboxFilter(
+    def to_filter(self) -> InboxFilter:
+        return InboxFilter(
             statuses=tuple(TicketStatus(s.value) for s in self.statuses or ()),
             communities=tuple(self.communities or ()),
             departments=tuple(self.departments or ()),
@@ -318,17 +322,17 @@ class InboxQuery:
         self,
         info: Info,
         filter: InboxFilterInput | None = None,
-        first: int = inbox.DEFAULT_PAGE,
+        first: int = DEFAULT_PAGE,
         after: str | None = None,
     ) -> TicketConnectionType:
         try:
             actor = require_principal(info)
             filt = filter.to_filter() if filter else None
-            page = await inbox.department_inbox(actor, filt, first, after)
+            page = await department_inbox(actor, filt, first, after)
         except SanshiError as err:
             raise query_error(info, err) from None
         return TicketConnectionType(
-            items=[TicketType.from_row(r, page.now) for r in page.rows],
+            items=[TicketType.from_view(v, page.now) for v in page.tickets],
             page_info=TicketPageInfoType(
                 has_next_page=page.has_next_page, end_cursor=page.end_cursor
             ),
@@ -340,14 +344,8 @@ class InboxQuery:
         "not visible"
     )
     async def ticket(self, info: Info, id: strawberry.ID) -> TicketType | None:
-        actor = principal_of(info)
-        if actor is None:
-            return None
-        try:
-            row = await inbox.get_ticket(actor, _ticket_id(id))
-        except TicketNotFound:
-            return None
-        return TicketType.from_row(row)
+        view = await find_ticket(principal_of(info), maybe_id(id, limit=BIGINT_MAX))
+        return None if view is None else TicketType.from_view(view)
 
 
 # --------------------------------------------------------------------------------------
@@ -415,12 +413,12 @@ SuperviseTicketResult = _result(
 
 
 async def _attempt(
-    info: Info, union: Any, act: Callable[[Principal], Awaitable[dict[str, Any]]]
+    info: Info, union: Any, act: Callable[[Principal], Awaitable[TicketView]]
 ) -> Any:
-    """Run a handler as the caller: the ticket, or the typed error member."""
+    """Run a handler as the caller: the ticket it answers with, or the typed error member."""
 
     async def run(actor: Principal) -> TicketType:
-        return TicketType.from_row(await act(actor))
+        return TicketType.from_view(await act(actor))
 
     return await attempt(info, union, run)
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, overload
+from typing import Any
 
 import msgspec
 
@@ -133,12 +133,6 @@ async def _active_rules() -> list[SuggestionRule]:
 
 
 # -- history ---------------------------------------------------------------------------------
-def _matter_row(matter: MatterRow | Mapping[str, Any]) -> MatterRow:
-    # The routing context reads the row itself (raw SQL, a mapping) before moving a matter.
-    return matter if isinstance(matter, MatterRow) else MatterRow(**matter)
-
-
-@overload
 async def transition_in_tx(
     tx: SanshiTransaction,
     actor: Principal,
@@ -146,36 +140,11 @@ async def transition_in_tx(
     target: MatterStatus,
     *,
     reason: str | None = None,
-) -> MatterRow: ...
-
-
-@overload
-async def transition_in_tx(
-    tx: SanshiTransaction,
-    actor: Principal,
-    matter: Mapping[str, Any],
-    target: MatterStatus,
-    *,
-    reason: str | None = None,
-) -> dict[str, Any]: ...
-
-
-async def transition_in_tx(
-    tx: SanshiTransaction,
-    actor: Principal,
-    matter: MatterRow | Mapping[str, Any],
-    target: MatterStatus,
-    *,
-    reason: str | None = None,
-) -> MatterRow | dict[str, Any]:
+) -> MatterRow:
     """Move ``matter`` to ``target`` if the lifecycle allows it; record who, when, why.
 
-    Returns the updated row: a MatterRow — or a dict when given one (the routing context
-    reads the row itself and keeps it as a mapping). IllegalTransition / ReasonRequired
-    are typed errors.
+    Returns the updated row. IllegalTransition / ReasonRequired are typed errors.
     """
-    given = matter
-    matter = _matter_row(matter)
     current = MatterStatus(matter.status)
     model.check_transition(current, target, reason=reason)
     extra = ""
@@ -209,8 +178,7 @@ async def transition_in_tx(
         before={"status": current.value},
         after={"status": target.value, "reason": reason},
     )
-    updated = MatterRow(*row)
-    return updated if isinstance(given, MatterRow) else msgspec.structs.asdict(updated)
+    return MatterRow(*row)
 
 
 # -- registration ----------------------------------------------------------------------------
@@ -310,7 +278,7 @@ async def register_request(
 async def classify_in_tx(
     tx: SanshiTransaction,
     actor: Principal,
-    matter: MatterRow | Mapping[str, Any],
+    matter: MatterRow,
     kind: MatterKind,
     *,
     reasoning: str,
@@ -326,7 +294,6 @@ async def classify_in_tx(
     transaction, so the routing to county departments can never be lost or doubled.
     Returns the matter as it now is and the sheet.
     """
-    matter = _matter_row(matter)
     updated = await transition_in_tx(tx, actor, matter, MatterStatus.CLASSIFIED)
     responsible = model.responsible_for(kind)
     suggested = matter.suggested_kind

@@ -515,3 +515,39 @@ async def categories_of(slug: str) -> list[CategoryRow]:
 def loads_json(value: Any) -> Any:
     """A jsonb value read through raw asyncpg (which returns text for jsonb)."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+# -- read (written) by the routing contexts ---
+# What routing copies of a major matter (大事) into a department's ticket, and what it
+# checks first, read inside routing's own tenant transaction (services/routing/handlers.py).
+class MatterForRouting(msgspec.Struct, frozen=True):
+    """A matter as routing reads it: its ledger fields, status, kind, grid, household, and
+    its current classification sheet (None when it has none)."""
+
+    id: int
+    number: str
+    title: str
+    description: str
+    category: str
+    place: str
+    status: str
+    kind: str | None
+    grid_id: int
+    household_id: int
+    sheet_version: int | None
+    sheet_kind: str | None
+
+
+_MATTER_FOR_ROUTING_SQL = (
+    "SELECT m.id, m.number, m.title, m.description, m.category, m.place, m.status, m.kind, "
+    "m.grid_id, m.household_id, s.version AS sheet_version, s.kind AS sheet_kind "
+    "FROM matters m LEFT JOIN LATERAL (SELECT version, kind FROM classification_sheets "
+    "WHERE matter_id = m.id ORDER BY version DESC LIMIT 1) s ON true WHERE m.id = $1"
+)
+
+
+async def matter_for_routing_in(connection: Any, matter_id: int) -> MatterForRouting | None:
+    """Matter ``matter_id`` with its current sheet, read on ``connection`` inside the
+    caller's tenant transaction (one statement); None if there is no such matter."""
+    record = await connection.fetchrow(_MATTER_FOR_ROUTING_SQL, matter_id)
+    return None if record is None else MatterForRouting(**record)

@@ -15,21 +15,7 @@ import msgspec
 
 
 class Row(msgspec.Struct, frozen=True):
-    """The base of the matters' and councils' rows.
-
-    ``row["column"]`` (and ``dict(row)``) keep working for code outside these two contexts
-    that was written against the dict rows these replaced (the demo seed, bench, the routing
-    context and their tests); code in the contexts reads attributes.
-    """
-
-    def __getitem__(self, name: str) -> Any:
-        if not isinstance(name, str) or name not in self.__struct_fields__:
-            raise KeyError(name)
-        return getattr(self, name)
-
-    def keys(self) -> tuple[str, ...]:
-        """The field names (what ``dict(row)`` and ``**row`` read)."""
-        return self.__struct_fields__
+    """The base of the matters' and councils' rows (typed: read their attributes)."""
 
 
 def columns_of(row_type: type[msgspec.Struct], prefix: str = "") -> str:

@@ -1,9 +1,9 @@
 """GraphQL adapter of joint meetings (联席会议): types, queries, mutations.
 
-Who sees a meeting is decided by services.routing.meetings (the convening community's
-staff, the county's administrators and leaders, officers of invited departments — who
-see only their own department's agenda items). Mutations are the community cadre's and
-return unions of the result and this slice's typed errors.
+Who sees a meeting is decided by the meetings context (services.meetings.queries: the
+convening community's staff, the county's administrators and leaders, officers of invited
+departments — who see only their own department's agenda items). Mutations are the
+community cadre's and return unions of the result and this slice's typed errors.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ import strawberry
 from strawberry.types import Info
 
 from services.api.kit.errors import error_type
-from services.api.kit.ids import BIGINT_MAX, parse_id
+from services.api.kit.ids import BIGINT_MAX, maybe_id, parse_id
 from services.api.kit.request import principal_of, require_principal
 from services.api.kit.results import COMMUNITY_ACT, INPUT, attempt, result
 from services.auth.model import Principal
 from services.communities.api import CommunityType
-from services.errors import NotFound, SanshiError
-from services.routing import meetings as m
-from services.routing.model import TicketStatus
+from services.errors import SanshiError
+from services.meetings import handlers, queries
+from services.meetings import model as m
+from services.meetings.queries import MeetingItemView, MeetingView
 
 # --------------------------------------------------------------------------------------
 # Errors (declared here: the meetings slice raises only its own and the shared ones)
@@ -160,37 +161,38 @@ class MeetingItemType:
     recorded_at: datetime | None
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> MeetingItemType:
-        status = TicketStatus(r["ticket_status"])
+    def from_view(cls, v: MeetingItemView) -> MeetingItemType:
+        i, t = v.item, v.ticket
+        status = t.status
         return cls(
-            id=strawberry.ID(str(r["id"])),
+            id=strawberry.ID(str(i.id)),
             ticket=MeetingTicketType(
-                id=strawberry.ID(str(r["ticket_id"])),
-                matter_number=r["matter_number"],
-                title=r["title"],
-                category=r["category"],
-                department_code=r["department_code"],
-                department_name_zh=r["department_name_zh"] or r["department_code"],
-                department_name_en=r["department_name_en"] or r["department_code"],
+                id=strawberry.ID(str(t.id)),
+                matter_number=t.matter_number,
+                title=t.title,
+                category=t.category,
+                department_code=t.department_code,
+                department_name_zh=v.department_name_zh or t.department_code,
+                department_name_en=v.department_name_en or t.department_code,
                 status=status.value,
                 status_zh=status.label_zh,
                 status_en=status.label_en,
-                commitment=r["ticket_commitment"],
-                commitment_due_on=r["ticket_commitment_due_on"],
-                resolve_due_at=r["resolve_due_at"],
-                overdue=r["overdue"],
+                commitment=t.commitment,
+                commitment_due_on=t.commitment_due_on,
+                resolve_due_at=t.resolve_due_at,
+                overdue=None if t.overdue is None else t.overdue.value,
             ),
-            minutes=r["minutes"],
-            outcome=None if r["outcome"] is None else JointMeetingOutcomeType(r["outcome"]),
-            commitment=r["commitment"],
-            commitment_due_on=r["commitment_due_on"],
-            recorded_by=r["recorded_by"],
-            recorded_at=r["recorded_at"],
+            minutes=i.minutes,
+            outcome=None if i.outcome is None else JointMeetingOutcomeType(i.outcome.value),
+            commitment=i.commitment,
+            commitment_due_on=i.commitment_due_on,
+            recorded_by=i.recorded_by,
+            recorded_at=i.recorded_at,
         )
 
 
-def _people(rows: list[dict[str, Any]]) -> list[ParticipantType]:
-    return [ParticipantType(name=p.get("name", ""), role=p.get("role", "")) for p in rows]
+def _people(people: list[m.Participant]) -> list[ParticipantType]:
+    return [ParticipantType(name=p.name, role=p.role) for p in people]
 
 
 @strawberry.type(
@@ -221,34 +223,31 @@ class JointMeetingType:
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: m.MeetingView) -> JointMeetingType:
+    def from_view(cls, v: MeetingView) -> JointMeetingType:
         r = v.meeting
         return cls(
-            id=strawberry.ID(str(r["id"])),
+            id=strawberry.ID(str(r.id)),
             community=MeetingCommunityType(
-                slug=r["community_slug"],
-                name_zh=r["community_name_zh"],
-                name_en=r["community_name_en"],
+                slug=r.community_slug,
+                name_zh=v.community_name_zh,
+                name_en=v.community_name_en,
             ),
-            held_on=r["held_on"],
-            place=r["place"],
-            title=r["title"],
-            convened_by=r["convened_by"],
-            status=JointMeetingStatusType(r["status"]),
+            held_on=r.held_on,
+            place=r.place,
+            title=r.title,
+            convened_by=r.convened_by,
+            status=JointMeetingStatusType(r.status.value),
             departments=[
                 MeetingDepartmentType(
-                    code=d["code"],
-                    name_zh=d["name_zh"],
-                    name_en=d["name_en"],
-                    attended=d["attended"],
+                    code=d.code, name_zh=d.name_zh, name_en=d.name_en, attended=d.attended
                 )
                 for d in v.departments
             ],
-            town_cadres=_people(r["town_cadres"]),
-            volunteer_leaders=_people(r["volunteer_leaders"]),
-            residents=_people(r["residents"]),
-            items=[MeetingItemType.from_row(i) for i in v.items],
-            created_at=r["created_at"],
+            town_cadres=_people(r.town_cadres),
+            volunteer_leaders=_people(r.volunteer_leaders),
+            residents=_people(r.residents),
+            items=[MeetingItemType.from_view(i) for i in v.items],
+            created_at=r.created_at,
         )
 
 
@@ -269,7 +268,9 @@ def _status(value: JointMeetingStatusType | None) -> m.MeetingStatus | None:
 async def _community_joint_meetings(
     root: CommunityType, info: Info, status: JointMeetingStatusType | None = None
 ) -> list[JointMeetingType]:
-    views = await m.community_meetings(require_principal(info), root.slug, status=_status(status))
+    views = await queries.community_meetings(
+        require_principal(info), root.slug, status=_status(status)
+    )
     return [JointMeetingType.from_view(v) for v in views]
 
 
@@ -299,11 +300,8 @@ class MeetingQuery:
         to_date: date | None = None,
         first: int = m.DEFAULT_PAGE,
     ) -> list[JointMeetingType]:
-        actor = principal_of(info)
-        if actor is None:
-            return []
-        views = await m.list_meetings(
-            actor,
+        views = await queries.list_meetings(
+            principal_of(info),
             community=community,
             status=_status(status),
             from_date=from_date,
@@ -317,14 +315,8 @@ class MeetingQuery:
         "missing or not visible"
     )
     async def joint_meeting(self, info: Info, id: strawberry.ID) -> JointMeetingType | None:
-        actor = principal_of(info)
-        if actor is None:
-            return None
-        try:
-            view = await m.get_meeting(actor, _int_id(id, m.JointMeetingNotFound))
-        except NotFound:
-            return None
-        return JointMeetingType.from_view(view)
+        view = await queries.find_meeting(principal_of(info), maybe_id(id, limit=BIGINT_MAX))
+        return None if view is None else JointMeetingType.from_view(view)
 
 
 # --------------------------------------------------------------------------------------
@@ -438,7 +430,7 @@ class MeetingMutation:
         return await _attempt(
             info,
             ConveneJointMeetingResult,
-            lambda actor: m.convene_meeting(actor, community, data, info.context.settings),
+            lambda actor: handlers.convene_meeting(actor, community, data, info.context.settings),
             JointMeetingType.from_view,
         )
 
@@ -450,11 +442,13 @@ class MeetingMutation:
     async def set_joint_meeting_agenda(
         self, info: Info, meeting_id: strawberry.ID, ticket_ids: list[strawberry.ID] | None = None
     ) -> SetJointMeetingAgendaResult:
-        async def act(actor: Principal) -> m.MeetingView:
+        async def act(actor: Principal) -> MeetingView:
             ids = None
             if ticket_ids is not None:
                 ids = [_int_id(t, m.JointMeetingTicketNotFound) for t in ticket_ids]
-            return await m.set_agenda(actor, _int_id(meeting_id, m.JointMeetingNotFound), ids)
+            return await handlers.set_agenda(
+                actor, _int_id(meeting_id, m.JointMeetingNotFound), ids
+            )
 
         return await _attempt(info, SetJointMeetingAgendaResult, act, JointMeetingType.from_view)
 
@@ -474,13 +468,13 @@ class MeetingMutation:
         return await _attempt(
             info,
             RecordJointMeetingOutcomeResult,
-            lambda actor: m.record_outcome(
+            lambda actor: handlers.record_outcome(
                 actor,
                 _int_id(item_id, m.JointMeetingItemNotFound),
                 data,
                 info.context.settings,
             ),
-            MeetingItemType.from_row,
+            MeetingItemType.from_view,
         )
 
     @strawberry.mutation(
@@ -493,7 +487,7 @@ class MeetingMutation:
         return await _attempt(
             info,
             MarkJointMeetingHeldResult,
-            lambda actor: m.mark_held(
+            lambda actor: handlers.mark_held(
                 actor, _int_id(meeting_id, m.JointMeetingNotFound), attended_departments
             ),
             JointMeetingType.from_view,
@@ -506,7 +500,7 @@ class MeetingMutation:
         return await _attempt(
             info,
             CancelJointMeetingResult,
-            lambda actor: m.cancel_meeting(
+            lambda actor: handlers.cancel_meeting(
                 actor, _int_id(meeting_id, m.JointMeetingNotFound), reason, info.context.settings
             ),
             JointMeetingType.from_view,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from services.routing.overdue import mark_overdue
+from services.meetings.overdue import mark_overdue
 
 log = logging.getLogger("sanshi.scheduler")
 

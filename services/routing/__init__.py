@@ -1,1 +1,1 @@
-"""Routing context: major matters (大事) to county departments, tickets, meetings, deadlines."""
+"""Routing context: major matters (大事) to county departments, flow-back, dead letters."""

@@ -49,7 +49,7 @@ def route_major_matter(*, community: str, matter_id: int, sheet_version: int) ->
             community,
             matter_id,
             sheet_version,
-            ", ".join(t["department_code"] for t in outcome.created),
+            ", ".join(t.department_code for t in outcome.created),
         )
 
 

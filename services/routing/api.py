@@ -5,7 +5,6 @@ went (``Matter.routes``, ``Matter.departmentUpdates``: the community's copy of i
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -16,8 +15,9 @@ from strawberry.types import Info
 from services.api.kit import loaders
 from services.api.kit.vocabulary import labelled as _v
 from services.matters.api import MatterType
-from services.routing import handlers
+from services.routing import queries
 from services.routing.model import EventKind, TicketStatus
+from services.routing.queries import DepartmentUpdateRow, MatterRouteRow
 
 # --------------------------------------------------------------------------------------
 # Vocabulary (the department inbox and the joint meetings use it too)
@@ -80,19 +80,19 @@ class MatterRouteType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> MatterRouteType:
+    def from_row(cls, r: MatterRouteRow) -> MatterRouteType:
         return cls(
-            ticket_id=strawberry.ID(str(r["ticket_id"])),
-            department_code=r["department_code"],
-            department_name_zh=r["department_name_zh"],
-            department_name_en=r["department_name_en"],
-            status=TicketStatusType(r["status"]),
-            commitment=r["commitment"],
-            commitment_due_on=r["commitment_due_on"],
-            resolve_due_at=r["resolve_due_at"],
-            overdue=None if r["overdue"] is None else TicketOverdueType(r["overdue"]),
-            supervised=r["supervised"],
-            updated_at=r["updated_at"],
+            ticket_id=strawberry.ID(str(r.ticket_id)),
+            department_code=r.department_code,
+            department_name_zh=r.department_name_zh,
+            department_name_en=r.department_name_en,
+            status=TicketStatusType(r.status),
+            commitment=r.commitment,
+            commitment_due_on=r.commitment_due_on,
+            resolve_due_at=r.resolve_due_at,
+            overdue=None if r.overdue is None else TicketOverdueType(r.overdue),
+            supervised=r.supervised,
+            updated_at=r.updated_at,
         )
 
 
@@ -114,24 +114,24 @@ class DepartmentUpdateType:
     at: datetime
 
     @classmethod
-    def from_row(cls, r: Mapping[str, Any]) -> DepartmentUpdateType:
+    def from_row(cls, r: DepartmentUpdateRow) -> DepartmentUpdateType:
         return cls(
-            event_id=strawberry.ID(str(r["event_id"])),
-            ticket_id=strawberry.ID(str(r["ticket_id"])),
-            department_code=r["department_code"],
-            department_name_zh=r["department_name_zh"] or r["department_code"],
-            department_name_en=r["department_name_en"] or r["department_code"],
-            kind=TicketEventKindType(r["kind"]),
-            actor=r["actor"],
-            note=r["note"],
-            data=r["data"],
-            at=r["at"],
+            event_id=strawberry.ID(str(r.event_id)),
+            ticket_id=strawberry.ID(str(r.ticket_id)),
+            department_code=r.department_code,
+            department_name_zh=r.department_name_zh or r.department_code,
+            department_name_en=r.department_name_en or r.department_code,
+            kind=TicketEventKindType(r.kind),
+            actor=r.actor,
+            note=r.note,
+            data=JSON(r.data),
+            at=r.at,
         )
 
 
 # The matter's routes and updates per (slug, matter id): one snapshot per community.
 routing_of_matter = loaders.per_community(
-    handlers.routing_by_matter, lambda: handlers.EMPTY_ROUTING_VIEW
+    queries.routing_by_matter, lambda: queries.EMPTY_ROUTING_VIEW
 )
 
 
@@ -141,7 +141,7 @@ def resolve_routes(root: MatterType, info: Info) -> list[MatterRouteType]:
     return root.one(
         "routing",
         loaders.loader(info, routing_of_matter),
-        handlers.EMPTY_ROUTING_VIEW,
+        queries.EMPTY_ROUTING_VIEW,
         lambda view: [MatterRouteType.from_row(r) for r in view.routes],
     )
 
@@ -150,7 +150,7 @@ def resolve_department_updates(root: MatterType, info: Info) -> list[DepartmentU
     return root.one(
         "routing",
         loaders.loader(info, routing_of_matter),
-        handlers.EMPTY_ROUTING_VIEW,
+        queries.EMPTY_ROUTING_VIEW,
         lambda view: [DepartmentUpdateType.from_row(r) for r in view.updates],
     )
 
@@ -160,8 +160,8 @@ class MatterRouting:
     """The routing context's fields on Matter (read with a matter page when selected)."""
 
     PREFETCH: ClassVar[dict[str, tuple[str, Any]]] = {
-        "routes": ("routing", handlers.routing_rows),
-        "departmentUpdates": ("routing", handlers.routing_rows),
+        "routes": ("routing", queries.routing_rows),
+        "departmentUpdates": ("routing", queries.routing_rows),
     }
 
     routes = strawberry.field(

@@ -1,11 +1,17 @@
-"""Pure rules of the routing context: ticket lifecycle, event kinds (no I/O, no frameworks)."""
+"""Pure rules of the routing context: the ticket lifecycle, event kinds, and what a
+department's act does to the community's matter (no I/O, no frameworks)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from services.auth.model import ROLE_SCOPE, Principal, Role, Scope, ScopeKind
 from services.errors import SanshiError
+from services.localtime import OverdueKind, overdue_kind
+from services.matters.model import MatterStatus, allowed_targets
 
 
 class TicketStatus(enum.StrEnum):
@@ -64,16 +70,18 @@ OPEN_STATUSES: frozenset[TicketStatus] = frozenset(
 )
 
 
-class OverdueKind(enum.StrEnum):
-    """Which deadline a ticket has missed (超期; the values of ``tickets.overdue``)."""
-
-    ACK = "ack"
-    RESOLVE = "resolve"
-
-    @property
-    def reminder_kind(self) -> str:
-        """The ``reminders.kind`` value for this lapse."""
-        return f"{self.value}_overdue"
+def overdue_of(
+    status: TicketStatus, ack_due_at: datetime, resolve_due_at: datetime, now: datetime
+) -> OverdueKind | None:
+    """Which deadline a ticket in ``status`` has missed at ``now`` (``localtime``'s rule):
+    open statuses can be late, and only a merely routed ticket awaits acknowledging."""
+    return overdue_kind(
+        open=status in OPEN_STATUSES,
+        awaiting_ack=status is TicketStatus.ROUTED,
+        ack_due_at=ack_due_at,
+        resolve_due_at=resolve_due_at,
+        now=now,
+    )
 
 
 class IllegalTicketTransition(SanshiError):
@@ -136,3 +144,100 @@ EVENT_LABELS: Mapping[EventKind, tuple[str, str]] = {
     EventKind.SUPERVISED: ("县里督办", "supervised by the county"),
     EventKind.MEETING_OUTCOME: ("联席会议结果", "joint meeting outcome"),
 }
+
+
+# -- searching tickets (the department inbox) ----------------------------------------------
+@dataclass(frozen=True)
+class TicketSearch:
+    """Which tickets a search finds; empty tuples and None mean "any".
+
+    Due dates are local and inclusive, on the resolve deadline. ``overdue_at``: only
+    tickets late at that instant (``localtime.overdue_kind``, as the inbox shows it).
+    """
+
+    county: str | None = None
+    department: str | None = None
+    statuses: tuple[TicketStatus, ...] = ()
+    communities: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    due_from: date | None = None
+    due_to: date | None = None
+    overdue_at: datetime | None = None
+    supervised_only: bool = False
+
+
+# -- who acts in routing's own events -------------------------------------------------------
+def routing_actor(county: str) -> Principal:
+    """Who routing acts as in events and audit: the system, for this county."""
+    return Principal(
+        "system:routing", frozenset({Role.COUNTY_ADMIN}), Scope(ScopeKind.COUNTY, county)
+    )
+
+
+def event_actor(
+    subject: str, role_value: str, *, county: str, department: str, community: str
+) -> Principal:
+    """The principal a ticket event acted as: its subject and role, scoped like it (the
+    matter history of the community names the department officer who acted)."""
+    try:
+        role = Role(role_value)
+    except ValueError:
+        role = Role.DEPARTMENT_OFFICER
+    if ROLE_SCOPE[role] is ScopeKind.DEPARTMENT:
+        scope = Scope(ScopeKind.DEPARTMENT, department, county)
+    elif ROLE_SCOPE[role] is ScopeKind.COUNTY:
+        scope = Scope(ScopeKind.COUNTY, county)
+    else:
+        scope = Scope(ScopeKind.COMMUNITY, community)
+    return Principal(subject, frozenset({role}), scope)
+
+
+# -- effects of department acts on the community's matter --------------------------------
+# Acts that show a department is working on the matter: the matter is then in progress.
+ENGAGING_EVENTS = frozenset({"acknowledged", "answered", "progress", "done", "meeting_outcome"})
+# Tickets that no longer count towards "all done": re-routed elsewhere or withdrawn.
+CLOSED_WITHOUT_WORK = frozenset({"rejected", "cancelled"})
+
+
+def matter_steps(
+    matter_status: str,
+    matter_kind: str | None,
+    event_kind: str,
+    ticket_statuses: Iterable[str],
+) -> tuple[str, ...]:
+    """The matter status changes a department event causes, in order (often none).
+
+    - the first engaging act (acknowledgement, answer, progress, done, meeting outcome)
+      on a classified — or reopened — major matter moves it to in progress;
+    - the ``done`` that leaves every counted ticket of the matter done resolves it (via
+      in progress if it had not got there yet). Rejected and cancelled tickets do not
+      count: a rejection is followed by a re-routed ticket that does.
+    Only moves the matter lifecycle allows from ``matter_status`` are returned, so
+    applying them never raises IllegalTransition, and a matter no longer major, already
+    resolved, closed or withdrawn is left alone.
+    """
+    if matter_kind != "major":
+        return ()
+    steps: list[str] = []
+    status = MatterStatus(matter_status)
+    if event_kind in ENGAGING_EVENTS and MatterStatus.IN_PROGRESS in allowed_targets(status):
+        steps.append(MatterStatus.IN_PROGRESS.value)
+        status = MatterStatus.IN_PROGRESS
+    counted = [s for s in ticket_statuses if s not in CLOSED_WITHOUT_WORK]
+    all_done = bool(counted) and all(s == "done" for s in counted)
+    if (
+        event_kind == "done"
+        and all_done
+        and status is MatterStatus.IN_PROGRESS
+        and MatterStatus.RESOLVED in allowed_targets(status)
+    ):
+        steps.append(MatterStatus.RESOLVED.value)
+    return tuple(steps)
+
+
+def event_label(kind: str) -> tuple[str, str]:
+    """The zh/en label of an event kind as stored (an unknown kind reads as itself)."""
+    if kind in EventKind.__members__.values():
+        found = EventKind(kind)
+        return found.label_zh, found.label_en
+    return kind, kind

@@ -64,7 +64,7 @@ async def _setup(settings, seats: int) -> tuple[str, list[int], int]:
         ),
         settings,
     )
-    return slug, [g, *hh[:-1]], m["id"]
+    return slug, [g, *hh[:-1]], m.id
 
 
 async def test_deliberation_over_http(gql, settings):

@@ -92,26 +92,26 @@ async def test_export_has_bom_bilingual_header_and_filtered_rows(
     rows = _rows(r.content)
     header, body = rows[0], rows[1:]
     assert header[0] == "编号 Number" and "状态 Status" in header and "类型 Kind" in header
-    assert sorted(row[0] for row in body) == sorted(m["number"] for m in made)
+    assert sorted(row[0] for row in body) == sorted(m.number for m in made)
     by_number = {row[0]: dict(zip(header, row, strict=True)) for row in body}
-    bus = by_number[made[1]["number"]]
+    bus = by_number[made[1].number]
     assert bus["类型 Kind"] == "大事" and bus["状态 Status"] == "已归类"
     assert bus["责任方 Responsible party"] == "县级部门"
     assert bus["描述 Description"] == '描述，含逗号, and "quotes"'
-    assert by_number[made[2]["number"]]["标题 Title"].startswith("'=")
-    assert by_number[made[0]["number"]]["渠道 Channel"] == "入户走访"
+    assert by_number[made[2].number]["标题 Title"].startswith("'=")
+    assert by_number[made[0].number]["渠道 Channel"] == "入户走访"
     major = await http.get(
         "/communities/alpha/ledger.csv",
         params=[("grid", str(grid_id)), ("kind", "major")],
         headers={"Authorization": f"Bearer {token('cadre_a')}"},
     )
-    assert [row[0] for row in _rows(major.content)[1:]] == [made[1]["number"]]
+    assert [row[0] for row in _rows(major.content)[1:]] == [made[1].number]
     searched = await http.get(
         "/communities/alpha/ledger.csv",
         params={"grid": str(grid_id), "q": "路灯", "status": "registered"},
         headers={"Authorization": f"Bearer {token('cadre_a')}"},
     )
-    assert [row[0] for row in _rows(searched.content)[1:]] == [made[0]["number"]]
+    assert [row[0] for row in _rows(searched.content)[1:]] == [made[0].number]
 
 
 async def test_export_refuses_anonymous_foreign_and_unprivileged_callers(http, token):

@@ -37,7 +37,7 @@ import redis
 from services.auth.model import SYSTEM, Role, Scope, ScopeKind
 from services.auth.tokens import issue_token
 from services.communities.handlers import create_county
-from services.routing.rules import due_at
+from services.departments.model import due_at
 from services.settings import Settings
 from tenants.tx import platform_tx
 from tests.e2e.test_triage_acceptance import Api, Community, build_community, council_decides

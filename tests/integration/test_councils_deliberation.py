@@ -165,7 +165,7 @@ async def household(slug: str, grid_id: int) -> int:
     return rows[0]["id"]
 
 
-async def matter(settings, slug: str, household_id: int, category: str = "street_lighting") -> dict:
+async def matter(settings, slug: str, household_id: int, category: str = "street_lighting") -> Any:
     return await matters.register_request(
         cadre(slug),
         slug,
@@ -288,8 +288,8 @@ async def test_full_deliberation_classifies_the_matter(schema, settings, pair):
     council = await seat(schema, settings, a, grids=7)
     m = await matter(settings, a, await household(a, await grid(a)))
     present = council.ids[:15]
-    _, item = await session_with(schema, settings, council, present, m["id"])
-    assert (await matter_row(a, m["id"]))["status"] == "awaiting_council"
+    _, item = await session_with(schema, settings, council, present, m.id)
+    assert (await matter_row(a, m.id))["status"] == "awaiting_council"
     kinds = ["MINOR"] * 10 + ["PRIVATE"] * 3 + ["MAJOR"] * 2
     for member_id, kind in zip(present, kinds, strict=True):
         got = await vote(schema, settings, council, member_id, item, kind, note="意见")
@@ -312,13 +312,13 @@ async def test_full_deliberation_classifies_the_matter(schema, settings, pair):
         "recused": 0,
     }
 
-    row = await matter_row(a, m["id"])
+    row = await matter_row(a, m.id)
     assert (row["status"], row["kind"], row["responsible"]) == (
         "classified",
         "minor",
         "community_and_residents",
     )
-    (sheet,) = await sheets(a, m["id"])
+    (sheet,) = await sheets(a, m.id)
     tally = sheet["tally"]
     assert sheet["agenda_item_id"] == int(item)
     assert tally["counts"] == {"private": 3, "minor": 10, "major": 2}
@@ -344,7 +344,7 @@ async def test_major_decision_writes_one_outbox_message(schema, settings, pair, 
     a, _ = pair
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)), "transport")
-    _, item = await session_with(schema, settings, council, council.ids, m["id"])
+    _, item = await session_with(schema, settings, council, council.ids, m.id)
     for member_id in council.ids:
         await vote(schema, settings, council, member_id, item, "MAJOR")
     decided = await run(schema, settings, cadre(a), DECIDE, c=a, i=item, why="公交站应东移")
@@ -355,7 +355,7 @@ async def test_major_decision_writes_one_outbox_message(schema, settings, pair, 
             "SELECT count(*) FROM platform.outbox WHERE topic = 'matter.major' "
             "AND community_slug = $1 AND (payload->>'matter_id')::int = $2",
             a,
-            m["id"],
+            m.id,
         )
     assert count == 1
 
@@ -369,7 +369,7 @@ async def test_recusal_is_recorded_and_counts_for_quorum_only(schema, settings, 
     council = await seat(schema, settings, a, grids=1)
     own, other = council.ids[0], council.ids[1]
     m = await matter(settings, a, council.households[own])
-    _, item = await session_with(schema, settings, council, [own, other], m["id"])
+    _, item = await session_with(schema, settings, council, [own, other], m.id)
 
     refused = await vote(schema, settings, council, own, item, "PRIVATE")
     assert refused["__typename"] == "MustRecuseError" and refused["code"] == "MUST_RECUSE"
@@ -386,7 +386,7 @@ async def test_recusal_is_recorded_and_counts_for_quorum_only(schema, settings, 
     assert decided["__typename"] == "CouncilDecision", decided
     assert decided["present"] == 2 and decided["agendaItem"]["tally"]["recused"] == 1
     assert decided["agendaItem"]["tally"]["votesCast"] == 1
-    (sheet,) = await sheets(a, m["id"])
+    (sheet,) = await sheets(a, m.id)
     assert sheet["tally"]["recused"] == 1
 
 
@@ -395,7 +395,7 @@ async def test_declared_recusal_is_a_success(schema, settings, pair):
     a, _ = pair
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)))
-    _, item = await session_with(schema, settings, council, council.ids, m["id"])
+    _, item = await session_with(schema, settings, council, council.ids, m.id)
     got = await vote(schema, settings, council, council.ids[0], item, None, recuse=True)
     assert got["__typename"] == "CouncilVote" and got["recused"] is True and got["kind"] is None
 
@@ -405,24 +405,24 @@ async def test_no_quorum_is_recorded_and_the_matter_can_return(schema, settings,
     a, _ = pair
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)))
-    session, item = await session_with(schema, settings, council, council.ids[:1], m["id"])
+    session, item = await session_with(schema, settings, council, council.ids[:1], m.id)
     await vote(schema, settings, council, council.ids[0], item, "MINOR")
 
     got = await run(schema, settings, cadre(a), DECIDE, c=a, i=item)
     assert got["__typename"] == "NoQuorumError" and got["code"] == "NO_QUORUM"
     assert "实到 1 人" in got["message"] and "1 of 3" in got["messageEn"]
     assert await item_status(a, item) == "no_quorum"
-    assert (await matter_row(a, m["id"]))["status"] == "awaiting_council"
-    assert await sheets(a, m["id"]) == []
+    assert (await matter_row(a, m.id))["status"] == "awaiting_council"
+    assert await sheets(a, m.id) == []
 
     closed = await run(schema, settings, cadre(a), CLOSE, c=a, s=session)
     assert closed["status"] == "CLOSED"
     late = await vote(schema, settings, council, council.ids[0], item, "MINOR")
     assert late["__typename"] == "SessionClosedError"
-    _, item2 = await session_with(schema, settings, council, council.ids, m["id"])
+    _, item2 = await session_with(schema, settings, council, council.ids, m.id)
     assert item2 != item
     s3 = await run(schema, settings, cadre(a), OPEN, c=a, d=HELD_ON.isoformat())
-    dup = await run(schema, settings, cadre(a), AGENDA, c=a, s=s3["id"], m=str(m["id"]))
+    dup = await run(schema, settings, cadre(a), AGENDA, c=a, s=s3["id"], m=str(m.id))
     assert dup["__typename"] == "AlreadyOnAgendaError"
 
 
@@ -432,7 +432,7 @@ async def test_tie_broken_by_the_chairs_casting_vote(schema, settings, pair):
     council = await seat(schema, settings, a, grids=2)
     m = await matter(settings, a, await household(a, await grid(a)))
     present = council.ids[:4]
-    _, item = await session_with(schema, settings, council, present, m["id"])
+    _, item = await session_with(schema, settings, council, present, m.id)
     for member_id, kind in zip(present, ["PRIVATE", "PRIVATE", "MINOR", "MINOR"], strict=True):
         await vote(schema, settings, council, member_id, item, kind)
 
@@ -440,16 +440,16 @@ async def test_tie_broken_by_the_chairs_casting_vote(schema, settings, pair):
     assert tie["__typename"] == "TieError" and tie["code"] == "TIE"
     assert "平票" in tie["message"]
     assert await item_status(a, item) == "no_majority"
-    assert (await matter_row(a, m["id"]))["status"] == "awaiting_council"
+    assert (await matter_row(a, m.id))["status"] == "awaiting_council"
 
     wrong = await run(schema, settings, cadre(a), DECIDE, c=a, i=item, cv="MAJOR")
     assert wrong["__typename"] == "CastingVoteNotInTieError"
-    assert await item_status(a, item) == "no_majority" and await sheets(a, m["id"]) == []
+    assert await item_status(a, item) == "no_majority" and await sheets(a, m.id) == []
 
     decided = await run(schema, settings, cadre(a), DECIDE, c=a, i=item, cv="MINOR")
     assert decided["__typename"] == "CouncilDecision", decided
     assert decided["kind"] == "MINOR" and decided["tieBrokenByChair"] is True
-    (sheet,) = await sheets(a, m["id"])
+    (sheet,) = await sheets(a, m.id)
     assert sheet["tally"]["casting_vote"] == "minor" and sheet["tally"]["tie_broken_by_chair"]
     # Given through decide (the chair has no login): the sheet names the cadre who gave it.
     assert sheet["tally"]["casting_vote_by"] == cadre(a).subject
@@ -464,7 +464,7 @@ async def test_the_chair_casts_the_casting_vote_after_a_tie(schema, settings, pa
     assert (await run(schema, settings, cadre(a), CHAIR, c=a, m=chair))["isChair"] is True
     m = await matter(settings, a, await household(a, await grid(a)))
     present = council.ids[:4]
-    _, item = await session_with(schema, settings, council, present, m["id"])
+    _, item = await session_with(schema, settings, council, present, m.id)
     for member_id, kind in zip(present, ["PRIVATE", "PRIVATE", "MINOR", "MINOR"], strict=True):
         await vote(schema, settings, council, member_id, item, kind)
 
@@ -503,7 +503,7 @@ async def test_the_chair_casts_the_casting_vote_after_a_tie(schema, settings, pa
     assert decided["__typename"] == "CouncilDecision", decided
     assert decided["kind"] == "MINOR" and decided["tieBrokenByChair"] is True
     assert "主持人" in decided["reasoning"]
-    (sheet,) = await sheets(a, m["id"])
+    (sheet,) = await sheets(a, m.id)
     tally = sheet["tally"]
     assert tally["casting_vote"] == "minor" and tally["casting_vote_by"] == int(chair)
     assert tally["casting_vote_by_role"] == "chair" and tally["casting_vote_by_name"] == "代表1"
@@ -526,7 +526,7 @@ async def test_the_chair_recuses_from_a_tie_on_their_own_household(schema, setti
     assert (await run(schema, settings, cadre(a), CHAIR, c=a, m=chair))["isChair"] is True
     m = await matter(settings, a, council.households[chair])
     present = council.ids[:5]
-    _, item = await session_with(schema, settings, council, present, m["id"])
+    _, item = await session_with(schema, settings, council, present, m.id)
     own = await vote(schema, settings, council, chair, item, "MINOR")
     assert own["__typename"] == "MustRecuseError"
     for member_id, kind in zip(present[1:], ["PRIVATE", "PRIVATE", "MINOR", "MINOR"], strict=True):
@@ -544,12 +544,12 @@ async def test_the_chair_recuses_from_a_tie_on_their_own_household(schema, setti
     async with tenant_tx(a):
         row = (await AgendaItem.select().where(AgendaItem.id == int(item)).run())[0]
     assert row["casting_vote"] is None and row["status"] == "no_majority"
-    assert (await matter_row(a, m["id"]))["status"] == "awaiting_council"
-    assert await sheets(a, m["id"]) == []
+    assert (await matter_row(a, m.id))["status"] == "awaiting_council"
+    assert await sheets(a, m.id) == []
 
     # A neighbour's request, on which the chair declared a recusal: no casting vote either.
     m2 = await matter(settings, a, council.households[council.ids[5]])
-    _, item2 = await session_with(schema, settings, council, present, m2["id"])
+    _, item2 = await session_with(schema, settings, council, present, m2.id)
     for member_id, kind in zip(present[1:], ["PRIVATE", "PRIVATE", "MINOR", "MINOR"], strict=True):
         await vote(schema, settings, council, member_id, item2, kind)
     await vote(schema, settings, council, chair, item2, None, recuse=True)
@@ -575,7 +575,7 @@ async def test_no_majority_under_a_stricter_rule(schema, settings, pair):
     assert rules["__typename"] == "DecisionRules" and "不少于 3/4" in rules["summary"]
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)))
-    _, item = await session_with(schema, settings, council, council.ids, m["id"])
+    _, item = await session_with(schema, settings, council, council.ids, m.id)
     for member_id, kind in zip(council.ids, ["MINOR", "MINOR", "PRIVATE"], strict=True):
         await vote(schema, settings, council, member_id, item, kind)
     got = await run(schema, settings, cadre(a), DECIDE, c=a, i=item)
@@ -613,7 +613,7 @@ async def test_refused_votes_write_nothing(schema, settings, pair):
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)))
     present, absent = council.ids[:2], council.ids[2]
-    _, item = await session_with(schema, settings, council, present, m["id"])
+    _, item = await session_with(schema, settings, council, present, m.id)
 
     stranger = await run(
         schema, settings, member_login(a, "not-seated"), VOTE, c=a, i=item, k="MINOR", r=False
@@ -634,7 +634,7 @@ async def test_refused_votes_write_nothing(schema, settings, pair):
     assert after["__typename"] == "SessionDecidedError"
     again = await run(schema, settings, cadre(a), DECIDE, c=a, i=item)
     assert again["__typename"] == "SessionDecidedError"
-    assert len(await vote_rows(a, item)) == 2 and len(await sheets(a, m["id"])) == 1
+    assert len(await vote_rows(a, item)) == 2 and len(await sheets(a, m.id)) == 1
 
     no_kind = await vote(schema, settings, council, present[1], item, None)
     assert no_kind["__typename"] in ("InvalidInputError", "SessionDecidedError")
@@ -645,7 +645,7 @@ async def test_member_of_one_community_cannot_vote_in_another(schema, settings, 
     a, b = pair
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)))
-    session, item = await session_with(schema, settings, council, council.ids, m["id"])
+    session, item = await session_with(schema, settings, council, council.ids, m.id)
     member = council.ids[0]
 
     elsewhere = await run(
@@ -658,7 +658,7 @@ async def test_member_of_one_community_cannot_vote_in_another(schema, settings, 
     assert got["__typename"] in ("NotACouncilMemberError", "AgendaItemNotFoundError")
     decide_b = await run(schema, settings, cadre(b), DECIDE, c=b, i=item)
     assert decide_b["__typename"] == "AgendaItemNotFoundError"
-    agenda_b = await run(schema, settings, cadre(b), AGENDA, c=b, s=session, m=str(m["id"]))
+    agenda_b = await run(schema, settings, cadre(b), AGENDA, c=b, s=session, m=str(m.id))
     assert agenda_b["__typename"] == "CouncilSessionNotFoundError"
     peek = await run(
         schema,
@@ -733,7 +733,7 @@ async def test_attendance_and_agenda_rules(schema, settings, pair):
     a, b = pair
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)))
-    session, item = await session_with(schema, settings, council, council.ids[:2], m["id"])
+    session, item = await session_with(schema, settings, council, council.ids[:2], m.id)
     await vote(schema, settings, council, council.ids[0], item, "MINOR")
 
     drop = await run(schema, settings, cadre(a), ATTEND, c=a, s=session, ms=[council.ids[1]])
@@ -747,13 +747,13 @@ async def test_attendance_and_agenda_rules(schema, settings, pair):
 
     await vote(schema, settings, council, council.ids[2], item, "MINOR")
     await run(schema, settings, cadre(a), DECIDE, c=a, i=item)
-    classified = await run(schema, settings, cadre(a), AGENDA, c=a, s=session, m=str(m["id"]))
+    classified = await run(schema, settings, cadre(a), AGENDA, c=a, s=session, m=str(m.id))
     assert classified["__typename"] in ("MatterNotPendingError", "AlreadyOnAgendaError")
     s2 = await run(schema, settings, cadre(a), OPEN, c=a, d=HELD_ON.isoformat())
-    classified = await run(schema, settings, cadre(a), AGENDA, c=a, s=s2["id"], m=str(m["id"]))
+    classified = await run(schema, settings, cadre(a), AGENDA, c=a, s=s2["id"], m=str(m.id))
     assert classified["__typename"] == "MatterNotPendingError"
     foreign = await run(schema, settings, cadre(b), OPEN, c=b, d=HELD_ON.isoformat())
-    missing = await run(schema, settings, cadre(b), AGENDA, c=b, s=foreign["id"], m=str(m["id"]))
+    missing = await run(schema, settings, cadre(b), AGENDA, c=b, s=foreign["id"], m=str(m.id))
     assert missing["code"] == "MATTER_NOT_FOUND"
 
 
@@ -828,7 +828,7 @@ async def test_who_sees_the_council(schema, settings, pair):
     a, b = pair
     council = await seat(schema, settings, a, grids=1)
     m = await matter(settings, a, await household(a, await grid(a)))
-    await session_with(schema, settings, council, council.ids, m["id"])
+    await session_with(schema, settings, council, council.ids, m.id)
     resident = await run(schema, settings, person(Role.RESIDENT, a), COUNCIL, c=a)
     assert len(resident["council"]) == 3
     assert {x["householdId"] for x in resident["council"]} == {None}

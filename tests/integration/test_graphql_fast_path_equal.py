@@ -198,14 +198,14 @@ async def _seed(settings: Settings, slug: str) -> tuple[int, list[int], str]:
             place="楼下",
         )
         matter = await handlers.register_request(worker, slug, data, settings)
-        ids.append(matter["id"])
+        ids.append(matter.id)
         if i == 4:
             continue  # one stays registered
         kind = (MatterKind.PRIVATE, MatterKind.MINOR, MatterKind.PRIVATE, MatterKind.MINOR)[i]
         async with tenant_tx(slug) as tx:
             item = (
                 await AgendaItem.insert(
-                    AgendaItem(session_id=session, matter_id=matter["id"])
+                    AgendaItem(session_id=session, matter_id=matter.id)
                 ).returning(AgendaItem.id)
             )[0]["id"]
             await VoteRow.insert(

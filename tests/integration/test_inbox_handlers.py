@@ -17,12 +17,13 @@ import pytest
 
 from services import localtime
 from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.departments.model import NoFallbackDepartment
 from services.errors import CommunityExists, Forbidden, InvalidInput, TextTooLong
+from services.inbox import handlers as inbox
+from services.inbox import model, queries
+from services.inbox.model import TicketNotFound
 from services.matters.model import ReasonRequired
-from services.routing import inbox
-from services.routing.access import TicketNotFound
-from services.routing.model import IllegalTicketTransition, TicketStatus
-from services.routing.rules import NoFallbackDepartment
+from services.routing.model import IllegalTicketTransition, TicketStatus, overdue_of
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
 
@@ -172,8 +173,8 @@ def community_user(role: Role, slug: str) -> Principal:
     return Principal(f"{role.value}@{slug}", frozenset({role}), Scope(ScopeKind.COMMUNITY, slug))
 
 
-def ids(page: inbox.InboxPage) -> list[int]:
-    return [r["id"] for r in page.rows]
+def ids(page: queries.InboxPage) -> list[int]:
+    return [v.ticket.id for v in page.tickets]
 
 
 # -- the inbox ----------------------------------------------------------------------------
@@ -187,11 +188,11 @@ async def test_inbox_shows_only_own_department_across_communities(world):
     theirs = await ticket(ONE, other, EAST)
     far = await ticket(TWO, dept, FAR)
 
-    page = await inbox.department_inbox(officer(ONE, dept))
+    page = await queries.department_inbox(officer(ONE, dept))
     assert sorted(ids(page)) == sorted(t["id"] for t in mine)
     assert page.total_count == 2
-    assert ids(await inbox.department_inbox(officer(ONE, other))) == [theirs["id"]]
-    assert ids(await inbox.department_inbox(officer(TWO, dept))) == [far["id"]]
+    assert ids(await queries.department_inbox(officer(ONE, other))) == [theirs["id"]]
+    assert ids(await queries.department_inbox(officer(TWO, dept))) == [far["id"]]
 
 
 async def test_county_users_see_their_county_and_others_are_forbidden(world):
@@ -200,15 +201,15 @@ async def test_county_users_see_their_county_and_others_are_forbidden(world):
     t = await ticket(ONE, dept, WEST)
     far = await ticket(TWO, await department(TWO), FAR)
     for role in (Role.COUNTY_ADMIN, Role.COUNTY_LEADER):
-        page = await inbox.department_inbox(
-            county_user(role, ONE), inbox.InboxFilter(departments=(dept,))
+        page = await queries.department_inbox(
+            county_user(role, ONE), model.InboxFilter(departments=(dept,))
         )
         assert ids(page) == [t["id"]]
-        everything = await inbox.department_inbox(county_user(role, ONE), first=200)
+        everything = await queries.department_inbox(county_user(role, ONE), first=200)
         assert far["id"] not in ids(everything)
     for role in (Role.COMMUNITY_CADRE, Role.GRID_WORKER, Role.COUNCIL_MEMBER, Role.RESIDENT):
         with pytest.raises(Forbidden):
-            await inbox.department_inbox(community_user(role, WEST))
+            await queries.department_inbox(community_user(role, WEST))
 
 
 async def test_inbox_filters(world):
@@ -223,7 +224,7 @@ async def test_inbox_filters(world):
     acked = await ticket(ONE, dept, WEST, status=TicketStatus.ACKNOWLEDGED, ack_in=timedelta(-1))
 
     async def found(**kw: Any) -> set[int]:
-        return set(ids(await inbox.department_inbox(me, inbox.InboxFilter(**kw))))
+        return set(ids(await queries.department_inbox(me, model.InboxFilter(**kw))))
 
     assert await found() == {t["id"] for t in (soon, later, late, ack_late, done, acked)}
     assert await found(statuses=(TicketStatus.DONE, TicketStatus.ACKNOWLEDGED)) == {
@@ -260,7 +261,7 @@ async def test_inbox_pages_by_deadline_then_id(world):
     seen: list[int] = []
     after = None
     while True:
-        page = await inbox.department_inbox(me, first=2, after=after)
+        page = await queries.department_inbox(me, first=2, after=after)
         assert page.total_count == 5
         seen += ids(page)
         if not page.has_next_page:
@@ -268,23 +269,23 @@ async def test_inbox_pages_by_deadline_then_id(world):
         after = page.end_cursor
     assert seen == expected
     with pytest.raises(InvalidInput):
-        await inbox.department_inbox(me, after="not-a-cursor")
+        await queries.department_inbox(me, after="not-a-cursor")
     with pytest.raises(InvalidInput):
-        await inbox.department_inbox(me, first=0)
+        await queries.department_inbox(me, first=0)
 
 
 async def test_get_ticket_hides_others_tickets_like_missing_ones(world, settings):
     """Another department's ticket and a missing id fail identically (TicketNotFound)."""
     dept, other = await department(ONE), await department(ONE)
     t = await ticket(ONE, dept, EAST, household_address="东海路3号", circumstances=["disability"])
-    seen = await inbox.get_ticket(officer(ONE, dept), t["id"])
-    assert seen["household_address"] == "东海路3号"
-    assert seen["circumstances"] == ["disability"]
-    assert seen["community_name_zh"] == f"{EAST}社区"
+    seen = await queries.get_ticket(officer(ONE, dept), t["id"])
+    assert seen.ticket.household_address == "东海路3号"
+    assert seen.ticket.circumstances == ["disability"]
+    assert seen.community_name_zh == f"{EAST}社区"
     errors = []
     for actor, tid in ((officer(ONE, other), t["id"]), (officer(ONE, dept), 2**62)):
         with pytest.raises(TicketNotFound) as caught:
-            await inbox.get_ticket(actor, tid)
+            await queries.get_ticket(actor, tid)
         errors.append((caught.value.code, caught.value.message_zh, caught.value.message_en))
     assert errors[0] == errors[1]
     with pytest.raises(TicketNotFound):
@@ -327,11 +328,11 @@ async def test_every_act_moves_the_ticket_records_an_event_and_queues_it(world, 
         view = await act()
         kinds.append(kind)
         now = await state(t["id"])
-        assert view["status"] == now["row"]["status"] == status
+        assert view.ticket.status == now["row"]["status"] == status
         assert now["kinds"] == kinds
         assert [o["event_id"] for o in now["outbox"]] == [e["id"] for e in now["events"]]
         assert {o["community_slug"] for o in now["outbox"]} == {EAST}
-        assert [e["kind"] for e in view["events"]] == kinds
+        assert [e.kind for e in view.events] == kinds
     final = await state(t["id"])
     assert final["events"][1]["note"] == "站台具体位置？"  # stripped
     assert final["row"]["commitment"] == "12月31日前调整站台"
@@ -351,7 +352,7 @@ async def test_illegal_acts_are_refused_and_write_nothing(world, settings):
         (IllegalTicketTransition, inbox.answer(me, fresh["id"], "好的", settings)),
         (IllegalTicketTransition, inbox.report_progress(me, fresh["id"], "进行中", settings)),
         (IllegalTicketTransition, inbox.mark_done(me, fresh["id"], "完成", settings)),
-        (inbox.InfoNotRequested, inbox.provide_info(cadre, fresh["id"], "材料", settings)),
+        (model.InfoNotRequested, inbox.provide_info(cadre, fresh["id"], "材料", settings)),
         (IllegalTicketTransition, inbox.acknowledge(me, done["id"], settings)),
         (IllegalTicketTransition, inbox.reject(me, done["id"], "不是我们的", settings)),
         (IllegalTicketTransition, inbox.request_info(me, done["id"], "？", settings)),
@@ -399,15 +400,15 @@ async def test_answer_date_overrides_the_deadline_and_clears_the_overdue_mark(wo
     assert (await state(t["id"]))["kinds"] == []
     due = date.today() + timedelta(days=10)
     view = await inbox.answer(me, t["id"], "十天内修好", settings, due_on=due)
-    assert view["overdue"] is None
-    assert localtime.overdue_kind(
-        TicketStatus(view["status"]), view["ack_due_at"], view["resolve_due_at"],
+    assert view.ticket.overdue is None
+    assert overdue_of(
+        view.ticket.status, view.ticket.ack_due_at, view.ticket.resolve_due_at,
         datetime.now().astimezone(),
     ) is None  # fmt: skip
     # Answering again (revising the commitment) is allowed; no date keeps the deadline.
     again = await inbox.answer(me, t["id"], "改为先临时加固", settings)
-    assert again["commitment"] == "改为先临时加固" and again["commitment_due_on"] is None
-    assert again["resolve_due_at"] == localtime.end_of_day(due)
+    assert again.ticket.commitment == "改为先临时加固" and again.ticket.commitment_due_on is None
+    assert again.ticket.resolve_due_at == localtime.end_of_day(due)
 
 
 # -- rejection and re-routing -------------------------------------------------------------
@@ -419,7 +420,7 @@ async def test_reject_reroutes_to_the_named_department(world, settings):
     t = await ticket(ONE, dept, EAST, household_address="东海路5号", circumstances=["renting"])
     view = await inbox.reject(officer(ONE, dept), t["id"], " 属于城管职责 ", settings,
                               reroute_to=target)  # fmt: skip
-    assert view["status"] == "rejected"
+    assert view.ticket.status == "rejected"
     both = await tickets_of_matter(EAST, t["matter_id"])
     assert [x["department_code"] for x in both] == [dept, target]
     new = both[1]
@@ -436,9 +437,9 @@ async def test_reject_reroutes_to_the_named_department(world, settings):
     assert old_state["events"][0]["data"] == {"rerouted_to": target, "new_ticket_id": new["id"]}
     assert new_state["events"][0]["data"] == {"from_ticket_id": t["id"], "from_department": dept}
     assert len(old_state["outbox"]) == 1 and len(new_state["outbox"]) == 1
-    assert ids(await inbox.department_inbox(officer(ONE, target))) == [new["id"]]
+    assert ids(await queries.department_inbox(officer(ONE, target))) == [new["id"]]
     with pytest.raises(TicketNotFound):  # the rejecting department no longer sees it
-        await inbox.get_ticket(officer(ONE, dept), new["id"])
+        await queries.get_ticket(officer(ONE, dept), new["id"])
 
 
 async def test_reject_without_a_target_goes_to_the_fallback_office(world, settings):
@@ -451,7 +452,7 @@ async def test_reject_without_a_target_goes_to_the_fallback_office(world, settin
     assert [x["department_code"] for x in both] == [dept, fallback]
     assert both[1]["supervised"] is True  # supervision follows the matter
     # The fallback office itself must name a department.
-    with pytest.raises(inbox.CannotRerouteToSelf):
+    with pytest.raises(model.CannotRerouteToSelf):
         await inbox.reject(officer(ONE, fallback), both[1]["id"], "不是我们", settings)
 
 
@@ -464,12 +465,12 @@ async def test_reject_refusals_leave_everything_as_it_was(world, settings):
     await ticket(ONE, taken, EAST, matter_id=t["matter_id"])  # a matter routed to two
     me = officer(ONE, dept)
     cases = [
-        (inbox.CannotRerouteToSelf, dept, "理由"),
-        (inbox.DepartmentNotFound, "no_such_department", "理由"),
-        (inbox.DepartmentNotFound, "Bad Code!", "理由"),
-        (inbox.DepartmentNotFound, inactive, "理由"),
-        (inbox.DepartmentNotFound, only_far, "理由"),
-        (inbox.TicketAlreadyRouted, taken, "理由"),
+        (model.CannotRerouteToSelf, dept, "理由"),
+        (model.DepartmentNotFound, "no_such_department", "理由"),
+        (model.DepartmentNotFound, "Bad Code!", "理由"),
+        (model.DepartmentNotFound, inactive, "理由"),
+        (model.DepartmentNotFound, only_far, "理由"),
+        (model.TicketAlreadyRouted, taken, "理由"),
         (ReasonRequired, taken, "   "),
     ]
     for error, target, reason in cases:
@@ -516,12 +517,14 @@ async def test_county_admin_supervises_and_lifts(world, settings):
     t = await ticket(ONE, dept, WEST)
     admin = county_user(Role.COUNTY_ADMIN, ONE)
     view = await inbox.supervise(admin, t["id"], "请加快办理", settings)
-    assert view["supervised"] is True and view["supervised_by"] == admin.subject
-    assert view["supervision_note"] == "请加快办理"
-    page = await inbox.department_inbox(officer(ONE, dept), inbox.InboxFilter(supervised_only=True))
+    assert view.ticket.supervised is True and view.ticket.supervised_by == admin.subject
+    assert view.ticket.supervision_note == "请加快办理"
+    page = await queries.department_inbox(
+        officer(ONE, dept), model.InboxFilter(supervised_only=True)
+    )
     assert ids(page) == [t["id"]]
     lifted = await inbox.supervise(admin, t["id"], "", settings, on=False)
-    assert lifted["supervised"] is False and lifted["supervised_by"] is None
+    assert lifted.ticket.supervised is False and lifted.ticket.supervised_by is None
     now = await state(t["id"])
     assert now["kinds"] == ["supervised", "supervised"]
     assert [e["data"] for e in now["events"]] == [{"on": True}, {"on": False}]
@@ -537,7 +540,7 @@ async def test_supervision_is_for_the_tickets_county_admin_and_open_tickets(worl
         await inbox.supervise(county_user(Role.COUNTY_ADMIN, TWO), t["id"], "", settings)
     with pytest.raises(Forbidden):
         await inbox.supervise(county_user(Role.COUNTY_LEADER, ONE), t["id"], "", settings)
-    with pytest.raises(inbox.TicketClosed):
+    with pytest.raises(model.TicketClosed):
         await inbox.supervise(county_user(Role.COUNTY_ADMIN, ONE), done["id"], "", settings)
     assert (await state(t["id"]))["kinds"] == [] and (await state(done["id"]))["kinds"] == []
 

@@ -133,16 +133,16 @@ async def test_filters_by_grid_kind_status_category_and_household(settings, comm
         assert page["totalCount"] == len(page["items"])
         return {m["id"] for m in page["items"]}
 
-    everything = {str(light["id"]), str(repair["id"]), str(bus["id"])}
+    everything = {str(light.id), str(repair.id), str(bus.id)}
     assert await ids() == everything
-    assert await ids(gridIds=[str(g2)]) == {str(bus["id"])}
-    assert await ids(kinds=["MAJOR"]) == {str(bus["id"])}
-    assert await ids(statuses=["REGISTERED"]) == {str(light["id"]), str(repair["id"])}
+    assert await ids(gridIds=[str(g2)]) == {str(bus.id)}
+    assert await ids(kinds=["MAJOR"]) == {str(bus.id)}
+    assert await ids(statuses=["REGISTERED"]) == {str(light.id), str(repair.id)}
     assert await ids(categories=["housing_repair", "transport"]) == {
-        str(repair["id"]),
-        str(bus["id"]),
+        str(repair.id),
+        str(bus.id),
     }
-    assert await ids(householdId=str(h1)) == {str(light["id"]), str(repair["id"])}
+    assert await ids(householdId=str(h1)) == {str(light.id), str(repair.id)}
     assert await ids(householdId=str(h1), statuses=["CLASSIFIED"]) == set()
 
 
@@ -157,12 +157,12 @@ async def test_date_ranges_on_registration_or_occurrence(settings, communities):
     occurred = await ledger(
         settings, cadre, a, gridIds=[str(g)], dateField="OCCURRED", dateFrom="2026-01-01"
     )
-    assert [m["id"] for m in occurred["items"]] == [str(late["id"])]
+    assert [m["id"] for m in occurred["items"]] == [str(late.id)]
     upto = await ledger(
         settings, cadre, a, gridIds=[str(g)], dateField="OCCURRED", dateTo="2025-12-30"
     )
-    assert [m["id"] for m in upto["items"]] == [str(early["id"])]
-    today = early["registered_at"].date()
+    assert [m["id"] for m in upto["items"]] == [str(early.id)]
+    today = early.registered_at.date()
     registered = await ledger(
         settings, cadre, a, gridIds=[str(g)], dateFrom=str(today.replace(year=today.year - 1))
     )
@@ -184,13 +184,13 @@ async def test_search_matches_title_description_number_and_place_literally(setti
         page = await ledger(settings, cadre, a, gridIds=[str(g)], search=text)
         return sorted(m["id"] for m in page["items"])
 
-    assert await found("led") == [str(lamp["id"])]
-    assert await found("码头") == [str(lamp["id"])]
-    assert await found(lamp["number"]) == [str(lamp["id"])]
-    assert await found("100%") == [str(other["id"])]
-    assert await found("%") == [str(other["id"])]
+    assert await found("led") == [str(lamp.id)]
+    assert await found("码头") == [str(lamp.id)]
+    assert await found(lamp.number) == [str(lamp.id)]
+    assert await found("100%") == [str(other.id)]
+    assert await found("%") == [str(other.id)]
     assert await found("_") == []
-    assert await found("很黑") == sorted([str(lamp["id"]), str(other["id"])])
+    assert await found("很黑") == sorted([str(lamp.id), str(other.id)])
 
 
 async def test_cursor_pages_are_stable_and_complete(settings, communities):
@@ -211,12 +211,12 @@ async def test_cursor_pages_are_stable_and_complete(settings, communities):
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    expected = sorted(made, key=lambda m: (m["registered_at"], m["id"]), reverse=True)
-    assert seen == [str(m["id"]) for m in expected] and pages == 3
+    expected = sorted(made, key=lambda m: (m.registered_at, m.id), reverse=True)
+    assert seen == [str(m.id) for m in expected] and pages == 3
     newer = await register(settings, a, h, title="新登记")
     again = await ledger(settings, cadre, a, first=3, after=after, gridIds=[str(g)])
     assert [m["id"] for m in again["items"]] == seen[6:]
-    assert str(newer["id"]) not in seen
+    assert str(newer.id) not in seen
 
 
 async def test_bad_paging_arguments_are_client_errors_not_internal(settings, communities):
@@ -244,7 +244,7 @@ async def test_resident_sees_only_their_households_matters(settings, communities
         await Resident.insert(Resident(household_id=own, name="陈大爷", subject=subject)).run()
     resident = person(Role.RESIDENT, a, subject)
     page = await ledger(settings, resident, a)
-    assert [m["id"] for m in page["items"]] == [str(mine["id"])] and page["totalCount"] == 1
+    assert [m["id"] for m in page["items"]] == [str(mine.id)] and page["totalCount"] == 1
     peek = await ledger(settings, resident, a, householdId=str(neighbour))
     assert peek["totalCount"] == 0 and peek["items"] == []
     stranger = person(Role.RESIDENT, a, "no-such-resident")
@@ -298,7 +298,7 @@ async def _seed_page(settings: Settings, slug: str, count: int) -> int:
             async with tenant_tx(slug):
                 item = (
                     await AgendaItem.insert(
-                        AgendaItem(session_id=session, matter_id=matter["id"])
+                        AgendaItem(session_id=session, matter_id=matter.id)
                     ).returning(AgendaItem.id)
                 )[0]["id"]
                 await VoteRow.insert(
@@ -345,7 +345,7 @@ async def test_matter_detail_masks_circumstances_by_role(settings, communities):
     } } }"""
 
     async def household_seen(actor: Principal) -> dict:
-        data = await gql(settings, actor, query, c=a, m=str(matter["id"]))
+        data = await gql(settings, actor, query, c=a, m=str(matter.id))
         return data["community"]["matter"]
 
     worker = await household_seen(person(Role.GRID_WORKER, a))

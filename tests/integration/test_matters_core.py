@@ -60,8 +60,8 @@ async def test_home_light_suggestion_depends_on_circumstances(settings, communit
     alone = await _household(a, elderly_living_alone=True)
     m1 = await handlers.register_request(cadre(a), a, _request(ordinary), settings)
     m2 = await handlers.register_request(cadre(a), a, _request(alone), settings)
-    assert (m1["suggested_kind"], m2["suggested_kind"]) == ("private", "minor")
-    assert m1["status"] == "registered" and m1["number"].startswith("M2026-")
+    assert (m1.suggested_kind, m2.suggested_kind) == ("private", "minor")
+    assert m1.status == "registered" and m1.number.startswith("M2026-")
 
 
 async def test_other_communitys_household_is_not_found(settings, communities):
@@ -95,12 +95,12 @@ async def test_classification_writes_sheet_history_and_refuses_illegal_moves(set
     async with tenant_tx(a):
         history = (
             await MatterTransition.select(MatterTransition.to_status)
-            .where(MatterTransition.matter_id == m["id"])
+            .where(MatterTransition.matter_id == m.id)
             .order_by(MatterTransition.id)
             .run()
         )
         sheets = (
-            await ClassificationSheet.count().where(ClassificationSheet.matter_id == m["id"]).run()
+            await ClassificationSheet.count().where(ClassificationSheet.matter_id == m.id).run()
         )
     assert [h["to_status"] for h in history] == ["registered", "awaiting_council", "classified"]
     assert sheets == 1

@@ -23,6 +23,7 @@ from services.grids.tables import Grid
 from services.households.tables import Household, Resident
 from services.matters import handlers
 from services.matters.model import MatterKind, MatterStatus
+from services.matters.rows import MatterRow
 from services.matters.tables import Feedback, Matter, MatterTransition
 from services.settings import Settings
 from tenants.tx import platform_tx, tenant_tx
@@ -125,7 +126,7 @@ async def classify(slug: str, matter_id: str, kind: MatterKind) -> None:
     """The council's decision, as the councils slice records it (one transaction)."""
     cadre = person(Role.COMMUNITY_CADRE, slug)
     async with tenant_tx(slug) as tx:
-        row = (await Matter.select().where(Matter.id == int(matter_id)).run())[0]
+        row = MatterRow(**(await Matter.select().where(Matter.id == int(matter_id)).run())[0])
         row = await handlers.transition_in_tx(tx, cadre, row, MatterStatus.AWAITING_COUNCIL)
         await handlers.classify_in_tx(tx, cadre, row, kind, reasoning="理事会讨论决定")
 

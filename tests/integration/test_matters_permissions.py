@@ -129,7 +129,7 @@ async def arrange(settings: Settings, slug: str, role: Role, status: MatterStatu
                 matter = classified.matter
             else:
                 matter = await handlers.transition_in_tx(tx, worker, matter, target)
-    return actor, hid, str(matter["id"])
+    return actor, hid, str(matter.id)
 
 
 def _m(name: str, args: str, success: str) -> str:

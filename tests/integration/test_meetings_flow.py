@@ -16,7 +16,8 @@ from services.api.schema import build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import CommunityNotFound, Forbidden, InvalidInput, TextTooLong
 from services.localtime import TIME_ZONE, end_of_day
-from services.routing import meetings as m
+from services.meetings import handlers as m
+from services.meetings import model, queries
 from services.settings import Settings
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
@@ -277,18 +278,18 @@ async def test_follow_up_and_referred_keep_the_ticket(world):
     cadre = person(Role.COMMUNITY_CADRE)
     ticket = await add_ticket(EAST, world.water, "排水不畅")
     view = await m.convene_meeting(
-        cadre, EAST, m.ConveneInput(TODAY, "社区会议室", departments=[world.water]), _s()
+        cadre, EAST, model.ConveneInput(TODAY, "社区会议室", departments=[world.water]), _s()
     )
-    meeting_id = view.meeting["id"]
+    meeting_id = view.meeting.id
     view = await m.set_agenda(cadre, meeting_id, [ticket])
     item = await m.record_outcome(
         cadre,
-        view.items[0]["id"],
-        m.OutcomeInput(m.Outcome.NEEDS_FOLLOW_UP, "会后现场查看"),
+        view.items[0].item.id,
+        model.OutcomeInput(model.Outcome.NEEDS_FOLLOW_UP, "会后现场查看"),
         _s(),
     )
-    assert item["outcome"] == "needs_follow_up"
-    assert item["ticket_status"] == "routed"
+    assert item.item.outcome == "needs_follow_up"
+    assert item.ticket.status == "routed"
     events = await fetch(
         "SELECT kind, note FROM platform.ticket_events WHERE ticket_id = $1", ticket
     )
@@ -298,9 +299,9 @@ async def test_follow_up_and_referred_keep_the_ticket(world):
 async def test_agenda_of_all_pending_major_matters(world):
     """No ticket list: the agenda is every open ticket of the community, no one else's."""
     cadre = person(Role.COMMUNITY_CADRE)
-    view = await m.convene_meeting(cadre, EAST, m.ConveneInput(TODAY, "会议室"), _s())
-    view = await m.set_agenda(cadre, view.meeting["id"])
-    on_agenda = {i["ticket_id"] for i in view.items}
+    view = await m.convene_meeting(cadre, EAST, model.ConveneInput(TODAY, "会议室"), _s())
+    view = await m.set_agenda(cadre, view.meeting.id)
+    on_agenda = {i.item.ticket_id for i in view.items}
     open_east = await fetch(
         "SELECT id FROM platform.tickets WHERE community_slug = $1 "
         "AND status NOT IN ('done', 'rejected', 'cancelled')",
@@ -309,17 +310,17 @@ async def test_agenda_of_all_pending_major_matters(world):
     assert on_agenda == {r["id"] for r in open_east}
     assert world.done not in on_agenda and world.west_ticket not in on_agenda
     # Narrowing the agenda drops undecided items.
-    view = await m.set_agenda(cadre, view.meeting["id"], [world.eaves])
-    assert [i["ticket_id"] for i in view.items] == [world.eaves]
+    view = await m.set_agenda(cadre, view.meeting.id, [world.eaves])
+    assert [i.item.ticket_id for i in view.items] == [world.eaves]
 
 
 async def test_visibility_per_role(gql, world):
     """Invited departments see it (own items only); other departments and communities do not."""
     cadre = person(Role.COMMUNITY_CADRE)
     view = await m.convene_meeting(
-        cadre, EAST, m.ConveneInput(TODAY, "会议室", departments=[world.transport]), _s()
+        cadre, EAST, model.ConveneInput(TODAY, "会议室", departments=[world.transport]), _s()
     )
-    mid = view.meeting["id"]
+    mid = view.meeting.id
     await m.set_agenda(cadre, mid, [world.bus_stop, world.eaves])  # invites urban too
 
     async def seen(p: Principal) -> dict[str, list[str]]:
@@ -367,15 +368,15 @@ async def test_bad_input_is_typed_and_writes_nothing(gql, world):
     assert out["code"] == "JOINT_MEETING_UNKNOWN_DEPARTMENT" and "no_such_dept" in out["message"]
     assert (await convene(cadre, title="长" * 101))["code"] == "TEXT_TOO_LONG"
     assert (await convene(cadre, place=" "))["code"] == "INVALID_INPUT"
-    big = [{"name": "居民"}] * (m.MAX_PARTICIPANTS + 1)
+    big = [{"name": "居民"}] * (model.MAX_PARTICIPANTS + 1)
     assert (await convene(cadre, residents=big))["code"] == "INVALID_INPUT"
     assert (await convene(person(Role.GRID_WORKER)))["code"] == "FORBIDDEN"
     assert (await convene(person(Role.COMMUNITY_CADRE, WEST)))["code"] == "COMMUNITY_NOT_FOUND"
     assert (await convene(None))["code"] == "UNAUTHENTICATED"
     assert (await _count("joint_meetings"), await _count("joint_meeting_departments")) == before
 
-    view = await m.convene_meeting(cadre, EAST, m.ConveneInput(TODAY, "会议室"), _s())
-    mid = str(view.meeting["id"])
+    view = await m.convene_meeting(cadre, EAST, model.ConveneInput(TODAY, "会议室"), _s())
+    mid = str(view.meeting.id)
     items_before = await _count("joint_meeting_items")
     for tickets, code in (
         ([world.eaves, world.west_ticket], "JOINT_MEETING_TICKET_NOT_FOUND"),
@@ -395,18 +396,18 @@ async def test_cancelled_meeting_takes_no_outcome(gql, world):
     """An outcome on a cancelled meeting is JOINT_MEETING_CLOSED and the ticket is untouched."""
     cadre = person(Role.COMMUNITY_CADRE)
     ticket = await add_ticket(EAST, world.transport, "路灯不亮", "acknowledged")
-    view = await m.convene_meeting(cadre, EAST, m.ConveneInput(TODAY, "会议室"), _s())
-    view = await m.set_agenda(cadre, view.meeting["id"], [ticket])
+    view = await m.convene_meeting(cadre, EAST, model.ConveneInput(TODAY, "会议室"), _s())
+    view = await m.set_agenda(cadre, view.meeting.id, [ticket])
     with pytest.raises(TextTooLong):
-        await m.cancel_meeting(cadre, view.meeting["id"], "长" * 1001, _s())
+        await m.cancel_meeting(cadre, view.meeting.id, "长" * 1001, _s())
     with pytest.raises(InvalidInput):
-        await m.cancel_meeting(cadre, view.meeting["id"], "  ", _s())
-    cancelled = await m.cancel_meeting(cadre, view.meeting["id"], "台风停会 / typhoon", _s())
-    assert cancelled.meeting["status"] == "cancelled"
+        await m.cancel_meeting(cadre, view.meeting.id, "  ", _s())
+    cancelled = await m.cancel_meeting(cadre, view.meeting.id, "台风停会 / typhoon", _s())
+    assert cancelled.meeting.status == "cancelled"
     data, errors = await gql(
         cadre,
         OUTCOME,
-        id=str(view.items[0]["id"]),
+        id=str(view.items[0].item.id),
         **{"in": {"outcome": "ANSWERED", "minutes": "x"}},
     )
     assert errors is None, errors
@@ -415,8 +416,8 @@ async def test_cancelled_meeting_takes_no_outcome(gql, world):
     [row] = await fetch("SELECT status FROM platform.tickets WHERE id = $1", ticket)
     assert row["status"] == "acknowledged"
     assert await fetch("SELECT id FROM platform.ticket_events WHERE ticket_id = $1", ticket) == []
-    with pytest.raises(m.JointMeetingClosed):
-        await m.mark_held(cadre, view.meeting["id"], [])
+    with pytest.raises(model.JointMeetingClosed):
+        await m.mark_held(cadre, view.meeting.id, [])
 
 
 async def test_mark_held_with_attendance(world):
@@ -425,23 +426,23 @@ async def test_mark_held_with_attendance(world):
     view = await m.convene_meeting(
         cadre,
         EAST,
-        m.ConveneInput(TODAY, "会议室", departments=[world.transport, world.urban]),
+        model.ConveneInput(TODAY, "会议室", departments=[world.transport, world.urban]),
         _s(),
     )
-    mid = view.meeting["id"]
+    mid = view.meeting.id
     with pytest.raises(InvalidInput):
         await m.mark_held(cadre, mid, [world.water])
     with pytest.raises(Forbidden):
         await m.mark_held(person(Role.DEPARTMENT_OFFICER, world.transport), mid, [])
-    with pytest.raises(m.JointMeetingNotFound):
+    with pytest.raises(model.JointMeetingNotFound):
         await m.mark_held(person(Role.DEPARTMENT_OFFICER, world.water), mid, [])
     held = await m.mark_held(cadre, mid, [world.transport])
-    assert held.meeting["status"] == "held"
-    assert {d["code"]: d["attended"] for d in held.departments} == {
+    assert held.meeting.status == "held"
+    assert {d.code: d.attended for d in held.departments} == {
         world.transport: True,
         world.urban: False,
     }
-    with pytest.raises(m.JointMeetingClosed):
+    with pytest.raises(model.JointMeetingClosed):
         await m.cancel_meeting(cadre, mid, "太晚了", _s())
     with pytest.raises(CommunityNotFound):
-        await m.community_meetings(person(Role.COMMUNITY_CADRE, WEST), EAST)
+        await queries.community_meetings(person(Role.COMMUNITY_CADRE, WEST), EAST)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from services.localtime import TIME_ZONE
-from services.routing.overdue import mark_overdue
+from services.meetings.overdue import mark_overdue
 from tenants.provisioning import create_community, ensure_county
 from tenants.tx import platform_tx
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from services.auth.model import Role
+from services.departments.defaults import install_county_defaults
 from services.matters import handlers as matters
 from services.matters.model import MatterKind
 from services.routing import handlers
-from services.routing.defaults import install_county_defaults
 from tenants.tx import platform_tx
 from tests.integration.test_routing_flow import (  # the routing tests' own set-up helpers
     COUNTY,
@@ -53,7 +53,7 @@ async def test_withdrawing_a_major_matter_cancels_its_open_tickets(settings, cou
     """Withdraw writes one routing_ended message; the use case cancels every open ticket once."""
     mid = await major_matter(settings, "alpha", "road_and_drainage")  # two departments
     await _route("alpha", mid)
-    assert {t["status"] for t in await tickets_of("alpha", mid)} == {"routed"}
+    assert {t.status for t in await tickets_of("alpha", mid)} == {"routed"}
     await matters.withdraw_matter(
         person(Role.COMMUNITY_CADRE), "alpha", mid, settings, reason="居民自行解决了"
     )
@@ -61,12 +61,12 @@ async def test_withdrawing_a_major_matter_cancels_its_open_tickets(settings, cou
     assert await handlers.cancel_matter_tickets("alpha", mid, "withdrawn") == 2
     assert await handlers.cancel_matter_tickets("alpha", mid, "withdrawn") == 0  # redelivered
     tickets = await tickets_of("alpha", mid)
-    assert len(tickets) == 2 and {t["status"] for t in tickets} == {"cancelled"}
+    assert len(tickets) == 2 and {t.status for t in tickets} == {"cancelled"}
     async with platform_tx() as tx:
         events = await tx.connection.fetch(
             "SELECT kind FROM platform.ticket_events WHERE ticket_id = ANY($1::bigint[]) "
             "AND kind = 'cancelled'",
-            [t["id"] for t in tickets],
+            [t.id for t in tickets],
         )
     assert len(events) == 2
 
@@ -85,7 +85,7 @@ async def test_reclassifying_away_from_major_cancels_and_back_routes_again(setti
         cadre, "alpha", mid, MatterKind.MAJOR, settings, reason="协商未果，重新上报"
     )
     await _route("alpha", mid)
-    statuses = sorted(t["status"] for t in await tickets_of("alpha", mid))
+    statuses = sorted(t.status for t in await tickets_of("alpha", mid))
     assert statuses == ["cancelled", "routed"]
     assert await _ended_messages("alpha", mid) == ["reclassified"]  # only the move away
 

@@ -34,12 +34,13 @@ import pytest
 import redis
 
 from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.departments.defaults import install_county_defaults
 from services.grids.tables import Grid
 from services.households.tables import Household
 from services.matters import handlers as matters
 from services.matters.model import Channel, MatterKind, MatterStatus
+from services.matters.rows import MatterRow
 from services.matters.tables import Matter
-from services.routing.defaults import install_county_defaults
 from services.runtime.embedded import EmbeddedRedis, start_redis, stop_redis
 from services.settings import Settings
 from tenants import provisioning
@@ -60,7 +61,7 @@ SLOW = os.environ.get("SLOW_MATTER", "")
 _record = handlers.record_ticket_event_in_tx
 
 async def slow_record(tx, actor, ticket, kind, **kw):
-    key = f"{ticket['community_slug']}:{ticket['matter_id']}"
+    key = f"{ticket.community_slug}:{ticket.matter_id}"
     if key == SLOW:
         r, ns = current_redis(), current_namespace()
         r.rpush(f"{ns}:starts:{key}", repr(time.time()))
@@ -188,14 +189,14 @@ async def registered(settings: Settings, slug: str, category: str) -> int:
         ),
         settings,
     )
-    return row["id"]
+    return row.id
 
 
 async def decide_major(slug: str, matter_id: int) -> None:
     """The council classifies the matter major: the outbox row commits with it."""
     who = cadre(slug)
     async with tenant_tx(slug) as tx:
-        row = (await Matter.select().where(Matter.id == matter_id).run())[0]
+        row = MatterRow(**(await Matter.select().where(Matter.id == matter_id).run())[0])
         row = await matters.transition_in_tx(tx, who, row, MatterStatus.AWAITING_COUNCIL)
         await matters.classify_in_tx(tx, who, row, MatterKind.MAJOR, reasoning="理事会决定")
 

@@ -9,21 +9,28 @@ import secrets
 from datetime import date
 from typing import Any
 
+import msgspec
 import pytest
 
 from services.api.kit.loaders import Loaders
 from services.api.kit.request import SanshiContext
 from services.api.schema import SanshiSchema, build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.departments.defaults import (
+    DEFAULT_DEPARTMENTS,
+    DEFAULT_RULES,
+    install_county_defaults,
+)
 from services.grids.tables import Grid
 from services.households.tables import Household, Resident
 from services.matters import handlers as matters
 from services.matters.model import Channel, MatterKind, MatterStatus
+from services.matters.rows import MatterRow
 from services.matters.tables import Matter
 from services.routing import handlers
 from services.routing.deadletters import PoisonMessage
-from services.routing.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULES, install_county_defaults
 from services.routing.model import EventKind, TicketStatus
+from services.routing.queries import TICKET_COLUMNS, TicketRow, ticket_of
 from services.settings import Settings
 from tenants.tx import platform_tx, tenant_tx
 
@@ -95,28 +102,28 @@ async def major_matter(
         settings,
     )
     if classify:
-        await decide(slug, row["id"], MatterKind.MAJOR)
-    return row["id"]
+        await decide(slug, row.id, MatterKind.MAJOR)
+    return row.id
 
 
 async def decide(slug: str, matter_id: int, kind: MatterKind) -> None:
     """The council's decision, as the councils slice records it (one tenant transaction)."""
     cadre = person(Role.COMMUNITY_CADRE, slug)
     async with tenant_tx(slug) as tx:
-        row = (await Matter.select().where(Matter.id == matter_id).run())[0]
+        row = MatterRow(**(await Matter.select().where(Matter.id == matter_id).run())[0])
         row = await matters.transition_in_tx(tx, cadre, row, MatterStatus.AWAITING_COUNCIL)
         await matters.classify_in_tx(tx, cadre, row, kind, reasoning="理事会决定")
 
 
-async def tickets_of(slug: str, matter_id: int) -> list[dict]:
+async def tickets_of(slug: str, matter_id: int) -> list[TicketRow]:
     async with platform_tx() as tx:
         rows = await tx.connection.fetch(
-            f"SELECT {handlers.TICKET_COLUMNS} FROM platform.tickets "
+            f"SELECT {TICKET_COLUMNS} FROM platform.tickets "
             "WHERE community_slug = $1 AND matter_id = $2 ORDER BY department_code",
             slug,
             matter_id,
         )
-    return [dict(r) for r in rows]
+    return [ticket_of(r) for r in rows]
 
 
 async def events_of(ticket_id: int) -> list[int]:
@@ -127,18 +134,22 @@ async def events_of(ticket_id: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
-async def flow_back(slug: str, ticket: dict) -> None:
+async def flow_back(slug: str, ticket: TicketRow) -> None:
     """Apply every event of ``ticket`` to the community (what the actor does)."""
-    for event_id in await events_of(ticket["id"]):
+    for event_id in await events_of(ticket.id):
         await handlers.apply_department_event(slug, event_id)
 
 
-async def department_act(ticket: dict, target: TicketStatus, kind: EventKind, **kw) -> dict:
+async def department_act(
+    ticket: TicketRow, target: TicketStatus, kind: EventKind, **kw
+) -> TicketRow:
     """A department officer's act on ``ticket`` (the inbox slice's building block)."""
     async with platform_tx() as tx:
-        return await handlers.move_ticket_in_tx(
-            tx, officer(ticket["department_code"]), ticket, target, kind, **kw
+        change = await handlers.move_ticket_in_tx(
+            tx, officer(ticket.department_code), ticket, target, kind, **kw
         )
+    assert change.event.ticket_id == ticket.id
+    return change.ticket
 
 
 # -- defaults --------------------------------------------------------------------------------
@@ -206,16 +217,16 @@ async def test_route_creates_one_ticket_and_is_idempotent(settings, county):
     mid = await major_matter(settings, "alpha", "transport")
     first = await handlers.route_major_matter("alpha", mid, 1)
     second = await handlers.route_major_matter("alpha", mid, 1)
-    assert [t["department_code"] for t in first.created] == ["transport"]
+    assert [t.department_code for t in first.created] == ["transport"]
     assert second.created == () and second.existing == ("transport",)
     tickets = await tickets_of("alpha", mid)
     assert len(tickets) == 1
     t = tickets[0]
-    assert t["status"] == "routed" and t["title"] == "公交站台太远" and t["county_code"] == county
+    assert t.status == "routed" and t.title == "公交站台太远" and t.county_code == county
     # Only what the department needs: no address or circumstances for a transport matter.
-    assert t["household_address"] is None and t["circumstances"] is None
-    assert t["ack_due_at"] < t["resolve_due_at"]
-    assert len(await events_of(t["id"])) == 1  # one `routed` event, not two
+    assert t.household_address is None and t.circumstances is None
+    assert t.ack_due_at < t.resolve_due_at
+    assert len(await events_of(t.id)) == 1  # one `routed` event, not two
 
 
 async def test_two_departments_get_one_ticket_each(settings, county):
@@ -223,7 +234,7 @@ async def test_two_departments_get_one_ticket_each(settings, county):
     mid = await major_matter(settings, "beta", "road_and_drainage")
     await handlers.route_major_matter("beta", mid, 1)
     await handlers.route_major_matter("beta", mid, 1)
-    assert [t["department_code"] for t in await tickets_of("beta", mid)] == ["housing", "water"]
+    assert [t.department_code for t in await tickets_of("beta", mid)] == ["housing", "water"]
 
 
 async def test_address_and_circumstances_only_when_the_rule_says(settings, county):
@@ -233,9 +244,9 @@ async def test_address_and_circumstances_only_when_the_rule_says(settings, count
     )
     await handlers.route_major_matter("alpha", mid, 1)
     (t,) = await tickets_of("alpha", mid)
-    assert t["household_address"] == "东海路18号"
-    assert sorted(json.loads(t["circumstances"])) == ["disability", "elderly_living_alone"]
-    flat = json.dumps(t, default=str, ensure_ascii=False)
+    assert t.household_address == "东海路18号"
+    assert sorted(t.circumstances or []) == ["disability", "elderly_living_alone"]
+    flat = json.dumps(msgspec.structs.asdict(t), default=str, ensure_ascii=False)
     assert "王阿姨" not in flat and "13800000000" not in flat
 
 
@@ -258,8 +269,8 @@ async def test_community_rule_overrides_county_rule(settings, county):
     alpha = await major_matter(settings, "alpha", "pets")
     await handlers.route_major_matter("beta", beta, 1)
     await handlers.route_major_matter("alpha", alpha, 1)
-    assert [t["department_code"] for t in await tickets_of("beta", beta)] == ["urban_management"]
-    assert [t["department_code"] for t in await tickets_of("alpha", alpha)] == ["public_security"]
+    assert [t.department_code for t in await tickets_of("beta", beta)] == ["urban_management"]
+    assert [t.department_code for t in await tickets_of("alpha", alpha)] == ["public_security"]
 
 
 async def test_uncovered_category_goes_to_the_coordination_office(settings, county):
@@ -267,7 +278,7 @@ async def test_uncovered_category_goes_to_the_coordination_office(settings, coun
     mid = await major_matter(settings, "alpha", "other")
     outcome = await handlers.route_major_matter("alpha", mid, 1)
     assert outcome.decision.fallback
-    assert [t["department_code"] for t in await tickets_of("alpha", mid)] == ["coordination"]
+    assert [t.department_code for t in await tickets_of("alpha", mid)] == ["coordination"]
 
 
 async def test_withdrawn_matter_is_poison(settings, county):

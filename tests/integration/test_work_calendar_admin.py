@@ -12,17 +12,19 @@ from typing import Any
 import pytest
 
 from services.auth.model import Role
-from services.errors import CountyNotFound, Forbidden, InvalidInput, TextTooLong
-from services.localtime import TIME_ZONE
-from services.routing import handlers
-from services.routing.defaults import install_county_defaults
-from services.routing.handlers import (
+from services.departments import handlers
+from services.departments.defaults import install_county_defaults
+from services.departments.model import (
     CalendarDayInput,
+    DayKind,
     DuplicateCalendarDay,
     TooManyCalendarDays,
     WorkdayNotOnWeekend,
 )
-from services.routing.rules import DayKind
+from services.errors import CountyNotFound, Forbidden, InvalidInput, TextTooLong
+from services.localtime import TIME_ZONE
+from services.routing import handlers as routing
+from services.routing.queries import TicketRow
 from tenants.provisioning import ensure_county
 from tenants.tx import platform_tx
 from tests.integration.test_routing_flow import (  # the routing tests' own set-up helpers
@@ -86,16 +88,16 @@ async def test_set_list_and_remove_days(settings, cal_county):
         ],
         settings=settings,
     )
-    assert [(r["day"], r["kind"]) for r in rows] == [
+    assert [(r.day, r.kind) for r in rows] == [
         (MAKEUP_SUNDAY, "workday"),
         (NATIONAL_DAY, "holiday"),
         (SATURDAY, "holiday"),
         (NEXT_NEW_YEAR, "holiday"),
     ]
-    assert rows[1]["name_zh"] == "国庆节" and rows[1]["updated_by"] == admin.subject
+    assert rows[1].name_zh == "国庆节" and rows[1].updated_by == admin.subject
     assert len(await handlers.list_calendar(admin, cal_county)) == 4
     in_2026 = await handlers.list_calendar(admin, cal_county, year=2026)
-    assert [r["day"] for r in in_2026] == [MAKEUP_SUNDAY, NATIONAL_DAY, SATURDAY]
+    assert [r.day for r in in_2026] == [MAKEUP_SUNDAY, NATIONAL_DAY, SATURDAY]
     assert await handlers.list_calendar(admin, cal_county, year=2025) == []
 
     # The same day again replaces it (kind and names), by whoever set it last.
@@ -103,7 +105,7 @@ async def test_set_list_and_remove_days(settings, cal_county):
     again = await handlers.set_calendar_days(
         other_admin, cal_county, [day(SATURDAY, "holiday", "国庆假期", "National Day holiday")]
     )
-    assert [(r["name_zh"], r["updated_by"]) for r in again] == [("国庆假期", other_admin.subject)]
+    assert [(r.name_zh, r.updated_by) for r in again] == [("国庆假期", other_admin.subject)]
     assert len(await handlers.list_calendar(admin, cal_county)) == 4
 
     removed = await handlers.remove_calendar_days(
@@ -112,7 +114,7 @@ async def test_set_list_and_remove_days(settings, cal_county):
     assert removed == [SATURDAY]  # the day not in the calendar is no error, not counted
     assert await handlers.remove_calendar_days(admin, cal_county, [SATURDAY]) == []
     left = await handlers.list_calendar(admin, cal_county)
-    assert [r["day"] for r in left] == [MAKEUP_SUNDAY, NATIONAL_DAY, NEXT_NEW_YEAR]
+    assert [r.day for r in left] == [MAKEUP_SUNDAY, NATIONAL_DAY, NEXT_NEW_YEAR]
 
     audits = await audit_rows(cal_county)
     assert [(a["action"], a["actor"]) for a in audits] == [
@@ -179,9 +181,7 @@ async def test_who_may_read_and_edit(settings, cal_county):
         person(Role.COUNTY_LEADER, county=cal_county),
         officer("transport", county=cal_county),
     ):
-        assert [r["day"] for r in await handlers.list_calendar(reader, cal_county)] == [
-            NATIONAL_DAY
-        ]
+        assert [r.day for r in await handlers.list_calendar(reader, cal_county)] == [NATIONAL_DAY]
     hidden = (
         person(Role.COUNTY_ADMIN, county=COUNTY),  # another county's administrator
         person(Role.COMMUNITY_CADRE, "alpha"),
@@ -201,7 +201,7 @@ async def test_who_may_read_and_edit(settings, cal_county):
             await handlers.remove_calendar_days(who, cal_county, [NATIONAL_DAY])
     with pytest.raises(CountyNotFound):
         await handlers.list_calendar(person(Role.COUNTY_ADMIN, county="nosuch"), "nosuch")
-    assert [r["day"] for r in await handlers.list_calendar(admin, cal_county)] == [NATIONAL_DAY]
+    assert [r.day for r in await handlers.list_calendar(admin, cal_county)] == [NATIONAL_DAY]
 
 
 # -- GraphQL -------------------------------------------------------------------------------
@@ -364,12 +364,12 @@ def end_of(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=TIME_ZONE)
 
 
-async def routed_now(settings, now: datetime) -> dict[str, Any]:
+async def routed_now(settings, now: datetime) -> TicketRow:
     """A new transport matter in alpha routed at ``now``: its one ticket."""
     mid = await major_matter(settings, "alpha", "transport")
-    snapshot = await handlers.read_matter_for_routing("alpha", mid, 1)
-    outcome = await handlers.create_tickets(snapshot, now=now)
-    assert [t["department_code"] for t in outcome.created] == ["transport"]
+    snapshot = await routing.read_matter_for_routing("alpha", mid, 1)
+    outcome = await routing.create_tickets(snapshot, now=now)
+    assert [t.department_code for t in outcome.created] == ["transport"]
     return outcome.created[0]
 
 
@@ -379,14 +379,14 @@ async def test_new_tickets_skip_holidays_and_count_makeup_days(settings, county)
     after it was set, while the ticket already created keeps its deadlines."""
     admin = person(Role.COUNTY_ADMIN)
     policies = await handlers.list_deadline_policies(admin, county)
-    assert {p["category"] for p in policies} & {"transport"} == set()
-    star = next(p for p in policies if p["category"] == "*")
-    assert (star["ack_working_days"], star["resolve_working_days"]) == (2, 15)
+    assert {p.category for p in policies} & {"transport"} == set()
+    star = next(p for p in policies if p.category == "*")
+    assert (star.ack_working_days, star.resolve_working_days) == (2, 15)
     friday = datetime(2030, 9, 27, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 
     plain = await routed_now(settings, friday)  # no calendar yet: Monday to Friday
-    assert plain["ack_due_at"] == end_of(date(2030, 10, 1))
-    assert plain["resolve_due_at"] == end_of(date(2030, 10, 18))
+    assert plain.ack_due_at == end_of(date(2030, 10, 1))
+    assert plain.resolve_due_at == end_of(date(2030, 10, 18))
 
     holidays = [date(2030, 10, d) for d in (1, 2, 3, 4, 7)]  # Tue-Fri and the Monday after
     await handlers.set_calendar_days(
@@ -394,19 +394,19 @@ async def test_new_tickets_skip_holidays_and_count_makeup_days(settings, county)
     )
     first = await routed_now(settings, friday)
     # Mon 30 Sep is the 1st working day, Tue 8 Oct the 2nd; five holidays on the way out.
-    assert first["ack_due_at"] == end_of(date(2030, 10, 8))
-    assert first["resolve_due_at"] == end_of(date(2030, 10, 25))
+    assert first.ack_due_at == end_of(date(2030, 10, 8))
+    assert first.resolve_due_at == end_of(date(2030, 10, 25))
 
     await handlers.set_calendar_days(
         admin, county, [day(date(2030, 10, 12), "workday", "国庆节调休", "make-up day")]
     )
     second = await routed_now(settings, friday)
-    assert second["ack_due_at"] == end_of(date(2030, 10, 8))
-    assert second["resolve_due_at"] == end_of(date(2030, 10, 24))  # Saturday 12 Oct counted
+    assert second.ack_due_at == end_of(date(2030, 10, 8))
+    assert second.resolve_due_at == end_of(date(2030, 10, 24))  # Saturday 12 Oct counted
 
     # Changing the calendar does not move the deadlines of tickets already created.
-    (again,) = [t for t in await tickets_of("alpha", first["matter_id"])]
-    assert (again["ack_due_at"], again["resolve_due_at"]) == (
-        first["ack_due_at"],
-        first["resolve_due_at"],
+    (again,) = [t for t in await tickets_of("alpha", first.matter_id)]
+    assert (again.ack_due_at, again.resolve_due_at) == (
+        first.ack_due_at,
+        first.resolve_due_at,
     )

@@ -142,8 +142,8 @@ def test_the_time_zone_is_written_once():
 
 def test_the_time_dependent_reads_go_through_the_clock_module():
     """The department inbox and a ticket's live overdue flag ask localtime.now()."""
-    assert _calls(SERVICES / "routing" / "inbox.py", "department_inbox", "localtime", "now")
-    assert _calls(SERVICES / "inbox" / "api.py", "from_row", "localtime", "now")
+    assert _calls(SERVICES / "inbox" / "queries.py", "department_inbox", "localtime", "now")
+    assert _calls(SERVICES / "inbox" / "api.py", "from_view", "localtime", "now")
     assert _calls(SERVICES / "localtime.py", "now", "readset", "refuse")
     # ...and _calls is not blind either: a pure rule of the module does not mark anything.
     assert not _calls(SERVICES / "localtime.py", "overdue_kind", "readset", "refuse")

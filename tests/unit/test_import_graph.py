@@ -133,3 +133,41 @@ def test_package_inits_hold_no_code():
         for init in (ROOT / package).rglob("__init__.py"):
             body = ast.parse(init.read_text(encoding="utf-8")).body
             assert [n for n in body if not _is_docstring(n)] == [], init
+
+
+# The four contexts split out of routing build on each other in one direction only:
+# departments (reference data) <- routing (tickets) <- inbox, meetings.
+MAY_IMPORT = {
+    "departments": set(),
+    "routing": {"departments"},
+    "inbox": {"departments", "routing"},
+    "meetings": {"departments", "routing"},
+}
+
+
+def _context(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "services" and len(parts) > 1 else None
+
+
+def test_routing_contexts_depend_in_one_direction():
+    """departments imports none of the others, routing only departments, inbox and meetings
+    only those two (never each other), function-local imports included."""
+    wrong = sorted(
+        (module, target)
+        for module, targets in import_graph().items()
+        if (ctx := _context(module)) in MAY_IMPORT
+        for target in targets
+        if (other := _context(target)) in MAY_IMPORT
+        and other != ctx
+        and other not in MAY_IMPORT[ctx]
+    )
+    assert wrong == []
+
+
+def test_the_direction_check_is_not_blind():
+    """The real graph has the allowed edges the check looks at."""
+    graph = import_graph()
+    assert "services.routing.queries" in graph["services.inbox.queries"]
+    assert "services.departments.queries" in graph["services.routing.handlers"]
+    assert "services.routing.handlers" in graph["services.meetings.handlers"]

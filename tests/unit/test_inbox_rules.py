@@ -12,9 +12,10 @@ import pytest
 
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import Forbidden, InvalidInput, TextTooLong
-from services.routing import inbox
+from services.inbox import model as inbox
 from services.routing.api import TicketEventKindType, TicketStatusType
 from services.routing.model import EventKind, TicketStatus
+from services.routing.queries import search_conditions
 
 NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 HOUR = timedelta(hours=1)
@@ -46,8 +47,7 @@ def test_text_is_stripped_limited_and_may_be_required():
 
 def test_cursor_round_trips_and_rejects_garbage():
     """A cursor stands for (resolve_due_at, id); anything else is InvalidInput."""
-    row = {"resolve_due_at": NOW, "id": 42}
-    assert inbox.decode_cursor(inbox.encode_cursor(row)) == (NOW, 42)
+    assert inbox.decode_cursor(inbox.encode_cursor(NOW, 42)) == (NOW, 42)
     for bad in ("", "###", "WyJ4Il0", "WyIyMDI1LTA2LTAyVDA0OjAwOjAwIiwgMV0"):
         with pytest.raises(InvalidInput):
             inbox.decode_cursor(bad)
@@ -65,7 +65,9 @@ def test_filter_check_refuses_impossible_ranges_and_bad_codes():
 def test_filter_conditions_are_parameterised():
     """Filter values travel as parameters; the SQL holds only placeholders."""
     args: list = []
-    conds = inbox.filter_conditions(
+    officer = _principal(Role.DEPARTMENT_OFFICER, Scope(ScopeKind.DEPARTMENT, "transport", "sx"))
+    search = inbox.inbox_search(
+        officer,
         inbox.InboxFilter(
             statuses=(TicketStatus.ROUTED,),
             communities=("x'--",),
@@ -73,11 +75,25 @@ def test_filter_conditions_are_parameterised():
             supervised_only=True,
         ),
         NOW,
-        args,
     )
+    conds = search_conditions(search, args)
     assert "x'--" not in " ".join(conds)
-    assert args[:2] == [["routed"], ["x'--"]] and NOW in args
+    assert args[:4] == ["sx", "transport", ["routed"], ["x'--"]] and NOW in args
     assert "t.supervised" in conds
+
+
+def test_the_inbox_search_never_leaves_the_callers_scope():
+    """A filter narrows the caller's scope; a department officer's never names another."""
+    officer = _principal(Role.DEPARTMENT_OFFICER, Scope(ScopeKind.DEPARTMENT, "transport", "sx"))
+    search = inbox.inbox_search(officer, inbox.InboxFilter(departments=("water",)), NOW)
+    assert (search.county, search.department, search.departments) == ("sx", "transport", ("water",))
+    assert search.overdue_at is None
+    admin = _principal(Role.COUNTY_ADMIN, Scope(ScopeKind.COUNTY, "sx"))
+    assert inbox.inbox_search(admin, inbox.InboxFilter(), NOW).department is None
+    with pytest.raises(Forbidden):
+        inbox.inbox_search(
+            _principal(Role.RESIDENT, Scope(ScopeKind.COMMUNITY, "d")), inbox.InboxFilter(), NOW
+        )
 
 
 def _principal(role: Role, scope: Scope) -> Principal:

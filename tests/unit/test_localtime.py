@@ -11,7 +11,8 @@ import pytest
 from services import localtime
 from services.cache import readset
 from services.cache.readset import ReadSet
-from services.routing.model import OverdueKind, TicketStatus
+from services.localtime import OverdueKind
+from services.routing.model import TicketStatus, overdue_of
 
 NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 HOUR = timedelta(hours=1)
@@ -97,31 +98,31 @@ def test_a_working_day_deadline_is_the_last_second_of_its_day():
 )
 def test_overdue_rule(status, ack, resolve, expected):
     """Open tickets past the resolve deadline, or unacknowledged past the ack one."""
-    assert localtime.overdue_kind(status, ack, resolve, NOW) is expected
+    assert overdue_of(status, ack, resolve, NOW) is expected
 
 
 def test_not_overdue_before_deadlines():
     """Nothing is late while both deadlines are ahead."""
     days = timedelta(days=1)
-    assert localtime.overdue_kind(TicketStatus.ROUTED, NOW + days, NOW + 10 * days, NOW) is None
+    assert overdue_of(TicketStatus.ROUTED, NOW + days, NOW + 10 * days, NOW) is None
 
 
 def test_ack_overdue_only_while_routed():
     """Past the acknowledge deadline: late if still routed, not once acknowledged."""
     ack, resolve = NOW - timedelta(days=1), NOW + timedelta(days=10)
-    assert localtime.overdue_kind(TicketStatus.ROUTED, ack, resolve, NOW) is OverdueKind.ACK
-    assert localtime.overdue_kind(TicketStatus.ACKNOWLEDGED, ack, resolve, NOW) is None
-    assert localtime.overdue_kind(TicketStatus.INFO_REQUESTED, ack, resolve, NOW) is None
+    assert overdue_of(TicketStatus.ROUTED, ack, resolve, NOW) is OverdueKind.ACK
+    assert overdue_of(TicketStatus.ACKNOWLEDGED, ack, resolve, NOW) is None
+    assert overdue_of(TicketStatus.INFO_REQUESTED, ack, resolve, NOW) is None
 
 
 def test_resolve_outranks_ack_and_closed_is_never_late():
     """Past the resolve deadline any open ticket is resolve-late; closed ones never are."""
     ack, resolve = NOW - timedelta(days=5), NOW - timedelta(days=1)
-    assert localtime.overdue_kind(TicketStatus.ROUTED, ack, resolve, NOW) is OverdueKind.RESOLVE
-    answered = localtime.overdue_kind(TicketStatus.ANSWERED, NOW, resolve, NOW)
+    assert overdue_of(TicketStatus.ROUTED, ack, resolve, NOW) is OverdueKind.RESOLVE
+    answered = overdue_of(TicketStatus.ANSWERED, NOW, resolve, NOW)
     assert answered is OverdueKind.RESOLVE
     for closed in (TicketStatus.DONE, TicketStatus.REJECTED, TicketStatus.CANCELLED):
-        assert localtime.overdue_kind(closed, ack, resolve, NOW) is None
+        assert overdue_of(closed, ack, resolve, NOW) is None
 
 
 def test_the_rule_speaks_the_tickets_vocabulary():
@@ -152,9 +153,9 @@ def test_pure_modules_can_import_it():
     assert _imports(services / "localtime.py") <= {
         "__future__",
         "datetime",
+        "enum",
         "zoneinfo",
         "services.cache",
-        "services.routing.model",
     }
     assert _imports(services / "cache" / "readset.py") <= {
         "__future__",
@@ -164,9 +165,22 @@ def test_pure_modules_can_import_it():
         "dataclasses",
     }
     assert _imports(services / "cache" / "__init__.py") == set()
-    assert _imports(services / "routing" / "model.py") <= {
-        "__future__",
-        "enum",
-        "collections.abc",
-        "services.errors",
-    }
+    # The ticket lifecycle asks local time for the overdue rule, not the other way round.
+    assert "services.localtime" in _imports(services / "routing" / "model.py")
+    assert not any(m.startswith("services.routing") for m in _imports(services / "localtime.py"))
+
+
+def test_the_overdue_rule_on_its_own_terms():
+    """Closed is never late; resolving outranks acknowledging; ack only while awaited."""
+    late, early = NOW - HOUR, NOW + HOUR
+
+    def kind(**flags: bool) -> OverdueKind | None:
+        return localtime.overdue_kind(ack_due_at=late, resolve_due_at=early, now=NOW, **flags)
+
+    assert kind(open=True, awaiting_ack=True) is OverdueKind.ACK
+    assert kind(open=True, awaiting_ack=False) is None
+    assert kind(open=False, awaiting_ack=True) is None
+    both = localtime.overdue_kind(
+        open=True, awaiting_ack=True, ack_due_at=late, resolve_due_at=late, now=NOW
+    )
+    assert both is OverdueKind.RESOLVE

@@ -44,18 +44,13 @@ def test_matter_columns_build_a_matter_row_positionally():
     assert tuple(MATTER_COLUMNS.split(", ")) == rows.MatterRow.__struct_fields__
 
 
-def test_a_row_still_answers_by_column_name():
-    """Code outside the two contexts written against dict rows keeps working."""
+def test_rows_are_typed_not_mappings():
+    """A row is read by attribute: no dict-style access hides a misspelt column."""
     row = rows.CategoryRow(
         code="street_lighting", name_zh="路灯", name_en="Lights", active=True, sort=1
     )
-    assert row["code"] == row.code == "street_lighting"
-
-
-def test_a_row_refuses_what_is_not_a_column():
-    """A name that is no column is a KeyError, as it was for the dict rows."""
-    row = rows.MatterSettingsRow(matter_prefix="DH")
-    assert dict(row) == {"matter_prefix": "DH"}
-    for bad in ("nope", 0, "__class__"):
-        with pytest.raises(KeyError):
-            row[bad]
+    assert row.code == "street_lighting"
+    with pytest.raises(TypeError):
+        row["code"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        row.nope  # type: ignore[attr-defined]  # noqa: B018

@@ -8,11 +8,11 @@ import pytest
 
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import InvalidInput, TextTooLong
-from services.routing.meetings import (
+from services.meetings.model import (
     Outcome,
     OutcomeInput,
-    _check_outcome,
     can_read_meeting,
+    check_outcome,
     ticket_moves,
 )
 from services.routing.model import OPEN_STATUSES, EventKind, TicketStatus, check_ticket_transition
@@ -82,16 +82,16 @@ def test_commitment_needs_text_and_date_not_before_meeting():
     """A commitment without text or date, or due before the meeting, is invalid input."""
     s = Settings()
     with pytest.raises(InvalidInput):
-        _check_outcome(OutcomeInput(Outcome.COMMITMENT, commitment="年底前调整"), DAY, s)
+        check_outcome(OutcomeInput(Outcome.COMMITMENT, commitment="年底前调整"), DAY, s)
     with pytest.raises(InvalidInput):
-        _check_outcome(OutcomeInput(Outcome.COMMITMENT, commitment_due_on=DAY), DAY, s)
+        check_outcome(OutcomeInput(Outcome.COMMITMENT, commitment_due_on=DAY), DAY, s)
     with pytest.raises(InvalidInput):
-        _check_outcome(
+        check_outcome(
             OutcomeInput(Outcome.COMMITMENT, commitment="x", commitment_due_on=date(2025, 5, 1)),
             DAY,
             s,
         )
-    ok = _check_outcome(
+    ok = check_outcome(
         OutcomeInput(Outcome.COMMITMENT, " 纪要 ", " 年底前调整 ", date(2025, 12, 31)), DAY, s
     )
     assert (ok.minutes, ok.commitment) == ("纪要", "年底前调整")
@@ -101,6 +101,6 @@ def test_only_commitment_takes_a_date_and_minutes_are_limited():
     """Other outcomes refuse a commitment; minutes over the limit are TextTooLong."""
     s = Settings(max_text_length=10)
     with pytest.raises(InvalidInput):
-        _check_outcome(OutcomeInput(Outcome.ANSWERED, commitment_due_on=DAY), DAY, s)
+        check_outcome(OutcomeInput(Outcome.ANSWERED, commitment_due_on=DAY), DAY, s)
     with pytest.raises(TextTooLong):
-        _check_outcome(OutcomeInput(Outcome.ANSWERED, minutes="长" * 11), DAY, s)
+        check_outcome(OutcomeInput(Outcome.ANSWERED, minutes="长" * 11), DAY, s)

@@ -9,24 +9,46 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.localtime import TIME_ZONE, end_of_day
-from services.routing.model import OverdueKind
-from services.routing.overdue import kind_to_mark, resolve_deadline
+from services.localtime import TIME_ZONE, OverdueKind, end_of_day
+from services.meetings.overdue import kind_to_mark, resolve_deadline
+from services.routing.model import TicketStatus
+from services.routing.queries import TicketRow
 from services.settings import Settings, SettingsError
 from workers.scheduler import default_jobs
 
 NOW = datetime(2025, 6, 10, 9, 0, tzinfo=UTC)
 
 
-def ticket(status="routed", ack=1, resolve=10, overdue=None, due_on=None):
+def ticket(status="routed", ack=1, resolve=10, overdue=None, due_on=None) -> TicketRow:
     """A ticket row whose deadlines are ``ack`` / ``resolve`` days after NOW."""
-    return {
-        "status": status,
-        "ack_due_at": NOW + timedelta(days=ack),
-        "resolve_due_at": NOW + timedelta(days=resolve),
-        "commitment_due_on": due_on,
-        "overdue": overdue,
-    }
+    return TicketRow(
+        id=1,
+        county_code="sx",
+        department_code="transport",
+        community_slug="donghai",
+        matter_id=1,
+        sheet_version=1,
+        matter_number="M-1",
+        title="公交站台太远",
+        description="",
+        category="transport",
+        place="",
+        grid_name="",
+        household_address=None,
+        circumstances=None,
+        status=TicketStatus(status),
+        commitment=None,
+        commitment_due_on=due_on,
+        ack_due_at=NOW + timedelta(days=ack),
+        resolve_due_at=NOW + timedelta(days=resolve),
+        overdue=None if overdue is None else OverdueKind(overdue),
+        supervised=False,
+        supervised_by=None,
+        supervision_note="",
+        rerouted_from=None,
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def test_the_job_marks_what_the_rule_finds_on_a_ticket_row():

@@ -11,8 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from services.localtime import TIME_ZONE
-from services.routing.rules import (
+from services.departments.model import (
     PLAIN_WEEK,
     DayKind,
     DeadlinePolicy,
@@ -22,6 +21,7 @@ from services.routing.rules import (
     due_at,
     is_working_day,
 )
+from services.localtime import TIME_ZONE
 
 # Thu 1 Oct 2026 .. Mon 5 Oct: holidays; Sat 26 Sep and Sun 11 Oct: worked (调休).
 BREAK = [date(2026, 10, 1) + timedelta(days=i) for i in range(5)]

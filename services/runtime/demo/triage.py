@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from services.auth.model import SYSTEM, Principal, Role, Scope, ScopeKind
 from services.councils import handlers as councils
 from services.councils.model import NoMajority, NoQuorum, Tie
+from services.councils.queries import MemberRow
 from services.grids import handlers as grids
 from services.grids.queries import list_grids
 from services.households import handlers as households
@@ -743,7 +744,7 @@ class _Seeder:
         self.cadres: list[Principal] = []
         self.grid_ids: list[int] = []
         self.grid_workers: list[Principal] = []
-        self.members: list[Any] = []  # council rows (MemberRow), in seat order
+        self.members: list[MemberRow] = []  # council rows, in seat order
         self.member_principals: dict[int, Principal] = {}
         self.resident_principals: dict[int, Principal] = {}  # household id -> linked resident
         self.gate = asyncio.Semaphore(concurrency)
@@ -871,11 +872,9 @@ class _Seeder:
                     self.settings,
                 )
                 self.members.append(row)
-                self.member_principals[row["id"]] = principal(
-                    self.slug, subject, Role.COUNCIL_MEMBER
-                )
+                self.member_principals[row.id] = principal(self.slug, subject, Role.COUNCIL_MEMBER)
         if self.members:
-            await councils.set_chair(self.secretary, self.slug, self.members[0]["id"])
+            await councils.set_chair(self.secretary, self.slug, self.members[0].id)
         self.report.council = len(self.members)
 
     # -- requests ----------------------------------------------------------------------
@@ -892,10 +891,10 @@ class _Seeder:
             return self.cadres[plan.household.id % len(self.cadres)]
         if plan.registered_by == "council":
             grid_members = [
-                m for m in self.members if m["grid_id"] == self.grid_ids[plan.household.grid_index]
+                m for m in self.members if m.grid_id == self.grid_ids[plan.household.grid_index]
             ]
             if grid_members:
-                return self.member_principals[grid_members[plan.day % len(grid_members)]["id"]]
+                return self.member_principals[grid_members[plan.day % len(grid_members)].id]
         return self.worker_of(plan)
 
     async def register(self, plan: RequestPlan, occurred_on: date) -> None:
@@ -917,9 +916,11 @@ class _Seeder:
             ),
             self.settings,
         )
-        plan.matter_id = row["id"]
+        plan.matter_id = row.id
         if plan.intended is None:
-            plan.intended = MatterKind(row["suggested_kind"])
+            if row.suggested_kind is None:  # the default rules suggest a kind for every category
+                raise RuntimeError(f"no suggested kind for category {plan.category!r}")
+            plan.intended = MatterKind(row.suggested_kind)
         if plan.fate == WITHDRAWN_EARLY:
             who = self.resident_of(plan) or self.worker_of(plan)
             await matters.withdraw_matter(
@@ -931,24 +932,24 @@ class _Seeder:
             )
 
     async def deliberate(
-        self, session_id: int, item_id: int, plan: RequestPlan, present: list[dict[str, Any]]
+        self, session_id: int, item_id: int, plan: RequestPlan, present: list[MemberRow]
     ) -> bool:
         """Present members vote (recusing on their own household); the secretary decides."""
         assert plan.intended is not None
         intended = plan.intended
         others = [k for k in MatterKind if k is not intended]
-        ballots: list[tuple[dict[str, Any], MatterKind | None]] = []
+        ballots: list[tuple[MemberRow, MatterKind | None]] = []
         for m in present:
-            if m["household_id"] == plan.household.id:
+            if m.household_id == plan.household.id:
                 ballots.append((m, None))
             elif plan.unanimous or plan.rng.random() < 0.82:
                 ballots.append((m, intended))
             else:
                 ballots.append((m, plan.rng.choice(others)))
 
-        async def vote(member: dict[str, Any], kind: MatterKind | None) -> None:
+        async def vote(member: MemberRow, kind: MatterKind | None) -> None:
             await councils.cast_vote(
-                self.member_principals[member["id"]],
+                self.member_principals[member.id],
                 self.slug,
                 item_id,
                 kind,
@@ -1057,8 +1058,8 @@ class _Seeder:
         if fate == IN_PROGRESS:
             return
         for c in commitments:
-            kept = fate != REOPENED or c["party"] != "community"
-            await matters.mark_commitment(worker, slug, c["id"], kept)
+            kept = fate != REOPENED or c.party != "community"
+            await matters.mark_commitment(worker, slug, c.id, kept)
         await matters.resolve_matter(worker, slug, mid, s, note="已办理完毕")
         if fate == RESOLVED:
             return
@@ -1181,7 +1182,7 @@ async def seed_realistic(
         f"  {slug}: 家园理事会成员 {report.council} 名（每网格 {SEATS_PER_GRID} 名）",
         f"homeland council: {report.council} members",
     )
-    member_households = {m["household_id"] for m in seeder.members if m["household_id"]}
+    member_households = {m.household_id for m in seeder.members if m.household_id}
     plans = plan_requests(rng, requests, specs, cases, member_households)
     await _run_year(seeder, plans, dates)
     report.requests = len(plans)
@@ -1233,18 +1234,18 @@ async def _session(
     last = k == 11
     title = f"{held_on.year}年{held_on.month}月家园理事会"
     session = await councils.open_session(seeder.secretary, slug, held_on, title, s)
-    sid = session["id"]
+    sid = session.id
     members = seeder.members
     if no_quorum:
         present = rng.sample(members, k=max(0, len(members) // 2 - 2))
     else:
         low = max(len(members) // 2 + 2, 1)
         present = rng.sample(members, k=min(len(members), rng.randint(low, len(members))))
-    await councils.record_attendance(seeder.secretary, slug, sid, [m["id"] for m in present])
+    await councils.record_attendance(seeder.secretary, slug, sid, [m.id for m in present])
     items = {}
     for p in agenda:
         item = await councils.add_to_agenda(seeder.secretary, slug, sid, p.matter_id)
-        items[p.matter_id] = item["id"]
+        items[p.matter_id] = item.id
     undecided: list[RequestPlan] = []
 
     async def one(p: RequestPlan) -> None:

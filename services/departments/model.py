@@ -1,23 +1,27 @@
-"""Routing rules and deadlines as pure functions over small value objects (no I/O).
+"""Pure rules of the departments context: routing rules, the work calendar, deadlines (no I/O).
 
 Which county department (县级部门) gets a major matter (大事) is data: a county's
 routing rules map a category — optionally narrowed to one community or one grid — to one
 or more departments. ``route`` picks the most specific active rule; the county's
-coordination office (县协调办) is the fallback. Deadlines count working days (Monday to
-Friday) in the county's time zone; public holidays and make-up working days (调休) are not
-modelled (see docs/routing.md).
+coordination office (县协调办) is the fallback. Deadlines count working days in the county's
+time zone: Monday to Friday, corrected by its work calendar (工作日历: public holidays and
+make-up working days, 调休). Who may read and edit a county's reference data, and the
+checks of what an administrator enters, are here too (docs/routing.md).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.errors import SanshiError
+from services.auth.model import Principal, Role, ScopeKind, in_county
+from services.errors import InvalidInput, SanshiError, TextTooLong
 from services.localtime import TIME_ZONE, last_second_of
+from services.settings import Settings
 
 # The county default when no policy row exists at all: acknowledge (签收) within 2
 # working days, resolve (办结) within 15.
@@ -285,46 +289,154 @@ class AckAfterResolve(SanshiError):
     en = "The acknowledgement limit cannot be longer than the resolution limit"
 
 
-# -- effects of department acts on the community's matter --------------------------------
-# Acts that show a department is working on the matter: the matter is then in progress.
-ENGAGING_EVENTS = frozenset({"acknowledged", "answered", "progress", "done", "meeting_outcome"})
-# Tickets that no longer count towards "all done": re-routed elsewhere or withdrawn.
-CLOSED_WITHOUT_WORK = frozenset({"rejected", "cancelled"})
+# -- who may read and edit a county's reference data -----------------------------------------
+def can_read_county_routing(actor: Principal, county: str) -> bool:
+    """County administrators and leaders of ``county`` and its department officers."""
+    if actor.scope.kind is ScopeKind.DEPARTMENT:
+        return actor.has(Role.DEPARTMENT_OFFICER) and actor.scope.county == county
+    return in_county(actor, county) and actor.has(Role.COUNTY_ADMIN, Role.COUNTY_LEADER)
 
 
-def matter_steps(
-    matter_status: str,
-    matter_kind: str | None,
-    event_kind: str,
-    ticket_statuses: Iterable[str],
-) -> tuple[str, ...]:
-    """The matter status changes a department event causes, in order (often none).
+def can_manage_county(actor: Principal, county: str) -> bool:
+    """County administrators of ``county``: departments, rules, deadlines, supervision."""
+    return actor.has(Role.COUNTY_ADMIN) and in_county(actor, county)
 
-    - the first engaging act (acknowledgement, answer, progress, done, meeting outcome)
-      on a classified — or reopened — major matter moves it to in progress;
-    - the ``done`` that leaves every counted ticket of the matter done resolves it (via
-      in progress if it had not got there yet). Rejected and cancelled tickets do not
-      count: a rejection is followed by a re-routed ticket that does.
-    Only moves the matter lifecycle allows from ``matter_status`` are returned, so
-    applying them never raises IllegalTransition, and a matter no longer major, already
-    resolved, closed or withdrawn is left alone.
+
+# -- what a county administrator enters -------------------------------------------------------
+CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+NAME_LIMIT = 100
+CONTACT_LIMIT = 200
+
+
+class UnknownDepartment(SanshiError):
+    """A rule names a department the county does not have."""
+
+    code = "UNKNOWN_DEPARTMENT"
+    zh = "本县没有代码为「{department}」的部门"
+    en = "The county has no department with code '{department}'"
+
+
+class FallbackMustStayActive(SanshiError):
+    """The coordination office receives what nothing else matches: it cannot be switched off."""
+
+    code = "FALLBACK_MUST_STAY_ACTIVE"
+    zh = "兜底的协调办不能停用"
+    en = "The fallback coordination office cannot be deactivated"
+
+
+def check_name(value: str, field: str, *, required: bool, limit: int = NAME_LIMIT) -> str:
+    """A name or contact trimmed; InvalidInput if required and blank, TextTooLong if long."""
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(field_zh=f"{field}不能为空", field_en=f"{field} is required")
+    if len(value) > limit:
+        raise TextTooLong(field=field, limit=limit)
+    return value
+
+
+@dataclass(frozen=True)
+class RoutingRuleInput:
+    """A rule as a county administrator sets it; (category, community, grid) is its key."""
+
+    category: str
+    department_codes: tuple[str, ...]
+    community_slug: str | None = None
+    grid_code: str | None = None
+    include_address: bool = False
+    include_circumstances: bool = False
+    active: bool = True
+
+
+# -- the work calendar as an administrator sets it ------------------------------------------
+# Read by whoever may read the county's deadline policies, edited by its administrators.
+# New tickets count their deadlines with it; changing it never moves the deadlines of
+# tickets already created (docs/routing.md).
+MAX_CALENDAR_DAYS = 366
+
+
+class WorkdayNotOnWeekend(SanshiError):
+    """A make-up working day (调休上班日) on a weekday: it is a working day anyway."""
+
+    code = "WORKDAY_NOT_ON_WEEKEND"
+    zh = "调休上班日须是周六或周日：{day} 本来就是工作日"
+    en = "A make-up working day must be a Saturday or Sunday: {day} is a weekday already"
+
+
+class TooManyCalendarDays(SanshiError):
+    """More days than one call may set or remove."""
+
+    code = "TOO_MANY_CALENDAR_DAYS"
+    zh = "一次最多设置 {limit} 天，收到 {count} 天"
+    en = "At most {limit} days at a time; got {count}"
+
+
+class DuplicateCalendarDay(SanshiError):
+    """The same day twice in one call (which of the two would win is not obvious)."""
+
+    code = "DUPLICATE_CALENDAR_DAY"
+    zh = "日期 {day} 出现了不止一次"
+    en = "The day {day} is given more than once"
+
+
+@dataclass(frozen=True)
+class CalendarDayInput:
+    """One day of the county's calendar as an administrator sets it."""
+
+    day: date
+    kind: DayKind | str
+    name_zh: str = ""
+    name_en: str = ""
+
+
+def check_calendar_day(data: CalendarDayInput, settings: Settings) -> CalendarDayInput:
+    """``data`` with its kind as a DayKind and names trimmed, or the typed error.
+
+    A holiday may fall on a weekend (harmless: it was no working day anyway); a make-up
+    working day must be a Saturday or Sunday (WorkdayNotOnWeekend).
     """
-    from services.matters.model import MatterStatus, allowed_targets
+    try:
+        kind = DayKind(data.kind)
+    except ValueError:
+        raise InvalidInput(
+            field_zh=f"日期类型「{data.kind}」无效（holiday 节假日 / workday 调休上班日）",
+            field_en=f"unknown kind '{data.kind}' (holiday / workday)",
+        ) from None
+    if kind is DayKind.WORKDAY and data.day.weekday() < 5:
+        raise WorkdayNotOnWeekend(day=data.day.isoformat())
+    limit = settings.max_name_length
+    return CalendarDayInput(
+        day=data.day,
+        kind=kind,
+        name_zh=check_name(data.name_zh, "name_zh", required=False, limit=limit),
+        name_en=check_name(data.name_en, "name_en", required=False, limit=limit),
+    )
 
-    if matter_kind != "major":
-        return ()
-    steps: list[str] = []
-    status = MatterStatus(matter_status)
-    if event_kind in ENGAGING_EVENTS and MatterStatus.IN_PROGRESS in allowed_targets(status):
-        steps.append(MatterStatus.IN_PROGRESS.value)
-        status = MatterStatus.IN_PROGRESS
-    counted = [s for s in ticket_statuses if s not in CLOSED_WITHOUT_WORK]
-    all_done = bool(counted) and all(s == "done" for s in counted)
-    if (
-        event_kind == "done"
-        and all_done
-        and status is MatterStatus.IN_PROGRESS
-        and MatterStatus.RESOLVED in allowed_targets(status)
-    ):
-        steps.append(MatterStatus.RESOLVED.value)
-    return tuple(steps)
+
+def check_calendar_days(
+    days: Sequence[CalendarDayInput], settings: Settings
+) -> list[CalendarDayInput]:
+    """Every day checked (``check_calendar_day``), none twice, at most MAX_CALENDAR_DAYS,
+    sorted by date: what one call of ``set_calendar_days`` may write, all or nothing."""
+    check_day_count(len(days))
+    checked = [check_calendar_day(d, settings) for d in days]
+    seen: set[date] = set()
+    for d in checked:
+        if d.day in seen:
+            raise DuplicateCalendarDay(day=d.day.isoformat())
+        seen.add(d.day)
+    return sorted(checked, key=lambda d: d.day)
+
+
+def check_day_count(count: int) -> None:
+    """At least one day and at most MAX_CALENDAR_DAYS per call."""
+    if count == 0:
+        raise InvalidInput(field_zh="至少指定一天", field_en="name at least one day")
+    if count > MAX_CALENDAR_DAYS:
+        raise TooManyCalendarDays(limit=MAX_CALENDAR_DAYS, count=count)
+
+
+def year_range(year: int) -> tuple[date, date]:
+    """The first and last day of ``year`` (a calendar listing's range), or InvalidInput."""
+    if not 1900 <= year <= 2200:
+        raise InvalidInput(field_zh="年份须在 1900–2200 之间", field_en="year must be 1900-2200")
+    return date(year, 1, 1), date(year, 12, 31)

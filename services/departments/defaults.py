@@ -14,12 +14,13 @@ from dataclasses import asdict, dataclass
 
 from services import audit
 from services.auth.model import SYSTEM, Principal
-from services.errors import CountyNotFound
-from services.routing.rules import (
+from services.communities.queries import counties_by_code
+from services.departments.model import (
     ANY_CATEGORY,
     DEFAULT_ACK_WORKING_DAYS,
     DEFAULT_RESOLVE_WORKING_DAYS,
 )
+from services.errors import CountyNotFound
 from tenants.slugs import validate_slug
 from tenants.tx import platform_tx
 
@@ -121,7 +122,7 @@ async def install_county_defaults(county: str, actor: Principal = SYSTEM) -> Ins
     validate_slug(county)
     async with platform_tx() as tx:
         conn = tx.connection
-        if not await conn.fetchval("SELECT 1 FROM platform.counties WHERE code = $1", county):
+        if county not in await counties_by_code([county]):
             raise CountyNotFound()
         # Serialise concurrent installs of one county (two `create_county` racing).
         await conn.execute(
