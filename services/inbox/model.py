@@ -7,9 +7,6 @@ tickets, and its acts move them through routing's ticket-moving functions.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -169,17 +166,8 @@ def check_due_on(due_on: date, now: datetime) -> None:
         )
 
 
-def check_page_size(first: int) -> None:
-    """An inbox page holds 1 to MAX_PAGE tickets."""
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput(
-            field_zh=f"每页条数须在 1 到 {MAX_PAGE} 之间",
-            field_en=f"first must be between 1 and {MAX_PAGE}",
-        )
-
-
 # --------------------------------------------------------------------------------------
-# Filters and cursors
+# Filters
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class InboxFilter:
@@ -222,25 +210,6 @@ def inbox_search(actor: Principal, filt: InboxFilter, now: datetime) -> TicketSe
         overdue_at=now if filt.overdue_only else None,
         supervised_only=filt.supervised_only,
     )
-
-
-def encode_cursor(resolve_due_at: datetime, ticket_id: int) -> str:
-    """An opaque cursor after the ticket with these in inbox order (resolve_due_at, id)."""
-    raw = json.dumps([resolve_due_at.isoformat(), ticket_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (resolve_due_at, id) a cursor stands for; InvalidInput for anything else."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, ticket_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None or not isinstance(ticket_id, int):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise InvalidInput(field_zh="分页游标无效", field_en="invalid page cursor") from None
-    return parsed, ticket_id
 
 
 def rerouted_to(events: list[TicketEventRow]) -> int | None:

@@ -18,16 +18,15 @@ from services.communities.queries import registry_names_in
 from services.departments.queries import department_names_in
 from services.inbox.model import (
     DEFAULT_PAGE,
+    MAX_PAGE,
     InboxFilter,
     TicketNotFound,
     can_read_ticket,
-    check_page_size,
-    decode_cursor,
-    encode_cursor,
     inbox_scope,
     inbox_search,
     rerouted_to,
 )
+from services.kernel.pagination import check_page_size, decode_cursor, encode_cursor
 from services.routing.queries import (
     TicketEventRow,
     TicketRow,
@@ -130,9 +129,9 @@ async def department_inbox(
     """
     inbox_scope(actor)  # Forbidden before anything about the arguments
     filt = filt or InboxFilter()
-    check_page_size(first)
+    check_page_size(first, MAX_PAGE)
     filt.check()
-    position = decode_cursor(after) if after else None
+    position = decode_cursor(after, datetime, int) if after else None
     # The overdue flags and filter move with the time: the page is never cached.
     now = localtime.now()
     search = inbox_search(actor, filt, now)
@@ -142,6 +141,7 @@ async def department_inbox(
         has_next = len(found) > first
         views = await views_in(tx, found[:first])
     last = views[-1].ticket if views else None
+    # Inbox order is (resolve_due_at, id): the cursor is the last ticket's key.
     cursor = None if last is None else encode_cursor(last.resolve_due_at, last.id)
     return InboxPage(views, total, has_next, cursor, now)
 

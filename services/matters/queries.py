@@ -9,8 +9,6 @@ handler's). Everything here returns the typed rows of ``services.matters.rows``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 import json
 from collections import defaultdict
@@ -31,6 +29,7 @@ from services.grids import queries as grid_queries
 from services.households import queries as household_queries
 from services.households.masking import Visibility, visibility_for
 from services.households.queries import HouseholdRow
+from services.kernel.pagination import check_page_size, decode_cursor, encode_cursor
 from services.matters import model
 from services.matters.errors import MatterNotFound
 from services.matters.model import MatterKind, MatterStatus
@@ -106,27 +105,6 @@ class MatterPage(msgspec.Struct, frozen=True):
     has_next_page: bool
     end_cursor: str | None
     related: dict[str, Any] = {}
-
-
-# -- cursors ------------------------------------------------------------------------------
-def encode_cursor(registered_at: datetime, matter_id: int) -> str:
-    """An opaque cursor after the matter registered at ``registered_at`` with id
-    ``matter_id``, in the ledger order (registered_at desc, id desc)."""
-    raw = json.dumps([registered_at.isoformat(), matter_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (registered_at, id) a cursor stands for; InvalidInput for anything else."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, matter_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None or not isinstance(matter_id, int):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise InvalidInput(field_zh="分页游标无效", field_en="invalid page cursor") from None
-    return parsed, matter_id
 
 
 # -- SQL for filters ----------------------------------------------------------------------
@@ -263,13 +241,9 @@ async def list_matters(
     filt = filt or MatterFilter()
     info = await _community(actor, slug, community)
     own_only = _own_only(actor, slug, info.county_code)
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput(
-            field_zh=f"每页条数须在 1 到 {MAX_PAGE} 之间",
-            field_en=f"first must be between 1 and {MAX_PAGE}",
-        )
+    check_page_size(first, MAX_PAGE)
     filt.check()
-    position = decode_cursor(after) if after else None
+    position = decode_cursor(after, datetime, int) if after else None
     async with tenant_tx(slug, snapshot=True) as tx:
         if own_only:
             own = await resident_household(actor.subject)
@@ -303,6 +277,7 @@ async def list_matters(
         rows = [MatterRow(*r[:-1]) for r in records[:first]]
         has_next = len(records) > first
         extra = await fetch_related(tx, rows, related, readers) if rows else {}
+    # The ledger order is (registered_at desc, id desc): the cursor is the last row's key.
     end = encode_cursor(rows[-1].registered_at, rows[-1].id) if rows else None
     return MatterPage(rows, total, has_next, end, extra)
 

@@ -13,6 +13,7 @@ import pytest
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.errors import Forbidden, InvalidInput, TextTooLong
 from services.inbox import model as inbox
+from services.kernel.pagination import decode_cursor, encode_cursor
 from services.routing.api import TicketEventKindType, TicketStatusType
 from services.routing.model import EventKind, TicketStatus
 from services.routing.queries import search_conditions
@@ -47,10 +48,10 @@ def test_text_is_stripped_limited_and_may_be_required():
 
 def test_cursor_round_trips_and_rejects_garbage():
     """A cursor stands for (resolve_due_at, id); anything else is InvalidInput."""
-    assert inbox.decode_cursor(inbox.encode_cursor(NOW, 42)) == (NOW, 42)
+    assert decode_cursor(encode_cursor(NOW, 42), datetime, int) == (NOW, 42)
     for bad in ("", "###", "WyJ4Il0", "WyIyMDI1LTA2LTAyVDA0OjAwOjAwIiwgMV0"):
         with pytest.raises(InvalidInput):
-            inbox.decode_cursor(bad)
+            decode_cursor(bad, datetime, int)
 
 
 def test_filter_check_refuses_impossible_ranges_and_bad_codes():

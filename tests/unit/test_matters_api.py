@@ -10,6 +10,7 @@ from services.api.kit.errors import error_type_for
 from services.errors import InvalidInput, SanshiError
 from services.households.api import CircumstanceType
 from services.households.model import HouseholdNotFound
+from services.kernel.pagination import decode_cursor, encode_cursor
 from services.matters import api, export, handlers, model, queries
 from services.matters.errors import MatterNotFound
 
@@ -70,13 +71,14 @@ def test_wrong_kind_names_both_kinds_in_both_languages():
 
 
 def test_cursor_round_trip_and_refusals():
-    """A cursor decodes to what it encoded; anything else is InvalidInput."""
+    """A ledger cursor (registered_at, id) decodes to what it encoded; anything else is
+    InvalidInput (the one codec, services.kernel.pagination)."""
     at = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
-    cursor = queries.encode_cursor(at, 42)
-    assert queries.decode_cursor(cursor) == (at, 42)
-    for bad in ("", "abc", "W10", queries.encode_cursor(at, 1)[:-3]):
+    cursor = encode_cursor(at, 42)
+    assert decode_cursor(cursor, datetime, int) == (at, 42)
+    for bad in ("", "abc", "W10", encode_cursor(at, 1)[:-3]):
         with pytest.raises(InvalidInput):
-            queries.decode_cursor(bad)
+            decode_cursor(bad, datetime, int)
 
 
 def test_filter_conditions_bind_every_value():
