@@ -9,7 +9,6 @@ CountyNotFoundError); a caller who sees the county but may not edit it gets Forb
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +27,7 @@ from services.api.kit.errors import (
 )
 from services.api.kit.request import principal_of, require_principal
 from services.api.kit.results import attempt, result
-from services.api.kit.vocabulary import labelled
+from services.api.kit.vocabulary import domain_member, labelled_enum
 from services.auth.model import Principal
 from services.departments import handlers
 from services.departments.model import (
@@ -346,13 +345,11 @@ class RoutingMutation:
 # --------------------------------------------------------------------------------------
 # The county's work calendar (工作日历)
 # --------------------------------------------------------------------------------------
-@strawberry.enum(
-    name="CalendarDayKind",
-    description="工作日历中的特殊日期 / A day the work calendar sets apart from the plain week",
+CalendarDayKindType = labelled_enum(
+    DayKind,
+    "CalendarDayKind",
+    "工作日历中的特殊日期 / A day the work calendar sets apart from the plain week",
 )
-class CalendarDayKindType(enum.Enum):
-    HOLIDAY = labelled(DayKind.HOLIDAY)
-    WORKDAY = labelled(DayKind.WORKDAY)
 
 
 @strawberry.type(
@@ -471,7 +468,12 @@ class CalendarMutation:
                 actor,
                 county,
                 [
-                    CalendarDay(day=d.day, kind=d.kind.value, name_zh=d.name_zh, name_en=d.name_en)
+                    CalendarDay(
+                        day=d.day,
+                        kind=domain_member(DayKind, d.kind),
+                        name_zh=d.name_zh,
+                        name_en=d.name_en,
+                    )
                     for d in input.days
                 ],
                 settings=info.context.settings,

@@ -28,7 +28,7 @@ from services.api.kit.ids import gid, parse_id
 from services.api.kit.prefetch import Pending, later, selected_names
 from services.api.kit.request import require_principal
 from services.api.kit.results import COMMUNITY_ACT, INPUT, attempt, result
-from services.api.kit.vocabulary import labelled as _v
+from services.api.kit.vocabulary import domain_member, labelled_enum
 from services.auth.api import RoleType
 from services.auth.model import Principal
 from services.communities.api import CommunityType
@@ -62,15 +62,9 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------------------
 
 
-@strawberry.enum(
-    name="MatterKind", description="三事分类：私事、小事、大事 / Private, minor or major matter"
+MatterKindType = labelled_enum(
+    MatterKind, "MatterKind", "三事分类：私事、小事、大事 / Private, minor or major matter"
 )
-class MatterKindType(enum.Enum):
-    """The three kinds (私事/小事/大事); the councils adapter votes and decides with it."""
-
-    PRIVATE = _v(MatterKind.PRIVATE)
-    MINOR = _v(MatterKind.MINOR)
-    MAJOR = _v(MatterKind.MAJOR)
 
 
 def kind_out(value: str | None) -> MatterKindType | None:
@@ -78,38 +72,17 @@ def kind_out(value: str | None) -> MatterKindType | None:
     return None if value is None else MatterKindType(value)
 
 
-@strawberry.enum(name="MatterStatus", description="事项状态 / Where a matter is in its life")
-class MatterStatusType(enum.Enum):
-    REGISTERED = _v(MatterStatus.REGISTERED)
-    AWAITING_COUNCIL = _v(MatterStatus.AWAITING_COUNCIL)
-    CLASSIFIED = _v(MatterStatus.CLASSIFIED)
-    IN_PROGRESS = _v(MatterStatus.IN_PROGRESS)
-    RESOLVED = _v(MatterStatus.RESOLVED)
-    CLOSED = _v(MatterStatus.CLOSED)
-    REOPENED = _v(MatterStatus.REOPENED)
-    WITHDRAWN = _v(MatterStatus.WITHDRAWN)
+MatterStatusType = labelled_enum(
+    MatterStatus, "MatterStatus", "事项状态 / Where a matter is in its life"
+)
 
+ChannelType = labelled_enum(Channel, "Channel", "诉求来源渠道 / How a request reached the ledger")
 
-@strawberry.enum(name="Channel", description="诉求来源渠道 / How a request reached the ledger")
-class ChannelType(enum.Enum):
-    HOME_VISIT = _v(Channel.HOME_VISIT)
-    PHONE = _v(Channel.PHONE)
-    WALK_IN = _v(Channel.WALK_IN)
-    ONLINE = _v(Channel.ONLINE)
+SatisfactionType = labelled_enum(Satisfaction, "Satisfaction", "居民评价 / A resident's rating")
 
-
-@strawberry.enum(name="Satisfaction", description="居民评价 / A resident's rating")
-class SatisfactionType(enum.Enum):
-    SATISFIED = _v(Satisfaction.SATISFIED)
-    BASICALLY_SATISFIED = _v(Satisfaction.BASICALLY_SATISFIED)
-    UNSATISFIED = _v(Satisfaction.UNSATISFIED)
-
-
-@strawberry.enum(name="ResponsibleParty", description="责任方 / Who handles a matter")
-class ResponsiblePartyType(enum.Enum):
-    HOUSEHOLD = _v(ResponsibleParty.HOUSEHOLD)
-    COMMUNITY_AND_RESIDENTS = _v(ResponsibleParty.COMMUNITY_AND_RESIDENTS)
-    COUNTY_DEPARTMENTS = _v(ResponsibleParty.COUNTY_DEPARTMENTS)
+ResponsiblePartyType = labelled_enum(
+    ResponsibleParty, "ResponsibleParty", "责任方 / Who handles a matter"
+)
 
 
 @strawberry.enum(name="CommitmentParty", description="承诺方 / Who made a commitment")
@@ -753,7 +726,7 @@ class MatterType:
         description="当前状态可变更为 / Statuses the lifecycle allows next (which buttons to show)"
     )
     def allowed_transitions(self) -> list[MatterStatusType]:
-        targets = model.allowed_targets(MatterStatus(self.status.value))
+        targets = model.allowed_targets(domain_member(MatterStatus, self.status))
         return [MatterStatusType(s.value) for s in MatterStatus if s in targets]
 
 
@@ -804,8 +777,8 @@ class MatterFilterInput:
             raise model.InvalidInput(field_zh="编号无效", field_en="malformed id") from None
         return queries.MatterFilter(
             grid_ids=grid_ids,
-            kinds=tuple(MatterKind(k.value) for k in self.kinds or ()),
-            statuses=tuple(MatterStatus(s.value) for s in self.statuses or ()),
+            kinds=tuple(domain_member(MatterKind, k) for k in self.kinds or ()),
+            statuses=tuple(domain_member(MatterStatus, s) for s in self.statuses or ()),
             categories=tuple(self.categories or ()),
             # strawberry.enum unwraps enum_value(...): the member's value is the str.
             date_field=queries.DateField(cast(str, self.date_field.value)),
@@ -1116,7 +1089,7 @@ class MatterMutation:
         async def act(actor: Principal) -> MatterView:
             data = handlers.RegisterRequestInput(
                 household_id=parse_id(input.household_id, HouseholdNotFound),
-                channel=Channel(input.channel.value),
+                channel=domain_member(Channel, input.channel),
                 category=input.category,
                 title=input.title,
                 description=input.description,
@@ -1307,7 +1280,7 @@ class MatterMutation:
                 actor,
                 community,
                 parse_id(matter_id, MatterNotFound),
-                MatterKind(input.kind.value),
+                domain_member(MatterKind, input.kind),
                 info.context.settings,
                 reason=input.reason,
                 evidence=tuple(input.evidence),
@@ -1330,7 +1303,7 @@ class MatterMutation:
                 actor,
                 community,
                 parse_id(matter_id, MatterNotFound),
-                Satisfaction(input.rating.value),
+                domain_member(Satisfaction, input.rating),
                 info.context.settings,
                 comment=input.comment,
                 reopen_reason=input.reopen_reason,
@@ -1366,7 +1339,7 @@ class MatterMutation:
         data = handlers.SuggestionRuleInput(
             id=input.id,
             category=input.category,
-            kind=MatterKind(input.kind.value),
+            kind=domain_member(MatterKind, input.kind),
             reason_zh=input.reason_zh,
             reason_en=input.reason_en,
             priority=input.priority,

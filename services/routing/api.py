@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from services.api.kit import loaders
-from services.api.kit.vocabulary import labelled as _v
+from services.api.kit.vocabulary import labelled_enum
 from services.matters.api import MatterType
 from services.routing import queries
 from services.routing.model import EventKind, TicketStatus
@@ -24,33 +24,11 @@ from services.routing.queries import DepartmentUpdateRow, MatterRouteRow
 # --------------------------------------------------------------------------------------
 
 
-@strawberry.enum(name="TicketStatus", description="工单状态 / Where a ticket stands")
-class TicketStatusType(enum.Enum):
-    ROUTED = _v(TicketStatus.ROUTED)
-    ACKNOWLEDGED = _v(TicketStatus.ACKNOWLEDGED)
-    INFO_REQUESTED = _v(TicketStatus.INFO_REQUESTED)
-    ANSWERED = _v(TicketStatus.ANSWERED)
-    IN_PROGRESS = _v(TicketStatus.IN_PROGRESS)
-    DONE = _v(TicketStatus.DONE)
-    REJECTED = _v(TicketStatus.REJECTED)
-    CANCELLED = _v(TicketStatus.CANCELLED)
+TicketStatusType = labelled_enum(TicketStatus, "TicketStatus", "工单状态 / Where a ticket stands")
 
-
-@strawberry.enum(name="TicketEventKind", description="工单事件类型 / What happened to a ticket")
-class TicketEventKindType(enum.Enum):
-    ROUTED = _v(EventKind.ROUTED)
-    ACKNOWLEDGED = _v(EventKind.ACKNOWLEDGED)
-    INFO_REQUESTED = _v(EventKind.INFO_REQUESTED)
-    INFO_PROVIDED = _v(EventKind.INFO_PROVIDED)
-    REJECTED = _v(EventKind.REJECTED)
-    REROUTED = _v(EventKind.REROUTED)
-    ANSWERED = _v(EventKind.ANSWERED)
-    PROGRESS = _v(EventKind.PROGRESS)
-    DONE = _v(EventKind.DONE)
-    CANCELLED = _v(EventKind.CANCELLED)
-    OVERDUE = _v(EventKind.OVERDUE)
-    SUPERVISED = _v(EventKind.SUPERVISED)
-    MEETING_OUTCOME = _v(EventKind.MEETING_OUTCOME)
+TicketEventKindType = labelled_enum(
+    EventKind, "TicketEventKind", "工单事件类型 / What happened to a ticket"
+)
 
 
 @strawberry.enum(name="TicketOverdue", description="超过的期限 / Which deadline has passed")
