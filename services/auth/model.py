@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from services.kernel.vocabulary import Labelled, labels
 
-class Role(enum.StrEnum):
+
+class Role(Labelled):
     """A user's role. The values are stable (they travel in tokens)."""
 
     COUNTY_ADMIN = "county_admin"
@@ -16,14 +18,6 @@ class Role(enum.StrEnum):
     COUNCIL_MEMBER = "council_member"
     RESIDENT = "resident"
     DEPARTMENT_OFFICER = "department_officer"
-
-    @property
-    def label_zh(self) -> str:
-        return ROLE_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return ROLE_LABELS[self][1]
 
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -35,6 +29,7 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.RESIDENT: ("居民", "Resident"),
     Role.DEPARTMENT_OFFICER: ("县级部门工作人员", "County department officer"),
 }
+labels(Role, ROLE_LABELS)
 
 
 class ScopeKind(enum.StrEnum):

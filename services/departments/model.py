@@ -11,7 +11,6 @@ checks of what an administrator enters, are here too (docs/routing.md).
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from services.auth.model import Principal, Role, ScopeKind, in_county
 from services.errors import InvalidInput, SanshiError, TextTooLong
+from services.kernel.vocabulary import Labelled, labels
 from services.localtime import TIME_ZONE, last_second_of
 from services.settings import Settings
 
@@ -136,19 +136,20 @@ def route(
 
 
 # -- deadlines ---------------------------------------------------------------------------
-class DayKind(enum.StrEnum):
+class DayKind(Labelled):
     """A day the county's calendar (工作日历) sets apart from the plain week."""
 
     HOLIDAY = "holiday"  # 法定节假日: no work although a weekday
     WORKDAY = "workday"  # 调休上班日: work although a weekend day
 
-    @property
-    def label_zh(self) -> str:
-        return {"holiday": "法定节假日", "workday": "调休上班日"}[self.value]
 
-    @property
-    def label_en(self) -> str:
-        return {"holiday": "Holiday", "workday": "Make-up working day"}[self.value]
+labels(
+    DayKind,
+    {
+        DayKind.HOLIDAY: ("法定节假日", "Holiday"),
+        DayKind.WORKDAY: ("调休上班日", "Make-up working day"),
+    },
+)
 
 
 @dataclass(frozen=True)

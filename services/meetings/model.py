@@ -10,13 +10,13 @@ item, and marks the meeting held (with the departments that attended) or cancell
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from services.auth.model import Principal, Role, ScopeKind, in_county
 from services.errors import InvalidInput, NotFound, SanshiError, TextTooLong
+from services.kernel.vocabulary import Labelled, labels
 from services.routing.model import EventKind, TicketStatus
 from services.settings import Settings
 
@@ -34,20 +34,12 @@ MAX_PAGE = 200
 # -- pure rules -----------------------------------------------------------------------------
 
 
-class MeetingStatus(enum.StrEnum):
+class MeetingStatus(Labelled):
     """Where a joint meeting stands."""
 
     PLANNED = "planned"
     HELD = "held"
     CANCELLED = "cancelled"
-
-    @property
-    def label_zh(self) -> str:
-        return MEETING_STATUS_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return MEETING_STATUS_LABELS[self][1]
 
 
 MEETING_STATUS_LABELS: Mapping[MeetingStatus, tuple[str, str]] = {
@@ -55,23 +47,16 @@ MEETING_STATUS_LABELS: Mapping[MeetingStatus, tuple[str, str]] = {
     MeetingStatus.HELD: ("已召开", "held"),
     MeetingStatus.CANCELLED: ("已取消", "cancelled"),
 }
+labels(MeetingStatus, MEETING_STATUS_LABELS)
 
 
-class Outcome(enum.StrEnum):
+class Outcome(Labelled):
     """What an agenda item came to at the meeting."""
 
     ANSWERED = "answered"  # the department answered in person
     COMMITMENT = "commitment"  # the department committed to a result by a date
     REFERRED = "referred"  # handed on (another body, a later meeting); the ticket stays
     NEEDS_FOLLOW_UP = "needs_follow_up"  # not settled: followed up after the meeting
-
-    @property
-    def label_zh(self) -> str:
-        return OUTCOME_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return OUTCOME_LABELS[self][1]
 
 
 OUTCOME_LABELS: Mapping[Outcome, tuple[str, str]] = {
@@ -80,6 +65,7 @@ OUTCOME_LABELS: Mapping[Outcome, tuple[str, str]] = {
     Outcome.REFERRED: ("转交", "Referred"),
     Outcome.NEEDS_FOLLOW_UP: ("需跟进", "Needs follow-up"),
 }
+labels(Outcome, OUTCOME_LABELS)
 
 _T = TicketStatus
 

@@ -3,18 +3,18 @@ department's act does to the community's matter (no I/O, no frameworks)."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.auth.model import ROLE_SCOPE, Principal, Role, Scope, ScopeKind
 from services.errors import SanshiError
+from services.kernel.vocabulary import Labelled, labels
 from services.localtime import OverdueKind, overdue_kind
 from services.matters.model import MatterStatus, allowed_targets
 
 
-class TicketStatus(enum.StrEnum):
+class TicketStatus(Labelled):
     """Where a routed ticket stands in its department."""
 
     ROUTED = "routed"
@@ -25,14 +25,6 @@ class TicketStatus(enum.StrEnum):
     DONE = "done"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
-
-    @property
-    def label_zh(self) -> str:
-        return TICKET_STATUS_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return TICKET_STATUS_LABELS[self][1]
 
 
 TICKET_STATUS_LABELS: Mapping[TicketStatus, tuple[str, str]] = {
@@ -45,6 +37,7 @@ TICKET_STATUS_LABELS: Mapping[TicketStatus, tuple[str, str]] = {
     TicketStatus.REJECTED: ("已退回", "Rejected (not this department's)"),
     TicketStatus.CANCELLED: ("已撤销", "Cancelled"),
 }
+labels(TicketStatus, TICKET_STATUS_LABELS)
 
 T = TicketStatus
 
@@ -103,7 +96,7 @@ def check_ticket_transition(current: TicketStatus, target: TicketStatus) -> None
         )
 
 
-class EventKind(enum.StrEnum):
+class EventKind(Labelled):
     """What happened to a ticket; each becomes a line in the community's matter history."""
 
     ROUTED = "routed"
@@ -119,14 +112,6 @@ class EventKind(enum.StrEnum):
     OVERDUE = "overdue"
     SUPERVISED = "supervised"
     MEETING_OUTCOME = "meeting_outcome"
-
-    @property
-    def label_zh(self) -> str:
-        return EVENT_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return EVENT_LABELS[self][1]
 
 
 EVENT_LABELS: Mapping[EventKind, tuple[str, str]] = {
@@ -144,6 +129,7 @@ EVENT_LABELS: Mapping[EventKind, tuple[str, str]] = {
     EventKind.SUPERVISED: ("县里督办", "supervised by the county"),
     EventKind.MEETING_OUTCOME: ("联席会议结果", "joint meeting outcome"),
 }
+labels(EventKind, EVENT_LABELS)
 
 
 # -- searching tickets (the department inbox) ----------------------------------------------
