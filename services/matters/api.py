@@ -1078,6 +1078,31 @@ def _matter(info: Info, slug: str) -> Callable[[MatterView, Principal], MatterTy
     return lambda view, actor: MatterType.from_row(view, slug, actor, info, view.related or None)
 
 
+async def _matter_act(
+    info: Info,
+    union: Any,
+    community: str,
+    matter_id: strawberry.ID,
+    act: Callable[..., Awaitable[MatterView]],
+    **options: Any,
+) -> Any:
+    """A lifecycle act on one matter (start, resolve, close, withdraw): the handler called
+    as the caller, reading what the result selects, and the matter it answers with."""
+    return await _attempt(
+        info,
+        union,
+        lambda actor: act(
+            actor,
+            community,
+            parse_id(matter_id, MatterNotFound),
+            info.context.settings,
+            **options,
+            **_shown(info),
+        ),
+        _matter(info, community),
+    )
+
+
 @strawberry.type
 class MatterMutation:
     @strawberry.mutation(
@@ -1112,72 +1137,42 @@ class MatterMutation:
     async def start_matter(
         self, info: Info, community: str, matter_id: strawberry.ID, responsible_note: str = ""
     ) -> StartMatterResult:
-        return await _attempt(
+        return await _matter_act(
             info,
             StartMatterResult,
-            lambda actor: handlers.start_matter(
-                actor,
-                community,
-                parse_id(matter_id, MatterNotFound),
-                info.context.settings,
-                responsible_note=responsible_note,
-                **_shown(info),
-            ),
-            _matter(info, community),
+            community,
+            matter_id,
+            handlers.start_matter,
+            responsible_note=responsible_note,
         )
 
     @strawberry.mutation(description="办理完毕（→ 已解决）/ Mark solved (→ resolved)")
     async def resolve_matter(
         self, info: Info, community: str, matter_id: strawberry.ID, note: str = ""
     ) -> ResolveMatterResult:
-        return await _attempt(
-            info,
-            ResolveMatterResult,
-            lambda actor: handlers.resolve_matter(
-                actor,
-                community,
-                parse_id(matter_id, MatterNotFound),
-                info.context.settings,
-                note=note,
-                **_shown(info),
-            ),
-            _matter(info, community),
+        return await _matter_act(
+            info, ResolveMatterResult, community, matter_id, handlers.resolve_matter, note=note
         )
 
     @strawberry.mutation(description="办结（已解决 → 已办结）/ Close a resolved matter")
     async def close_matter(
         self, info: Info, community: str, matter_id: strawberry.ID, note: str = ""
     ) -> CloseMatterResult:
-        return await _attempt(
-            info,
-            CloseMatterResult,
-            lambda actor: handlers.close_matter(
-                actor,
-                community,
-                parse_id(matter_id, MatterNotFound),
-                info.context.settings,
-                note=note,
-                **_shown(info),
-            ),
-            _matter(info, community),
+        return await _matter_act(
+            info, CloseMatterResult, community, matter_id, handlers.close_matter, note=note
         )
 
     @strawberry.mutation(description="撤回（须说明理由）/ Withdraw (a reason is required)")
     async def withdraw_matter(
         self, info: Info, community: str, matter_id: strawberry.ID, reason: str
     ) -> WithdrawMatterResult:
-        return await _attempt(
+        return await _matter_act(
             info,
             WithdrawMatterResult,
-            lambda actor: handlers.withdraw_matter(
-                actor,
-                community,
-                parse_id(matter_id, MatterNotFound),
-                info.context.settings,
-                reason=reason,
-                **_shown(info),
-            ),
-            _matter(info, community),
+            community,
+            matter_id,
+            handlers.withdraw_matter,
+            reason=reason,
         )
 
     @strawberry.mutation(
