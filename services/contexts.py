@@ -58,6 +58,11 @@ def jobs() -> tuple[Job, ...]:
     return tuple(j for c in CONTEXTS for j in c.jobs)
 
 
+def county_created_hooks() -> tuple[str, ...]:
+    """References to what each context does when a county is created (in list order)."""
+    return tuple(c.on_county_created for c in CONTEXTS if c.on_county_created is not None)
+
+
 def command_refs() -> tuple[str, ...]:
     """References to the contexts' lists of CLI commands."""
     return tuple(c.commands for c in CONTEXTS if c.commands is not None)

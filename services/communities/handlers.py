@@ -13,7 +13,9 @@ from services.auth.model import (
     visible_counties,
 )
 from services.auth.permissions import Op, allowed
+from services.contexts import county_created_hooks
 from services.errors import CommunityArchived, CommunityNotFound, ConfirmationRequired, Forbidden
+from services.kernel.registration import resolve
 from tenants import provisioning
 from tenants.db import DEFAULT_PLACEMENT
 from tenants.provisioning import CommunityInfo
@@ -106,14 +108,13 @@ async def archive_community(actor: Principal, slug: str, *, confirm_slug: str) -
 
 
 async def create_county(actor: Principal, code: str, name_zh: str, name_en: str = "") -> bool:
-    """Create county ``code`` with its default departments, routing rules and deadlines.
+    """Create county ``code``, and what every context needs of a new county (its default
+    departments, routing rules and deadlines: each context's ``on_county_created``).
 
-    Idempotent: an existing county is left as it is, but gets any default it lacks
-    (services.departments.defaults never overwrites an administrator's edits). True if the
-    county was created now. Audited as ``county.create``.
+    Idempotent: an existing county is left as it is, but gets any default it lacks (the
+    hooks never overwrite an administrator's edits). True if the county was created now.
+    Audited as ``county.create``.
     """
-    from services.departments.defaults import install_county_defaults
-
     if not (actor.has(Role.COUNTY_ADMIN) and actor.scope.id == "*"):
         raise Forbidden()  # counties are created by the platform operator (CLI, seed)
     created = await provisioning.ensure_county(code, name_zh, name_en)
@@ -127,5 +128,6 @@ async def create_county(actor: Principal, code: str, name_zh: str, name_en: str 
                 after={"code": code, "name_zh": name_zh, "name_en": name_en},
                 platform=True,
             )
-    await install_county_defaults(code, actor)
+    for ref in county_created_hooks():
+        await resolve(ref)(code, actor)
     return created

@@ -9,4 +9,6 @@ CONTEXT = Context(
     query="services.departments.api:DepartmentsQuery",
     mutation="services.departments.api:DepartmentsMutation",
     commands="services.departments.cli:COMMANDS",
+    # A county routes from day one: its default departments, rules and deadlines.
+    on_county_created="services.departments.defaults:install_county_defaults",
 )

@@ -55,7 +55,10 @@ class Context:
     - ``operations``: its rows of the permission matrix (``services.auth.permissions``);
     - ``commands``: a list of click commands/groups added to ``sanshi``;
     - ``actors``: modules whose import declares Dramatiq actors and outbox topics;
-    - ``jobs``: periodic jobs.
+    - ``jobs``: periodic jobs;
+    - ``on_county_created``: an async function ``(county code, actor)`` run when a county is
+      created, and again (it must be idempotent) when its creation is repeated — the
+      county-wide data a context needs from day one (a county's default departments).
 
     Migrations are not per context: every table of every context is created by the
     numbered files of ``tenants/migrations/`` (one ordered history per schema).
@@ -71,6 +74,7 @@ class Context:
     commands: str | None = None
     actors: tuple[str, ...] = ()
     jobs: tuple[Job, ...] = ()
+    on_county_created: str | None = None
 
 
 def resolve(ref: str) -> Any:

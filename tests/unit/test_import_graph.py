@@ -171,3 +171,33 @@ def test_the_direction_check_is_not_blind():
     assert "services.routing.queries" in graph["services.inbox.queries"]
     assert "services.departments.queries" in graph["services.routing.handlers"]
     assert "services.routing.handlers" in graph["services.meetings.handlers"]
+
+
+def context_graph() -> dict[str, set[str]]:
+    """Context -> the contexts it imports (any module of one importing any of the other's).
+
+    The shared pieces every context builds on (services.api, services.kernel, services.cache,
+    services.runtime, and the list services.contexts) are not contexts.
+    """
+    from services.contexts import CONTEXTS
+
+    names = {c.name for c in CONTEXTS}
+    graph: dict[str, set[str]] = {n: set() for n in names}
+    for module, targets in import_graph().items():
+        ctx = _context(module)
+        if ctx not in names:
+            continue
+        for target in targets:
+            other = _context(target)
+            if other in names and other != ctx:
+                graph[ctx].add(other)
+    return graph
+
+
+def test_contexts_depend_on_each_other_one_way():
+    """No two contexts build on each other, even through a third: a context's dependencies
+    point one way (docs/architecture.md draws them); a new context is checked too."""
+    graph = context_graph()
+    assert cycles(graph) == [], graph
+    assert "matters" in graph["councils"] and "councils" not in graph["matters"]
+    assert "departments" not in graph["communities"]  # a new county's defaults: a hook
