@@ -492,7 +492,7 @@ def loads_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-# -- read (written) by the routing contexts ---
+# -- reads inside another context's transaction (routing a major matter) ---------------
 # What routing copies of a major matter (大事) into a department's ticket, and what it
 # checks first, read inside routing's own tenant transaction (services/routing/handlers.py).
 class MatterForRouting(msgspec.Struct, frozen=True):
