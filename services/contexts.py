@@ -18,6 +18,7 @@ from services.communities.context import CONTEXT as communities
 from services.councils.context import CONTEXT as councils
 from services.departments.context import CONTEXT as departments
 from services.grids.context import CONTEXT as grids
+from services.groups.context import CONTEXT as groups
 from services.households.context import CONTEXT as households
 from services.inbox.context import CONTEXT as inbox
 from services.kernel.registration import Context, Job
@@ -36,6 +37,7 @@ CONTEXTS: tuple[Context, ...] = (
     meetings,
     departments,
     routing,
+    groups,
 )
 
 

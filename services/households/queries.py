@@ -215,3 +215,15 @@ async def households_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, 
         sorted(set(ids)),
     )
     return {r["id"]: household_of(r) for r in records}
+
+
+_RESIDENT_COLUMNS = ", ".join(c._meta.db_column_name for c in Resident.all_columns())
+
+
+async def residents_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, ResidentRow]:
+    """Resident rows by id, read on ``connection`` inside the caller's tenant transaction
+    (unmasked: the caller masks them with ``masking.visible_resident``)."""
+    records = await connection.fetch(
+        f"SELECT {_RESIDENT_COLUMNS} FROM residents WHERE id = ANY($1::int[])", sorted(set(ids))
+    )
+    return {r["id"]: resident_of(r) for r in records}

@@ -1,0 +1,1 @@
+"""GraphQL adapter of the groups context: one module per capability, merged in root.py."""

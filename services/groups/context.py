@@ -1,0 +1,22 @@
+"""What the groups context adds: resident groups (居民自治组织) — the dog owners' association
+(养犬自治协会), volunteer teams (义工队) and others — with members and roles."""
+
+from services.groups.permissions import OPERATIONS
+from services.kernel.registration import Context, FieldsOn
+
+CONTEXT = Context(
+    name="groups",
+    summary="resident groups (居民自治组织): members, roles, the elected core, conventions",
+    mutation="services.groups.api.root:GroupsMutation",
+    fields=(
+        FieldsOn(
+            "services.communities.api:CommunityType", "services.groups.api.core:CommunityGroups"
+        ),
+        FieldsOn("services.matters.api:MatterType", "services.groups.api.core:MatterFoundedGroups"),
+        FieldsOn(
+            "services.households.api:HouseholdType",
+            "services.groups.api.core:HouseholdGroupMemberships",
+        ),
+    ),
+    operations=OPERATIONS,
+)

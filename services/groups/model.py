@@ -1,0 +1,258 @@
+"""Pure rules of resident groups (居民自治组织): kinds, roles, membership, who may do what.
+
+No I/O and no framework imports. Handlers load the group, its current memberships and the
+caller's own, call these, and write what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from services.errors import InvalidInput, NotFound, SanshiError
+from services.kernel.vocabulary import Labelled, labels
+
+NAME_LIMIT = 100
+PURPOSE_LIMIT = 2_000
+REASON_LIMIT = 1_000
+
+
+# --------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------
+class GroupKind(Labelled):
+    """What kind of resident group it is."""
+
+    SELF_GOVERNANCE = "self_governance"
+    VOLUNTEER_TEAM = "volunteer_team"
+    ELDERS = "elders"
+    INTEREST = "interest"
+    OTHER = "other"
+
+
+labels(
+    GroupKind,
+    {
+        GroupKind.SELF_GOVERNANCE: ("自治协会", "Self-governance association"),
+        GroupKind.VOLUNTEER_TEAM: ("义工队", "Volunteer team"),
+        GroupKind.ELDERS: ("老年协会", "Elders' association"),
+        GroupKind.INTEREST: ("兴趣小组", "Interest group"),
+        GroupKind.OTHER: ("其他组织", "Other group"),
+    },
+)
+
+
+class GroupRole(Labelled):
+    """A member's role in one group (data about who holds it, not a token role)."""
+
+    LEADER = "leader"
+    CORE = "core"
+    MEMBER = "member"
+
+
+labels(
+    GroupRole,
+    {
+        GroupRole.LEADER: ("负责人", "Leader"),
+        GroupRole.CORE: ("骨干", "Core member"),
+        GroupRole.MEMBER: ("成员", "Member"),
+    },
+)
+
+# Roles held by a person, so a membership with one of them names its resident.
+PERSONAL_ROLES = frozenset({GroupRole.LEADER, GroupRole.CORE})
+
+
+class BallotBasis(Labelled):
+    """Who casts a ballot in the group's votes: each member household, or each member."""
+
+    HOUSEHOLD = "household"
+    RESIDENT = "resident"
+
+
+labels(
+    BallotBasis,
+    {
+        BallotBasis.HOUSEHOLD: ("每户一票", "One ballot per member household"),
+        BallotBasis.RESIDENT: ("每人一票", "One ballot per member"),
+    },
+)
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------
+class GroupNotFound(NotFound):
+    """No such group in this community — or one the caller may not see (the same answer)."""
+
+    code = "GROUP_NOT_FOUND"
+    zh = "居民组织不存在"
+    en = "Group not found"
+
+
+class GroupMemberNotFound(NotFound):
+    """No such membership (or not one the caller may see)."""
+
+    code = "GROUP_MEMBER_NOT_FOUND"
+    zh = "该成员记录不存在"
+    en = "Group membership not found"
+
+
+class GroupDissolved(SanshiError):
+    """A dissolved group keeps its record but takes no new acts."""
+
+    code = "GROUP_DISSOLVED"
+    zh = "该组织已于 {dissolved_on} 解散，记录保留，不能再办理"
+    en = "The group was dissolved on {dissolved_on}; its record is kept but it takes no new acts"
+
+
+class GroupNameTaken(SanshiError):
+    """Two groups of one community with one name would be confused (referrals match names)."""
+
+    code = "GROUP_NAME_TAKEN"
+    zh = "本社区已有名为「{name}」的组织"
+    en = "The community already has a group named '{name}'"
+
+
+class AlreadyAGroupMember(SanshiError):
+    """A household (or resident) is a current member already."""
+
+    code = "ALREADY_A_GROUP_MEMBER"
+    zh = "已是该组织的成员"
+    en = "Already a member of this group"
+
+
+class NotAGroupMember(SanshiError):
+    """The act needs a current member of the group (a candidate, a dog's household, ...)."""
+
+    code = "NOT_A_GROUP_MEMBER"
+    zh = "不是该组织的在册成员"
+    en = "Not a current member of this group"
+
+
+class RoleNeedsResident(SanshiError):
+    """A leader or core member is a person: the membership must name its resident."""
+
+    code = "ROLE_NEEDS_RESIDENT"
+    zh = "「{role_zh}」须由具体的居民担任"
+    en = "A {role_en} must be a named resident"
+
+
+class MembershipEnded(SanshiError):
+    """A membership that has ended is a record: it is not changed any more."""
+
+    code = "MEMBERSHIP_ENDED"
+    zh = "该成员已于 {left_on} 退出，记录不再修改"
+    en = "The member left on {left_on}; the record is not changed any more"
+
+
+# --------------------------------------------------------------------------------------
+# Membership
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Membership:
+    """A current or past membership as the rules see it."""
+
+    id: int
+    household_id: int
+    resident_id: int | None
+    role: GroupRole
+    joined_on: date
+    left_on: date | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.left_on is None
+
+
+def check_open(dissolved_on: date | None) -> None:
+    """GroupDissolved unless the group takes acts."""
+    if dissolved_on is not None:
+        raise GroupDissolved(dissolved_on=dissolved_on.isoformat())
+
+
+def check_role_holder(role: GroupRole, resident_id: int | None) -> None:
+    """A leader or core member names the resident who holds the role."""
+    if role in PERSONAL_ROLES and resident_id is None:
+        raise RoleNeedsResident(role_zh=role.label_zh, role_en=role.label_en.lower())
+
+
+def check_join(
+    current: Iterable[Membership],
+    household_id: int,
+    resident_id: int | None,
+    role: GroupRole,
+    joined_on: date,
+    founded_on: date,
+    basis: BallotBasis = BallotBasis.HOUSEHOLD,
+) -> None:
+    """May this household (or resident) join now, with this role?
+
+    Where the group's members are households (its ballot basis), a household is a member
+    once at a time, whoever represents it; where they are residents, each member is a named
+    resident, once. Nobody joins before the group was founded.
+    """
+    check_role_holder(role, resident_id)
+    if basis is BallotBasis.RESIDENT and resident_id is None:
+        raise InvalidInput(
+            field_zh="该组织以居民个人为成员，须指明居民",
+            field_en="this group's members are residents: name the resident",
+        )
+    if joined_on < founded_on:
+        raise InvalidInput(
+            field_zh="入会日期早于组织成立日期", field_en="joined before the group was founded"
+        )
+    for m in current:
+        if not m.current:
+            continue
+        if basis is BallotBasis.HOUSEHOLD and m.household_id == household_id:
+            raise AlreadyAGroupMember()
+        if basis is BallotBasis.RESIDENT and m.resident_id == resident_id:
+            raise AlreadyAGroupMember()
+
+
+def check_leave(member: Membership, left_on: date) -> None:
+    """A current membership ends on or after the day it began."""
+    if not member.current:
+        assert member.left_on is not None
+        raise MembershipEnded(left_on=member.left_on.isoformat())
+    if left_on < member.joined_on:
+        raise InvalidInput(field_zh="退出日期早于入会日期", field_en="left before joining")
+
+
+# --------------------------------------------------------------------------------------
+# Who may do what in one group
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GroupAccess:
+    """What one caller may do in one group (decided once per group and caller)."""
+
+    read: bool = False  # the group's members, elections, convention, incidents
+    manage: bool = False  # members, roles, elections, convention drafts, incidents
+    dissolve: bool = False  # the group itself (register, dissolve): the community's cadres
+    vote: bool = False  # cast the caller's ballot (a member household's or their own)
+
+
+NO_ACCESS = GroupAccess()
+
+
+def group_access(
+    *,
+    manages_community_groups: bool,
+    reads_community: bool,
+    roles: Iterable[GroupRole],
+) -> GroupAccess:
+    """Cadres manage every group of their community; a group's leader and core manage its
+    members, elections, convention drafts and incidents; its members read it and vote;
+    staff who read the community's records read every group. ``roles``: the caller's
+    current roles in this group (none for a non-member)."""
+    held = frozenset(roles)
+    leads = bool(held & PERSONAL_ROLES)
+    member = bool(held)
+    return GroupAccess(
+        read=manages_community_groups or reads_community or member,
+        manage=manages_community_groups or leads,
+        dissolve=manages_community_groups,
+        vote=member,
+    )

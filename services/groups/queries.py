@@ -1,0 +1,360 @@
+"""Read side of the groups context: the directory, one group, its members; typed rows.
+
+Who may read what is decided here (``reader_of`` and ``group_access`` over the caller's own
+memberships), not by the adapters: a group of another community, one the caller may not
+see and one that does not exist answer the same (GroupNotFound / null).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from services.auth.model import Principal
+from services.auth.permissions import allowed
+from services.communities.handlers import access_community_by_slug
+from services.communities.permissions import VIEW_LEDGER
+from services.errors import Forbidden
+from services.groups.model import (
+    GroupAccess,
+    GroupKind,
+    GroupNotFound,
+    GroupRole,
+    group_access,
+)
+from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
+from services.households import queries as household_queries
+from services.households.queries import HouseholdRow, ResidentRow
+from services.kernel.pagination import check_page_size, decode_cursor, encode_cursor
+from tenants.provisioning import CommunityInfo
+from tenants.tx import tenant_tx
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+class GroupRow(msgspec.Struct, frozen=True):
+    """A group as stored, with the number of its current members."""
+
+    id: int
+    kind: str
+    name_zh: str
+    name_en: str
+    purpose: str
+    founded_on: date
+    founding_matter_id: int | None
+    ballot_basis: str
+    decision_rules: dict[str, Any]
+    dissolved_on: date | None
+    dissolved_reason: str
+    registered_by: str
+    created_at: datetime
+    member_count: int = 0
+
+
+class MemberRow(msgspec.Struct, frozen=True):
+    """A membership as stored: a household, the resident when it names one, role and dates."""
+
+    id: int
+    group_id: int
+    household_id: int
+    resident_id: int | None
+    role: str
+    joined_on: date
+    left_on: date | None
+    created_at: datetime
+
+
+class MemberView(msgspec.Struct, frozen=True):
+    """A membership with its household and resident rows (unmasked: the adapter masks them
+    with the households context's ``visible_household`` / ``visible_resident``)."""
+
+    member: MemberRow
+    household: HouseholdRow | None
+    resident: ResidentRow | None
+
+
+class GroupView(msgspec.Struct, frozen=True):
+    """A group with what the caller may do in it and their own current roles."""
+
+    group: GroupRow
+    access: GroupAccess
+    my_roles: tuple[GroupRole, ...] = ()
+
+
+class Page(msgspec.Struct, frozen=True):
+    """One page of a list, with the total over all pages and the cursor after it."""
+
+    items: list[Any]
+    total_count: int
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Someone reading the groups of one community, and what the matrix lets them do."""
+
+    community: CommunityInfo
+    actor: Principal
+    manages: bool  # MANAGE_GROUPS: the community's cadres
+    reads_all: bool  # VIEW_LEDGER: staff who read every record of the community
+
+
+GROUP_COLUMNS = (
+    "g.id, g.kind, g.name_zh, g.name_en, g.purpose, g.founded_on, g.founding_matter_id, "
+    "g.ballot_basis, g.decision_rules, g.dissolved_on, g.dissolved_reason, g.registered_by, "
+    "g.created_at"
+)
+MEMBER_COLUMNS = (
+    "m.id, m.group_id, m.household_id, m.resident_id, m.role, m.joined_on, m.left_on, m.created_at"
+)
+_WITH_COUNT = (
+    f"SELECT {GROUP_COLUMNS}, (SELECT count(*) FROM group_members c "
+    "WHERE c.group_id = g.id AND c.left_on IS NULL) AS member_count FROM groups g"
+)
+
+
+def group_of(record: Any) -> GroupRow:
+    """A groups record (raw asyncpg: jsonb comes back as text) as a typed row."""
+    values = dict(record)
+    rules = values.get("decision_rules")
+    if isinstance(rules, str):
+        values["decision_rules"] = json.loads(rules)
+    return GroupRow(**values)
+
+
+def member_of(record: Any) -> MemberRow:
+    """A group_members record as a typed row."""
+    return MemberRow(**record)
+
+
+# -- access --------------------------------------------------------------------------------
+async def reader_of(actor: Principal, slug: str, community: CommunityInfo | None = None) -> Reader:
+    """How ``actor`` reads groups in ``slug``: CommunityNotFound if the community is not
+    theirs to see, Forbidden for a role without the directory. ``community``: the registry
+    entry the caller already read (the Community object a field hangs under)."""
+    if community is None or community.slug != slug:
+        community = await access_community_by_slug(actor, slug)
+    county = community.county_code
+    if not allowed(actor, VIEW_GROUPS, slug, county):
+        raise Forbidden()
+    return Reader(
+        community=community,
+        actor=actor,
+        manages=allowed(actor, MANAGE_GROUPS, slug, county),
+        reads_all=allowed(actor, VIEW_LEDGER, slug, county),
+    )
+
+
+async def caller_roles_in(
+    connection: Any, subject: str, group_ids: Iterable[int]
+) -> dict[int, tuple[GroupRole, ...]]:
+    """The caller's current roles in each group, through their resident (by login subject):
+    a membership in their own name; or, where the group's members are households (its
+    ballot basis), their household's membership, which makes them a member."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return {}
+    records = await connection.fetch(
+        "SELECT m.group_id, "
+        "CASE WHEN m.resident_id = r.id THEN m.role ELSE 'member' END AS role "
+        "FROM residents r JOIN group_members m "
+        "ON m.left_on IS NULL AND m.group_id = ANY($2::int[]) "
+        "JOIN groups g ON g.id = m.group_id "
+        "WHERE r.subject = $1 AND (m.resident_id = r.id "
+        "OR (g.ballot_basis = 'household' AND m.household_id = r.household_id))",
+        subject,
+        ids,
+    )
+    out: dict[int, set[GroupRole]] = {}
+    for r in records:
+        out.setdefault(r["group_id"], set()).add(GroupRole(r["role"]))
+    order = list(GroupRole)
+    return {g: tuple(sorted(roles, key=order.index)) for g, roles in out.items()}
+
+
+def access_of(reader: Reader, roles: Iterable[GroupRole]) -> GroupAccess:
+    """What ``reader`` may do in a group where they hold ``roles``."""
+    return group_access(
+        manages_community_groups=reader.manages, reads_community=reader.reads_all, roles=roles
+    )
+
+
+async def group_in(connection: Any, group_id: int, *, for_update: bool = False) -> GroupRow | None:
+    """One group (with its member count) on the caller's connection, or None."""
+    lock = " FOR UPDATE OF g" if for_update else ""
+    record = await connection.fetchrow(f"{_WITH_COUNT} WHERE g.id = $1{lock}", group_id)
+    return None if record is None else group_of(record)
+
+
+async def views_in(connection: Any, reader: Reader, rows: list[GroupRow]) -> list[GroupView]:
+    """The groups of ``rows`` with what ``reader`` may do in each (one statement for the
+    caller's roles in all of them)."""
+    roles = await caller_roles_in(connection, reader.actor.subject, [r.id for r in rows])
+    return [GroupView(r, access_of(reader, roles.get(r.id, ())), roles.get(r.id, ())) for r in rows]
+
+
+async def groups_by_id_in(connection: Any, ids: Iterable[int]) -> list[GroupRow]:
+    """Groups by id (with their member counts), by id, on the caller's connection."""
+    records = await connection.fetch(
+        f"{_WITH_COUNT} WHERE g.id = ANY($1::int[]) ORDER BY g.id", sorted(set(ids))
+    )
+    return [group_of(r) for r in records]
+
+
+async def view_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
+    """The group as ``reader`` may see it; GroupNotFound when missing (every reader of the
+    directory sees that a group exists: its name, kind and purpose are the directory)."""
+    row = await group_in(connection, group_id)
+    if row is None:
+        raise GroupNotFound()
+    roles = (await caller_roles_in(connection, reader.actor.subject, [group_id])).get(group_id, ())
+    return GroupView(row, access_of(reader, roles), roles)
+
+
+# -- reads ---------------------------------------------------------------------------------
+async def list_groups(
+    actor: Principal,
+    slug: str,
+    *,
+    kind: GroupKind | None = None,
+    include_dissolved: bool = False,
+    first: int = DEFAULT_PAGE,
+    after: str | None = None,
+    community: CommunityInfo | None = None,
+) -> Page:
+    """The community's groups by id (a page of GroupView, with the total): the directory
+    every reader of the community sees, each with what the caller may do in it."""
+    reader = await reader_of(actor, slug, community)
+    check_page_size(first, MAX_PAGE)
+    position = decode_cursor(after, int)[0] if after else 0
+    conds, args = ["g.id > $1"], [position]
+    if kind is not None:
+        args.append(kind.value)
+        conds.append(f"g.kind = ${len(args)}")
+    if not include_dissolved:
+        conds.append("g.dissolved_on IS NULL")
+    where = " AND ".join(conds)
+    count_where = " AND ".join(conds[1:]) or "true"
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        records = await conn.fetch(
+            f"{_WITH_COUNT} WHERE {where} ORDER BY g.id LIMIT ${len(args) + 1}",
+            *args,
+            first + 1,
+        )
+        total = await conn.fetchval(f"SELECT count(*) FROM groups g WHERE {count_where}", *args[1:])
+        rows = [group_of(r) for r in records[:first]]
+        items = await views_in(conn, reader, rows)
+    end = encode_cursor(rows[-1].id) if rows else None
+    return Page(items, total, len(records) > first, end)
+
+
+async def get_group(
+    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+) -> GroupView:
+    """One group as the caller may see it; GroupNotFound when missing."""
+    reader = await reader_of(actor, slug, community)
+    async with tenant_tx(slug, snapshot=True) as tx:
+        return await view_in(tx.connection, reader, group_id)
+
+
+async def members_page(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    first: int = DEFAULT_PAGE,
+    after: str | None = None,
+    include_former: bool = False,
+    community: CommunityInfo | None = None,
+) -> Page:
+    """A page of the group's members (MemberView, by id) for a caller who may read the group
+    (its members, the community's staff); anyone else: GroupNotFound, as if missing. The
+    members' households and residents are read in the same transaction."""
+    reader = await reader_of(actor, slug, community)
+    check_page_size(first, MAX_PAGE)
+    position = decode_cursor(after, int)[0] if after else 0
+    current = "" if include_former else " AND m.left_on IS NULL"
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        view = await view_in(conn, reader, group_id)
+        if not view.access.read:
+            raise GroupNotFound()
+        records = await conn.fetch(
+            f"SELECT {MEMBER_COLUMNS} FROM group_members m "
+            f"WHERE m.group_id = $1 AND m.id > $2{current} ORDER BY m.id LIMIT $3",
+            group_id,
+            position,
+            first + 1,
+        )
+        total = await conn.fetchval(
+            f"SELECT count(*) FROM group_members m WHERE m.group_id = $1{current}", group_id
+        )
+        rows = [member_of(r) for r in records[:first]]
+        items = await member_views_in(conn, rows)
+    end = encode_cursor(rows[-1].id) if rows else None
+    return Page(items, total, len(records) > first, end)
+
+
+async def member_views_in(connection: Any, rows: list[MemberRow]) -> list[MemberView]:
+    """``rows`` with their households and residents, two statements for any number."""
+    households = await household_queries.households_by_id_in(
+        connection, {r.household_id for r in rows}
+    )
+    residents = await household_queries.residents_by_id_in(
+        connection, {r.resident_id for r in rows if r.resident_id is not None}
+    )
+    return [
+        MemberView(
+            r,
+            households.get(r.household_id),
+            None if r.resident_id is None else residents.get(r.resident_id),
+        )
+        for r in rows
+    ]
+
+
+async def founded_groups(
+    actor: Principal, slug: str, matter_id: int, *, community: CommunityInfo | None = None
+) -> list[GroupView]:
+    """The groups a matter founded (its resolution shows them), as the caller may see them;
+    none for a caller without the directory."""
+    try:
+        reader = await reader_of(actor, slug, community)
+    except Forbidden:
+        return []
+    async with tenant_tx(slug, snapshot=True) as tx:
+        records = await tx.connection.fetch(
+            f"{_WITH_COUNT} WHERE g.founding_matter_id = $1 ORDER BY g.id", matter_id
+        )
+        return await views_in(tx.connection, reader, [group_of(r) for r in records])
+
+
+async def household_memberships(
+    actor: Principal, slug: str, household_id: int, *, community: CommunityInfo | None = None
+) -> list[tuple[MemberView, GroupView]]:
+    """A household's memberships (current first, then past) with their groups, for a caller
+    who already may see the household (the households context decided that: a resident
+    sees their own, staff any): its memberships are part of what it shows."""
+    try:
+        reader = await reader_of(actor, slug, community)
+    except Forbidden:
+        return []
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        records = await conn.fetch(
+            f"SELECT {MEMBER_COLUMNS} FROM group_members m WHERE m.household_id = $1 "
+            "ORDER BY (m.left_on IS NULL) DESC, m.id",
+            household_id,
+        )
+        members = await member_views_in(conn, [member_of(r) for r in records])
+        rows = await groups_by_id_in(conn, {m.member.group_id for m in members})
+        groups = {v.group.id: v for v in await views_in(conn, reader, rows)}
+    return [(m, groups[m.member.group_id]) for m in members]
