@@ -256,3 +256,157 @@ def group_access(
         dissolve=manages_community_groups,
         vote=member,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Conventions (自治公约): which dogs a clause binds, which incidents it governs, what it owes
+# --------------------------------------------------------------------------------------
+class SizeClass(Labelled):
+    """A dog's size class, as the dog owners' association registers it."""
+
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+labels(
+    SizeClass,
+    {
+        SizeClass.SMALL: ("小型犬", "Small dog"),
+        SizeClass.MEDIUM: ("中型犬", "Medium dog"),
+        SizeClass.LARGE: ("大型犬", "Large dog"),
+    },
+)
+
+
+class IncidentKind(Labelled):
+    """What happened (an incident a group records against a member and, for dogs, a dog)."""
+
+    DOG_BITE = "dog_bite"
+    BARKING = "barking"
+    FOULING = "fouling"
+    OFF_LEASH = "off_leash"
+    OTHER = "other"
+
+
+labels(
+    IncidentKind,
+    {
+        IncidentKind.DOG_BITE: ("犬只伤人", "A dog injured someone"),
+        IncidentKind.BARKING: ("犬吠扰民", "Nuisance barking"),
+        IncidentKind.FOULING: ("犬只随地便溺", "Fouling"),
+        IncidentKind.OFF_LEASH: ("未拴绳出行", "Off the leash outdoors"),
+        IncidentKind.OTHER: ("其他", "Other"),
+    },
+)
+
+
+class DutyKind(Labelled):
+    """What a convention's clause makes a member owe after an incident."""
+
+    APOLOGISE = "apologise"
+    HOSPITAL = "hospital"
+    ADVANCE_COSTS = "advance_costs"
+    COMPENSATE = "compensate"
+    OTHER = "other"
+
+
+labels(
+    DutyKind,
+    {
+        DutyKind.APOLOGISE: ("主动道歉", "Apologise"),
+        DutyKind.HOSPITAL: ("立即送医诊治", "Take the injured person to hospital at once"),
+        DutyKind.ADVANCE_COSTS: ("先行垫付费用", "Advance the costs"),
+        DutyKind.COMPENSATE: ("赔偿损失", "Compensate the loss"),
+        DutyKind.OTHER: ("其他义务", "Another duty"),
+    },
+)
+
+
+@dataclass(frozen=True)
+class DogFacts:
+    """What a clause can ask of a dog."""
+
+    size_class: SizeClass
+    fierce: bool  # a restricted or fierce breed (烈性犬)
+
+
+@dataclass(frozen=True)
+class DogFilter:
+    """The dogs a clause binds: of these size classes (empty: any size) and/or fierce ones.
+
+    "Large and fierce dogs" (大型和烈性犬) is ``DogFilter({LARGE}, fierce=True)``: a large
+    dog, or a fierce dog of any size — the convention's words read as either.
+    """
+
+    size_classes: frozenset[SizeClass] = frozenset()
+    fierce: bool = False
+
+    @property
+    def binds_all(self) -> bool:
+        return not self.size_classes and not self.fierce
+
+    def binds(self, dog: DogFacts | None) -> bool:
+        """Does the clause bind ``dog`` (None: an incident without a dog binds only a clause
+        that binds every dog)?"""
+        if self.binds_all:
+            return True
+        if dog is None:
+            return False
+        return dog.size_class in self.size_classes or (self.fierce and dog.fierce)
+
+
+@dataclass(frozen=True)
+class DutySpec:
+    """One duty a clause creates: its kind and how many hours the member has to fulfil it."""
+
+    kind: DutyKind
+    due_hours: int
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A numbered clause of a convention version: its text, the dogs it binds, the kinds of
+    incident it governs, and the duties it creates when one happens."""
+
+    number: int
+    text_zh: str
+    text_en: str = ""
+    binds: DogFilter = DogFilter()
+    incident_kinds: frozenset[IncidentKind] = frozenset()
+    duties: tuple[DutySpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class DutyDue:
+    """A duty an incident creates: owed under ``clause``, due ``due_hours`` after it."""
+
+    kind: DutyKind
+    clause: int
+    due_hours: int
+
+
+def derive_duties(
+    clauses: Iterable[Clause], incident: IncidentKind, dog: DogFacts | None
+) -> list[DutyDue]:
+    """The duties the convention in force makes a member owe after an incident (pure).
+
+    A clause applies when it governs this kind of incident and binds this dog; each of its
+    duties is owed once. When two clauses owe the same kind of duty, the earlier due time
+    wins (the stricter clause), and the duty names that clause. Ordered by clause number,
+    then the duty's place in its clause.
+    """
+    chosen: dict[DutyKind, DutyDue] = {}
+    order: list[DutyKind] = []
+    for clause in sorted(clauses, key=lambda c: c.number):
+        if incident not in clause.incident_kinds or not clause.binds.binds(dog):
+            continue
+        for spec in clause.duties:
+            due = DutyDue(spec.kind, clause.number, spec.due_hours)
+            known = chosen.get(spec.kind)
+            if known is None:
+                order.append(spec.kind)
+                chosen[spec.kind] = due
+            elif due.due_hours < known.due_hours:
+                chosen[spec.kind] = due
+    return [chosen[k] for k in order]

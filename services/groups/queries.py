@@ -21,10 +21,16 @@ from services.communities.handlers import access_community_by_slug
 from services.communities.permissions import VIEW_LEDGER
 from services.errors import Forbidden
 from services.groups.model import (
+    Clause,
+    DogFilter,
+    DutyKind,
+    DutySpec,
     GroupAccess,
     GroupKind,
     GroupNotFound,
     GroupRole,
+    IncidentKind,
+    SizeClass,
     group_access,
 )
 from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
@@ -358,3 +364,52 @@ async def household_memberships(
         rows = await groups_by_id_in(conn, {m.member.group_id for m in members})
         groups = {v.group.id: v for v in await views_in(conn, reader, rows)}
     return [(m, groups[m.member.group_id]) for m in members]
+
+
+# -- conventions: the clauses in force (what incidents are judged by) ----------------------
+def clause_of(record: Any) -> Clause:
+    """A group_convention_clauses record as the pure model's Clause (jsonb may be text)."""
+    binds = record["binds"]
+    duties = record["duties"]
+    binds = json.loads(binds) if isinstance(binds, str) else binds
+    duties = json.loads(duties) if isinstance(duties, str) else duties
+    return Clause(
+        number=record["number"],
+        text_zh=record["text_zh"],
+        text_en=record["text_en"],
+        binds=DogFilter(
+            size_classes=frozenset(SizeClass(s) for s in binds.get("size_classes", ())),
+            fierce=bool(binds.get("fierce", False)),
+        ),
+        incident_kinds=frozenset(IncidentKind(k) for k in record["incident_kinds"] or ()),
+        duties=tuple(DutySpec(DutyKind(d["kind"]), int(d["due_hours"])) for d in duties),
+    )
+
+
+def clause_json(clause: Clause) -> tuple[str, list[str], str]:
+    """(binds, incident kinds, duties) of ``clause`` as its row stores them."""
+    binds: dict[str, object] = {}
+    if clause.binds.size_classes:
+        order = list(SizeClass)
+        binds["size_classes"] = sorted(
+            (s.value for s in clause.binds.size_classes), key=lambda v: order.index(SizeClass(v))
+        )
+    if clause.binds.fierce:
+        binds["fierce"] = True
+    kinds = [k.value for k in IncidentKind if k in clause.incident_kinds]
+    duties = [{"kind": d.kind.value, "due_hours": d.due_hours} for d in clause.duties]
+    return json.dumps(binds), kinds, json.dumps(duties)
+
+
+async def clauses_in_force_in(connection: Any, group_id: int) -> list[Clause]:
+    """The clauses of every convention of the group in the version now in force (adopted),
+    by convention then clause number, on the caller's connection."""
+    records = await connection.fetch(
+        "SELECT c.number, c.text_zh, c.text_en, c.binds, c.incident_kinds, c.duties "
+        "FROM group_conventions gc "
+        "JOIN group_convention_versions v ON v.convention_id = gc.id AND v.status = 'adopted' "
+        "JOIN group_convention_clauses c ON c.version_id = v.id "
+        "WHERE gc.group_id = $1 ORDER BY gc.id, c.number",
+        group_id,
+    )
+    return [clause_of(r) for r in records]

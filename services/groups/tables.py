@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Date, Integer, Serial, Text, Timestamptz
+from piccolo.columns import JSONB, Array, Date, Integer, Serial, Text, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -45,3 +45,58 @@ class GroupMember(Table, tablename="group_members", db=ENGINE):
     joined_on = Date()
     left_on = Date(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class GroupConvention(Table, tablename="group_conventions", db=ENGINE):
+    """A group's self-governance convention (自治公约), e.g. 《居民宠物豢养自治公约》."""
+
+    id = Serial(primary_key=True)
+    group_id = Integer()
+    title_zh = Text()
+    title_en = Text(default="")
+    created_by = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class GroupConventionVersion(Table, tablename="group_convention_versions", db=ENGINE):
+    """A version of a convention: drafted, put to the members' vote, adopted (in force) or
+    rejected; an adopted version is superseded by the next one adopted, and stays readable."""
+
+    id = Serial(primary_key=True)
+    convention_id = Integer()
+    version = Integer()
+    status = Text(default="draft")
+    note = Text(default="")
+    drafted_by = Text()
+    drafted_at = Timestamptz(default=TimestamptzNow())
+    vote_opened_at = Timestamptz(null=True, default=None)
+    vote_closed_at = Timestamptz(null=True, default=None)
+    in_force_on = Date(null=True, default=None)
+    tally = JSONB(default={})
+
+
+class GroupConventionClause(Table, tablename="group_convention_clauses", db=ENGINE):
+    """A numbered clause of a version: its text, the dogs it binds, the incidents it
+    governs and the duties they create (services/groups/model.py Clause)."""
+
+    id = Serial(primary_key=True)
+    version_id = Integer()
+    number = Integer()
+    text_zh = Text()
+    text_en = Text(default="")
+    binds = JSONB(default={})
+    incident_kinds = Array(base_column=Text(), default=list)
+    duties = JSONB(default=[])
+
+
+class GroupConventionBallot(Table, tablename="group_convention_ballots", db=ENGINE):
+    """A member's ballot (yes/no/abstain) on adopting a version: one per member household or
+    member resident (the group's ballot basis)."""
+
+    id = Serial(primary_key=True)
+    version_id = Integer()
+    voter_key = Text()
+    member_id = Integer()
+    choice = Text()
+    cast_by = Text()
+    cast_at = Timestamptz(default=TimestamptzNow())

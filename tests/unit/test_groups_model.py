@@ -154,3 +154,86 @@ def test_clean_text_limits_count_characters_and_required_means_not_blank():
         clean_text("   ", field="f", field_zh="字段", limit=20, required=True)
     with pytest.raises(ValueError):
         clean_text("x", field="f", field_zh="字段", limit=0)
+
+
+# -- conventions: which dogs a clause binds, what an incident makes a member owe ------------
+LARGE = model.DogFacts(model.SizeClass.LARGE, fierce=False)
+SMALL_FIERCE = model.DogFacts(model.SizeClass.SMALL, fierce=True)
+SMALL = model.DogFacts(model.SizeClass.SMALL, fierce=False)
+LARGE_AND_FIERCE = model.DogFilter(frozenset({model.SizeClass.LARGE}), fierce=True)
+D = model.DutyKind
+
+BITE_CLAUSE = model.Clause(
+    number=5,
+    text_zh="犬伤害他人后，主人必须主动道歉，立即把伤者送往医院诊治，并先行垫付费用",
+    incident_kinds=frozenset({model.IncidentKind.DOG_BITE}),
+    duties=(
+        model.DutySpec(D.APOLOGISE, 24),
+        model.DutySpec(D.HOSPITAL, 1),
+        model.DutySpec(D.ADVANCE_COSTS, 72),
+    ),
+)
+MUZZLE_CLAUSE = model.Clause(
+    number=3,
+    text_zh="携犬出行时，对大型和烈性犬使用口罩、束犬链",
+    binds=LARGE_AND_FIERCE,
+    incident_kinds=frozenset({model.IncidentKind.OFF_LEASH, model.IncidentKind.DOG_BITE}),
+    duties=(model.DutySpec(D.APOLOGISE, 48), model.DutySpec(D.COMPENSATE, 168)),
+)
+
+
+@pytest.mark.parametrize(
+    ("dog", "bound"),
+    [(LARGE, True), (SMALL_FIERCE, True), (SMALL, False), (None, False)],
+)
+def test_large_and_fierce_binds_a_large_dog_or_a_fierce_one(dog, bound):
+    """ "Large and fierce dogs": a large dog, or a fierce dog of any size; not a small calm one."""
+    assert LARGE_AND_FIERCE.binds(dog) is bound
+    assert model.DogFilter().binds(dog) is True  # a clause for every dog binds any
+
+
+def test_a_bite_owes_apology_hospital_and_costs_under_the_bite_clause():
+    """The seed's convention: after a bite, apologise, hospital at once, advance the costs."""
+    duties = model.derive_duties([BITE_CLAUSE], model.IncidentKind.DOG_BITE, SMALL)
+    assert [(d.kind, d.clause, d.due_hours) for d in duties] == [
+        (D.APOLOGISE, 5, 24),
+        (D.HOSPITAL, 5, 1),
+        (D.ADVANCE_COSTS, 5, 72),
+    ]
+
+
+def test_two_clauses_owing_one_duty_take_the_stricter_and_add_the_rest():
+    """A large dog's bite falls under both clauses: the apology is owed once, by the earlier
+    due time; the muzzle clause adds its compensation."""
+    duties = model.derive_duties([BITE_CLAUSE, MUZZLE_CLAUSE], model.IncidentKind.DOG_BITE, LARGE)
+    assert [(d.kind, d.clause, d.due_hours) for d in duties] == [
+        (D.APOLOGISE, 5, 24),
+        (D.COMPENSATE, 3, 168),
+        (D.HOSPITAL, 5, 1),
+        (D.ADVANCE_COSTS, 5, 72),
+    ]
+
+
+def test_clauses_that_do_not_govern_the_incident_or_bind_the_dog_owe_nothing():
+    """Barking is governed by neither clause; a small calm dog off the leash is not bound."""
+    clauses = [BITE_CLAUSE, MUZZLE_CLAUSE]
+    assert model.derive_duties(clauses, model.IncidentKind.BARKING, LARGE) == []
+    assert model.derive_duties(clauses, model.IncidentKind.OFF_LEASH, SMALL) == []
+    assert [d.kind for d in model.derive_duties(clauses, model.IncidentKind.OFF_LEASH, LARGE)] == [
+        D.APOLOGISE,
+        D.COMPENSATE,
+    ]
+    assert model.derive_duties([], model.IncidentKind.DOG_BITE, LARGE) == []
+
+
+def test_every_incident_kind_and_dog_combination_is_decided():
+    """The default pair of clauses against every incident kind, size class and fierceness:
+    a duty list comes back (never an error), and only bites owe hospital care."""
+    for kind in model.IncidentKind:
+        for size in model.SizeClass:
+            for fierce in (False, True):
+                dog = model.DogFacts(size, fierce)
+                duties = model.derive_duties([BITE_CLAUSE, MUZZLE_CLAUSE], kind, dog)
+                hospital = any(d.kind is D.HOSPITAL for d in duties)
+                assert hospital is (kind is model.IncidentKind.DOG_BITE)
+                assert len({d.kind for d in duties}) == len(duties)
