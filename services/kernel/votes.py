@@ -405,11 +405,12 @@ def _check_ballot(
     label: Callable[[T], tuple[str, str]],
 ) -> None:
     """One ballot's names: candidates only, each once, no more than the ballot allows."""
-    seen: set[T] = set()
     for c in named:
         if c not in candidates:
             text = str(c)
             raise NotACandidate(voter=voter, candidate=c, candidate_zh=text, candidate_en=text)
+    seen: set[T] = set()
+    for c in named:
         if c in seen:
             zh, en = label(c)
             raise SameCandidateTwice(voter=voter, candidate=c, candidate_zh=zh, candidate_en=en)
