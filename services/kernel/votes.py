@@ -274,6 +274,8 @@ def tied_options(chosen: Iterable[T], options: Sequence[T]) -> tuple[T, ...]:
     """The options tied at the top of ``chosen`` (in the options' order); empty if no tie."""
     counts = dict.fromkeys(options, 0)
     for option in chosen:
+        if option not in counts:
+            raise NotAnOption(option=option)
         counts[option] += 1
     top = max(counts.values(), default=0)
     leaders = tuple(o for o in options if counts[o] == top)

@@ -439,6 +439,8 @@ def test_tie_below_the_top_is_no_tie():
     assert decide(choices(*[A] * 6, B, B, C, C)).winner == A
     assert tied_options([A] * 6 + [B, B, C, C], OPTIONS) == ()
     assert tied_options([], OPTIONS) == ()
+    with pytest.raises(NotAnOption):
+        tied_options([A, "Z"], OPTIONS)
 
 
 @pytest.mark.parametrize("casting", [A, B])
