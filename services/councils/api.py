@@ -18,7 +18,12 @@ import strawberry
 from strawberry.types import Info
 
 from services.api.kit import loaders
-from services.api.kit.errors import InvalidInputErrorType, TextTooLongErrorType, error_type
+from services.api.kit.errors import (
+    InvalidDecisionRulesErrorType,
+    InvalidInputErrorType,
+    TextTooLongErrorType,
+    error_type,
+)
 from services.api.kit.ids import gid, input_id, maybe_id, parse_id
 from services.api.kit.request import principal_of
 from services.api.kit.results import COMMUNITY_ACT, attempt, result
@@ -102,11 +107,6 @@ CastingVoteAlreadyCastErrorType = error_type(
 )
 GridSeatsFullErrorType = error_type(
     model.GridSeatsFull, "GridSeatsFullError", "该网格席位已满 / The grid's seats are full"
-)
-InvalidDecisionRulesErrorType = error_type(
-    model.InvalidDecisionRules,
-    "InvalidDecisionRulesError",
-    "议事规则无效 / Invalid decision rules",
 )
 CouncilMemberNotFoundErrorType = error_type(
     handlers.CouncilMemberNotFound,

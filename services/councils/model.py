@@ -2,6 +2,9 @@
 
 No I/O and no framework imports. Handlers load the seated members, the session's attendance
 and the votes so far, call ``check_vote`` before writing a vote and ``tally`` to decide.
+Thresholds, quorum, majority and ties are the shared vote kernel's (services.kernel.votes,
+also what resident groups vote with); this module gives them the council's words: its
+options are the three kinds, its electorate the seated members, its tie-breaker the chair.
 """
 
 from __future__ import annotations
@@ -9,9 +12,18 @@ from __future__ import annotations
 import typing
 from collections.abc import Hashable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from services.errors import SanshiError
+from services.kernel import votes as kernel
+
+# The kernel's names the council uses as they are, re-exported (``X as X``) so that
+# ``model.Threshold`` and the rest keep naming the very same objects.
+from services.kernel.votes import AT_LEAST_TWO_THIRDS as AT_LEAST_TWO_THIRDS
+from services.kernel.votes import MORE_THAN_HALF as MORE_THAN_HALF
+from services.kernel.votes import InvalidDecisionRules as InvalidDecisionRules
+from services.kernel.votes import Threshold as Threshold
+from services.kernel.votes import rules_to_json as rules_to_json
+from services.kernel.votes import threshold_text as threshold_text
 from services.matters.model import MatterKind
 
 # Ids are whatever the tables use (int, UUID, str); the rules only compare them.
@@ -50,42 +62,55 @@ class MustRecuse(SanshiError):
     en = "This request concerns the member's own household (or the member recused); no vote"
 
 
-class AlreadyVoted(SanshiError):
-    code = "ALREADY_VOTED"
+# The kernel's refusals in the council's words (its users have always read these); the
+# GraphQL types are declared on these subclasses. Codes and parameters are the kernel's.
+
+
+class AlreadyVoted(kernel.AlreadyVoted):
     zh = "每位成员对一个事项只能投一票"
     en = "A member votes only once on a matter"
 
 
-class NoQuorum(SanshiError):
-    code = "NO_QUORUM"
+class NoQuorum(kernel.NoQuorum):
     zh = "未达到法定人数：应到 {seated} 人，实到 {present} 人，至少需 {required} 人"
     en = "No quorum: {present} of {seated} seated members present, {required} needed"
 
+    @classmethod
+    def of(cls, eligible: int, present: int, required: int) -> typing.Self:
+        """The council's electorate is its seated members: the parameter says so."""
+        return cls(seated=eligible, present=present, required=required)
 
-class NoMajority(SanshiError):
-    code = "NO_MAJORITY"
+
+class NoMajority(kernel.NoMajority):
     zh = "没有类别获得多数（{counts_zh}，共 {cast} 票，需 {required} 票），请再议"
     en = "No kind has a majority ({counts_en}; {cast} cast, {required} needed); deliberate again"
 
 
-class Tie(NoMajority):
+class Tie(kernel.Tie, NoMajority):
     """A tie at the top with no casting vote: still no decision, but the chair can settle it."""
 
-    code = "TIE"
     zh = "平票（{counts_zh}），须由主持人投决定票"
     en = "Tied ({counts_en}); the chair must give a casting vote"
 
     @property
     def tied(self) -> tuple[MatterKind, ...]:
         """The kinds that tied at the top, in ``MatterKind`` order."""
-        # params are untyped (**object); "tied" is always given as the tied MatterKinds.
+        # params are untyped (**object); the council's tally gives the tied MatterKinds.
         return tuple(typing.cast("Iterable[MatterKind]", self.params.get("tied", ())))
 
 
-class CastingVoteNotInTie(SanshiError):
-    code = "CASTING_VOTE_NOT_IN_TIE"
+class CastingVoteNotInTie(kernel.CastingVoteNotInTie):
     zh = "主持人的决定票只能投给平票的类别之一：{tied_zh}"
     en = "The chair's casting vote must go to one of the tied kinds: {tied_en}"
+
+
+COUNCIL_ERRORS = kernel.VoteErrors(
+    no_quorum=NoQuorum,
+    no_majority=NoMajority,
+    tie=Tie,
+    casting_vote_not_in_tie=CastingVoteNotInTie,
+    already_voted=AlreadyVoted,
+)
 
 
 class NotTheChair(SanshiError):
@@ -119,12 +144,6 @@ class GridSeatsFull(SanshiError):
     code = "GRID_SEATS_FULL"
     zh = "该网格的理事会席位已满（{seats} 席）"
     en = "This grid's council seats are all taken ({seats} seats)"
-
-
-class InvalidDecisionRules(SanshiError):
-    code = "INVALID_DECISION_RULES"
-    zh = "议事规则无效：{problem_zh}"
-    en = "Invalid decision rules: {problem_en}"
 
 
 # --------------------------------------------------------------------------------------
@@ -219,73 +238,10 @@ def check_vote(
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """A share of a base: "more than half" (过半数) or "at least two-thirds" (三分之二以上)."""
-
-    fraction: Fraction
-    inclusive: bool  # True: at least the share; False: strictly more than it
-
-    @classmethod
-    def more_than(cls, fraction: Fraction) -> Threshold:
-        return cls(fraction, inclusive=False)
-
-    @classmethod
-    def at_least(cls, fraction: Fraction) -> Threshold:
-        return cls(fraction, inclusive=True)
-
-    def required(self, base: int) -> int:
-        """The smallest count that meets the threshold; never below 1 (nobody is no one)."""
-        scaled = self.fraction * base
-        need = -(-scaled.numerator // scaled.denominator) if self.inclusive else int(scaled) + 1
-        return max(1, need)
-
-    def met(self, count: int, base: int) -> bool:
-        return count >= self.required(base)
-
-
-MORE_THAN_HALF = Threshold.more_than(Fraction(1, 2))
-AT_LEAST_TWO_THIRDS = Threshold.at_least(Fraction(2, 3))
-
-
-@dataclass(frozen=True)
-class DecisionRules:
-    """How a community's council decides; configurable per community.
-
-    ``quorum``: a share of the *seated* members, or an absolute number of members present.
-    ``majority``: a share of the *votes cast* (abstainers and recused members cast none).
-    Defaults: more than half of seated members present; more than half of the votes cast.
-    """
-
-    quorum: Threshold | int = MORE_THAN_HALF
-    majority: Threshold = MORE_THAN_HALF
-
-    def __post_init__(self) -> None:
-        if isinstance(self.quorum, int):
-            if self.quorum < 1:
-                raise InvalidDecisionRules(
-                    problem_zh="法定人数至少为 1", problem_en="the quorum must be at least 1"
-                )
-        else:
-            _check_share(self.quorum, "法定人数", "the quorum")
-        _check_share(self.majority, "多数", "the majority")
-
-    def quorum_required(self, seated_count: int) -> int:
-        """How many members must be present for the council to decide."""
-        if isinstance(self.quorum, int):
-            return self.quorum
-        return self.quorum.required(seated_count)
-
-
-def _check_share(t: Threshold, name_zh: str, name_en: str) -> None:
-    """A share must be in (0, 1], and "more than all" is a rule nobody can meet."""
-    if not (0 < t.fraction <= 1) or (t.fraction == 1 and not t.inclusive):
-        raise InvalidDecisionRules(
-            problem_zh=f"{name_zh}的比例须大于 0 且不超过全部",
-            problem_en=f"{name_en} must be a share above 0 and at most all",
-        )
-
-
+# How a community's council decides, configurable per community: the kernel's VoteRules, with
+# the seated members as the electorate (``quorum``: a share of them or a number present;
+# ``majority``: a share of the votes cast). The same class, so stored rules read back equal.
+DecisionRules = kernel.VoteRules
 DEFAULT_DECISION_RULES = DecisionRules()
 
 
@@ -308,30 +264,22 @@ class Decision:
         return self.present_count >= self.quorum_required
 
 
-def _counts_text(counts: Mapping[MatterKind, int]) -> tuple[str, str]:
-    zh = "、".join(f"{k.label_zh} {counts[k]} 票" for k in MatterKind)
-    en = ", ".join(f"{k.label_en.lower()} {counts[k]}" for k in MatterKind)
-    return zh, en
+KINDS = tuple(MatterKind)
+
+
+def kind_label(kind: MatterKind) -> tuple[str, str]:
+    """A kind as the council's counts name it: 小事 / minor matter."""
+    return kind.label_zh, kind.label_en.lower()
 
 
 def tied_kinds(votes: Iterable[Vote]) -> tuple[MatterKind, ...]:
     """The kinds tied at the top of the votes (in ``MatterKind`` order); empty if no tie."""
-    counts = {k: 0 for k in MatterKind}
-    for v in votes:
-        counts[v.kind] += 1
-    top = max(counts.values())
-    leaders = tuple(k for k in MatterKind if counts[k] == top)
-    return leaders if top and len(leaders) > 1 else ()
+    return kernel.tied_options((v.kind for v in votes), KINDS)
 
 
 def check_casting_vote(kind: MatterKind, tied: Iterable[MatterKind]) -> None:
     """A casting vote must go to one of the tied kinds (``CastingVoteNotInTie``)."""
-    tied = tuple(tied)
-    if kind not in tied:
-        raise CastingVoteNotInTie(
-            tied_zh="、".join(k.label_zh for k in tied),
-            tied_en=", ".join(k.label_en.lower() for k in tied),
-        )
+    kernel.check_casting_vote(kind, tied, kind_label, COUNCIL_ERRORS)
 
 
 def tally(
@@ -342,6 +290,8 @@ def tally(
     chair_vote: MatterKind | None = None,
 ) -> Decision:
     """Decide a matter's kind from the votes, or raise ``NoQuorum`` / ``Tie`` / ``NoMajority``.
+
+    Counted by the shared kernel (``decide_choice``) in the council's words; its rules:
 
     - Quorum counts members *present*, recused ones included: a recusing member attended and
       the session is no less representative for it; they simply cast no vote.
@@ -354,83 +304,36 @@ def tally(
       A two-way tie is therefore always settled under simple majority; a 4-4-2 split is not,
       and neither is a tie under a two-thirds rule.
     """
-    votes = list(votes)
-    if len({v.member_id for v in votes}) != len(votes):
-        raise AlreadyVoted()
-    if not 0 <= present_count <= seated_count or len(votes) > present_count:
-        # A handler bug, not a user's mistake: counts that cannot all be true.
-        raise ValueError(
-            f"inconsistent counts: seated={seated_count} present={present_count} votes={len(votes)}"
-        )
-    quorum_required = rules.quorum_required(seated_count)
-    if present_count < quorum_required:
-        raise NoQuorum(seated=seated_count, present=present_count, required=quorum_required)
-
-    counts = {k: 0 for k in MatterKind}
-    for v in votes:
-        counts[v.kind] += 1
-    cast = len(votes)
-    counts_zh, counts_en = _counts_text(counts)
-    top = max(counts.values())
-    leaders = [k for k in MatterKind if counts[k] == top]
-
-    tie_broken = False
-    if cast and len(leaders) > 1:
-        if chair_vote is None:
-            raise Tie(counts_zh=counts_zh, counts_en=counts_en, cast=cast, tied=tuple(leaders))
-        check_casting_vote(chair_vote, leaders)
-        winner, winner_count, base, tie_broken = chair_vote, top + 1, cast + 1, True
-    else:
-        winner, winner_count, base = leaders[0], top, cast
-
-    majority_required = rules.majority.required(base)
-    if cast == 0 or winner_count < majority_required:
-        raise NoMajority(
-            counts_zh=counts_zh, counts_en=counts_en, cast=cast, required=majority_required
-        )
+    outcome = kernel.decide_choice(
+        ((v.member_id, v.kind) for v in votes),
+        KINDS,
+        eligible=seated_count,
+        present=present_count,
+        rules=rules,
+        casting_vote=chair_vote,
+        label=kind_label,
+        errors=COUNCIL_ERRORS,
+    )
     return Decision(
-        kind=winner,
-        counts=counts,
-        votes_cast=cast,
-        seated_count=seated_count,
-        present_count=present_count,
-        quorum_required=quorum_required,
-        majority_required=majority_required,
-        tie_broken_by_chair=tie_broken,
+        kind=outcome.winner,
+        counts=outcome.counts,
+        votes_cast=outcome.votes_cast,
+        seated_count=outcome.eligible,
+        present_count=outcome.present,
+        quorum_required=outcome.quorum_required,
+        majority_required=outcome.majority_required,
+        tie_broken_by_chair=outcome.casting_vote_used,
     )
 
 
 # --------------------------------------------------------------------------------------
-# Decision rules as stored (community_settings.decision_rules, jsonb)
+# Decision rules as stored (community_settings.decision_rules, jsonb) and as people read them
 # --------------------------------------------------------------------------------------
-# {"quorum": {"share": "1/2", "inclusive": false} | {"members": 11},
-#  "majority": {"share": "2/3", "inclusive": true}}; a missing key (or {}) is the default,
-# so a community that never edited its rules follows DEFAULT_DECISION_RULES as it evolves.
+# The kernel's format (``rules_to_json`` above is the kernel's); {} means the defaults, so a
+# community that never edited its rules follows DEFAULT_DECISION_RULES as it evolves.
 
-
-def _share_to_json(t: Threshold) -> dict[str, object]:
-    return {"share": f"{t.fraction.numerator}/{t.fraction.denominator}", "inclusive": t.inclusive}
-
-
-def _share_from_json(data: object, name_zh: str, name_en: str) -> Threshold:
-    try:
-        assert isinstance(data, Mapping)
-        fraction = Fraction(str(data["share"]))
-        inclusive = data.get("inclusive", False)
-        assert isinstance(inclusive, bool)
-    except (AssertionError, KeyError, ValueError, ZeroDivisionError):
-        raise InvalidDecisionRules(
-            problem_zh=f"{name_zh}的格式有误", problem_en=f"{name_en} is malformed"
-        ) from None
-    return Threshold(fraction, inclusive)
-
-
-def rules_to_json(rules: DecisionRules) -> dict[str, object]:
-    """``rules`` as the community stores them (the inverse of ``rules_from_json``)."""
-    quorum: dict[str, object] = (
-        {"members": rules.quorum} if isinstance(rules.quorum, int) else _share_to_json(rules.quorum)
-    )
-    return {"quorum": quorum, "majority": _share_to_json(rules.majority)}
+# A share quorum is a share of the members seated on the session's date.
+SEATED_MEMBERS = ("在任成员", "seated members")
 
 
 def rules_from_json(data: Mapping[str, object] | None) -> DecisionRules:
@@ -439,44 +342,9 @@ def rules_from_json(data: Mapping[str, object] | None) -> DecisionRules:
     Malformed or impossible rules raise ``InvalidDecisionRules`` (they are validated again
     here, not trusted, because the column can be edited by hand).
     """
-    data = data or {}
-    quorum: Threshold | int = DEFAULT_DECISION_RULES.quorum
-    majority = DEFAULT_DECISION_RULES.majority
-    if "quorum" in data:
-        q = data["quorum"]
-        if isinstance(q, Mapping) and "members" in q:
-            members = q["members"]
-            if not isinstance(members, int) or isinstance(members, bool):
-                raise InvalidDecisionRules(
-                    problem_zh="法定人数须为整数", problem_en="the quorum must be a whole number"
-                )
-            quorum = members
-        else:
-            quorum = _share_from_json(q, "法定人数", "the quorum")
-    if "majority" in data:
-        majority = _share_from_json(data["majority"], "多数", "the majority")
-    return DecisionRules(quorum=quorum, majority=majority)
-
-
-def threshold_text(t: Threshold) -> tuple[str, str]:
-    """How people say a threshold: 过半数 / more than half, 不少于 2/3 / at least 2/3."""
-    if t == MORE_THAN_HALF:
-        return "过半数", "more than half"
-    share = f"{t.fraction.numerator}/{t.fraction.denominator}"
-    if t.inclusive:
-        return f"不少于 {share}", f"at least {share}"
-    return f"超过 {share}", f"more than {share}"
+    return kernel.rules_from_json(data, DEFAULT_DECISION_RULES)
 
 
 def rules_text(rules: DecisionRules) -> tuple[str, str]:
     """One line for people: 法定人数：在任成员过半数出席；表决：过半数 / its English twin."""
-    if isinstance(rules.quorum, int):
-        q_zh, q_en = f"至少 {rules.quorum} 名成员出席", f"at least {rules.quorum} members present"
-    else:
-        zh, en = threshold_text(rules.quorum)
-        q_zh, q_en = f"在任成员{zh}出席", f"{en} of seated members present"
-    m_zh, m_en = threshold_text(rules.majority)
-    return (
-        f"法定人数：{q_zh}；表决：获投票数{m_zh}",
-        f"Quorum: {q_en}; decision: {m_en} of the votes cast",
-    )
+    return kernel.rules_text(rules, SEATED_MEMBERS)

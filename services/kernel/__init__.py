@@ -1,1 +1,2 @@
-"""The shared kernel: small pieces every context uses (context declarations, pagination)."""
+"""The shared kernel: small pieces every context uses (declarations, pagination, vocabulary,
+vote rules)."""

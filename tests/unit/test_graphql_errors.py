@@ -19,11 +19,26 @@ from services.api.kit.errors import (
     error_type_for,
 )
 from services.grids.handlers import GridExists
+from services.kernel import votes
 from workers.errors import RabbitmqUnavailable, RedisUrlRequired
 
 # Not shown through GraphQL, each for a reason: the abstract parent, the migrator's lock
 # (only the CLI runs migrations), and the worker's start-up errors (CLI only).
 NOT_IN_GRAPHQL = {e.SanshiError, e.MigrationInProgress, RedisUrlRequired, RabbitmqUnavailable}
+# The vote kernel's refusals in its generic words: no field shows them yet (the council
+# raises its own subclasses, which have types). The context that first raises one through
+# GraphQL declares its type, on it or on a subclass in its own words, and takes it off here.
+NOT_IN_GRAPHQL |= {
+    votes.NoQuorum,
+    votes.NoMajority,
+    votes.Tie,
+    votes.CastingVoteNotInTie,
+    votes.AlreadyVoted,
+    votes.NotAnOption,
+    votes.NotACandidate,
+    votes.SameCandidateTwice,
+    votes.TooManyChoices,
+}
 
 
 def _import_everything() -> None:

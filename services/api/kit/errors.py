@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from services import errors as e
+from services.kernel import votes
 
 
 @strawberry.interface(
@@ -79,6 +80,13 @@ InvalidInputErrorType = error_type(e.InvalidInput, "InvalidInputError", "输入�
 TextTooLongErrorType = error_type(e.TextTooLong, "TextTooLongError", "文本过长 / Text too long")
 NotFoundErrorType = error_type(
     e.NotFound, "NotFoundError", "对象不存在或不可见 / Not found (or not visible to you)"
+)
+# The vote kernel's one error every body that votes raises as it is (its words name no
+# body): declared here, so a context shows it without importing the council's adapter.
+InvalidDecisionRulesErrorType = error_type(
+    votes.InvalidDecisionRules,
+    "InvalidDecisionRulesError",
+    "议事规则无效 / Invalid decision rules",
 )
 
 
