@@ -1,5 +1,6 @@
 """What the groups context adds: resident groups (居民自治组织) — the dog owners' association
-(养犬自治协会), volunteer teams (义工队) and others — with members and roles."""
+(养犬自治协会), volunteer teams (义工队) and others — with members and roles, and
+`sanshi groups list|members`."""
 
 from services.groups.permissions import OPERATIONS
 from services.kernel.registration import Context, FieldsOn
@@ -18,5 +19,6 @@ CONTEXT = Context(
             "services.groups.api.core:HouseholdGroupMemberships",
         ),
     ),
+    commands="services.groups.cli:COMMANDS",
     operations=OPERATIONS,
 )

@@ -240,22 +240,21 @@ async def list_groups(
     reader = await reader_of(actor, slug, community)
     check_page_size(first, MAX_PAGE)
     position = decode_cursor(after, int)[0] if after else 0
-    conds, args = ["g.id > $1"], [position]
-    if kind is not None:
-        args.append(kind.value)
-        conds.append(f"g.kind = ${len(args)}")
+    # The filter ($1) is shared by the page and the count; the page adds its position and limit.
+    conds = ["($1::text IS NULL OR g.kind = $1)"]
     if not include_dissolved:
         conds.append("g.dissolved_on IS NULL")
     where = " AND ".join(conds)
-    count_where = " AND ".join(conds[1:]) or "true"
+    wanted = None if kind is None else kind.value
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
         records = await conn.fetch(
-            f"{_WITH_COUNT} WHERE {where} ORDER BY g.id LIMIT ${len(args) + 1}",
-            *args,
+            f"{_WITH_COUNT} WHERE {where} AND g.id > $2 ORDER BY g.id LIMIT $3",
+            wanted,
+            position,
             first + 1,
         )
-        total = await conn.fetchval(f"SELECT count(*) FROM groups g WHERE {count_where}", *args[1:])
+        total = await conn.fetchval(f"SELECT count(*) FROM groups g WHERE {where}", wanted)
         rows = [group_of(r) for r in records[:first]]
         items = await views_in(conn, reader, rows)
     end = encode_cursor(rows[-1].id) if rows else None

@@ -340,3 +340,19 @@ async def test_a_resident_basis_group_names_its_members(gql, world):
                "joinedOn": "2026-09-10"},
     )  # fmt: skip
     assert wrong_home["addGroupMember"]["code"] == "INVALID_INPUT"
+
+
+async def test_the_directory_filters_by_kind(gql, world):
+    """groups(kind:) lists and counts only that kind (the page and the count share the filter)."""
+    interest = await _register(gql, world, kind="INTEREST")
+    await _register(gql, world, kind="ELDERS")
+    got = await gql(
+        person(Role.COMMUNITY_CADRE),
+        """query($c: String!) { community(slug: $c) {
+           groups(kind: INTEREST, first: 200) { totalCount items { id kind } } } }""",
+        c="alpha",
+    )
+    page = got["community"]["groups"]
+    assert interest["id"] in [g["id"] for g in page["items"]]
+    assert {g["kind"] for g in page["items"]} == {"INTEREST"}
+    assert page["totalCount"] == len(page["items"])
