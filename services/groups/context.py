@@ -18,6 +18,13 @@ CONTEXT = Context(
             "services.households.api:HouseholdType",
             "services.groups.api.core:HouseholdGroupMemberships",
         ),
+        # Referrals (转介): the matters referred to a group; the group a referral names.
+        FieldsOn(
+            "services.groups.api.core:GroupType", "services.groups.api.referrals:GroupReferrals"
+        ),
+        FieldsOn(
+            "services.matters.api:ReferralType", "services.groups.api.referrals:ReferralGroupFields"
+        ),
     ),
     commands="services.groups.cli:COMMANDS",
     operations=OPERATIONS,

@@ -38,6 +38,7 @@ from services.households import queries as household_queries
 from services.households.model import HouseholdNotFound
 from services.kernel.text import clean_text
 from services.matters.errors import MatterNotFound
+from services.matters.handlers import link_referrals_in_tx
 from services.matters.queries import matter_by_id_in
 from tenants.db import SanshiTransaction
 from tenants.tx import tenant_tx
@@ -157,6 +158,8 @@ async def register_group(actor: Principal, slug: str, data: GroupInput) -> Group
             )
         except asyncpg.UniqueViolationError:
             raise GroupNameTaken(name=name_zh) from None
+        # Free-text referrals made before the group was registered name it from now on.
+        await link_referrals_in_tx(tx, actor, name_zh, group_id)
         view = await queries.view_in(conn, reader, group_id)
         await audit.record(
             tx, actor, "group.register", f"group:{group_id}", after=_as_audit(view.group)

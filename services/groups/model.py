@@ -12,6 +12,7 @@ from datetime import date
 
 from services.errors import InvalidInput, NotFound, SanshiError
 from services.kernel.vocabulary import Labelled, labels
+from services.matters.model import ReferralStatus
 
 NAME_LIMIT = 100
 PURPOSE_LIMIT = 2_000
@@ -410,3 +411,102 @@ def derive_duties(
             elif due.due_hours < known.due_hours:
                 chosen[spec.kind] = due
     return [chosen[k] for k in order]
+
+
+# --------------------------------------------------------------------------------------
+# Referrals (转介): a private or minor matter the community refers to a group, whose
+# leader and core accept, decline or complete it (the matters context keeps the referral
+# and its status: services/matters/model.py ReferralStatus)
+# --------------------------------------------------------------------------------------
+REFERRAL_NOTE_LIMIT = 1_000
+
+
+class ReferralAct(Labelled):
+    """What a group's leader or core does with a matter referred to the group."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    COMPLETE = "complete"
+
+
+labels(
+    ReferralAct,
+    {
+        ReferralAct.ACCEPT: ("接受", "Accept"),
+        ReferralAct.DECLINE: ("婉拒", "Decline"),
+        ReferralAct.COMPLETE: ("完成", "Complete"),
+    },
+)
+
+# referred → accepted → completed, or referred → declined; declined and completed are final
+# (a matter declined by one group is referred again, to another, as a new referral).
+REFERRAL_ACTS: dict[ReferralStatus, dict[ReferralAct, ReferralStatus]] = {
+    ReferralStatus.REFERRED: {
+        ReferralAct.ACCEPT: ReferralStatus.ACCEPTED,
+        ReferralAct.DECLINE: ReferralStatus.DECLINED,
+    },
+    ReferralStatus.ACCEPTED: {ReferralAct.COMPLETE: ReferralStatus.COMPLETED},
+}
+
+
+@dataclass(frozen=True)
+class ActNote:
+    """The text an act keeps on the referral: whether it is required, and its name."""
+
+    required: bool
+    field: str
+    field_zh: str
+
+
+# Declining says why (the community must find other help), completing says what was done
+# (the matter's follow-up reads it); accepting may say when or how.
+ACT_NOTES: dict[ReferralAct, ActNote] = {
+    ReferralAct.ACCEPT: ActNote(False, "note", "接受说明"),
+    ReferralAct.DECLINE: ActNote(True, "reason", "婉拒理由"),
+    ReferralAct.COMPLETE: ActNote(True, "note", "完成情况"),
+}
+
+
+class ReferralNotFound(NotFound):
+    """No such referral to a group the caller may see (a free-text referral names no group
+    to act on it): missing, another community's and not visible answer the same."""
+
+    code = "REFERRAL_NOT_FOUND"
+    zh = "转介记录不存在"
+    en = "Referral not found"
+
+
+class ReferralTransition(SanshiError):
+    """The act does not follow from where the referral stands (e.g. completing one that was
+    never accepted, accepting one already declined)."""
+
+    code = "REFERRAL_TRANSITION"
+    zh = "该转介为「{status_zh}」，不能{act_zh}"
+    en = "The referral is '{status_en}': it cannot take the act '{act_en}'"
+
+
+def referral_acts(status: ReferralStatus) -> frozenset[ReferralAct]:
+    """The acts a referral in ``status`` can take next (none once declined or completed)."""
+    return frozenset(REFERRAL_ACTS.get(status, {}))
+
+
+def next_referral_status(status: ReferralStatus, act: ReferralAct) -> ReferralStatus:
+    """Where ``act`` takes a referral in ``status``; ReferralTransition if it cannot."""
+    following = REFERRAL_ACTS.get(status, {}).get(act)
+    if following is None:
+        raise ReferralTransition(
+            status=status.value,
+            status_zh=status.label_zh,
+            status_en=status.label_en,
+            act=act.value,
+            act_zh=act.label_zh,
+            act_en=act.label_en,
+        )
+    return following
+
+
+def sees_referrals(access: GroupAccess, *, reads_community: bool) -> bool:
+    """Who sees the matters referred to a group: those who act on them (the community's
+    cadres, the group's leader and core) and staff who read every matter of the community.
+    Plain members are not shown other households' matters."""
+    return access.manage or reads_community

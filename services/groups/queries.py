@@ -32,11 +32,15 @@ from services.groups.model import (
     IncidentKind,
     SizeClass,
     group_access,
+    sees_referrals,
 )
 from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
 from services.households import queries as household_queries
 from services.households.queries import HouseholdRow, ResidentRow
 from services.kernel.pagination import check_page_size, decode_cursor, encode_cursor
+from services.matters import queries as matter_queries
+from services.matters.model import ReferralStatus
+from services.matters.rows import MatterRow, ReferralRow
 from tenants.provisioning import CommunityInfo
 from tenants.tx import tenant_tx
 
@@ -412,3 +416,60 @@ async def clauses_in_force_in(connection: Any, group_id: int) -> list[Clause]:
         group_id,
     )
     return [clause_of(r) for r in records]
+
+
+# -- referrals (转介): the matters referred to a group, as its leader and core see them ----
+class ReferralView(msgspec.Struct, frozen=True):
+    """A referral to a registered group, with the group as the caller sees it and the
+    referred matter: the referral shares the matter with those who act on the group's
+    referrals (``sees_referrals``), whatever the ledger would show them."""
+
+    referral: ReferralRow
+    group: GroupView | None
+    matter: MatterRow | None
+
+
+async def referrals_page(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    statuses: Iterable[ReferralStatus] = (),
+    first: int = DEFAULT_PAGE,
+    after: str | None = None,
+    community: CommunityInfo | None = None,
+) -> Page:
+    """A page of the referrals to a group (ReferralView, newest first, of ``statuses``;
+    none: any) with their matters, in one transaction, for a caller who sees them (cadres,
+    the group's leader and core, staff who read every matter); anyone else: GroupNotFound,
+    as if the group were missing."""
+    reader = await reader_of(actor, slug, community)
+    check_page_size(first, MAX_PAGE)
+    before = decode_cursor(after, int)[0] if after else None
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        view = await view_in(conn, reader, group_id)
+        if not sees_referrals(view.access, reads_community=reader.reads_all):
+            raise GroupNotFound()
+        rows, total = await matter_queries.referrals_of_group_in(
+            conn, group_id, statuses=statuses, before_id=before, limit=first + 1
+        )
+        shown = rows[:first]
+        matters = await matter_queries.matters_by_id_in(conn, {r.matter_id for r in shown})
+    items = [ReferralView(r, view, matters.get(r.matter_id)) for r in shown]
+    end = encode_cursor(shown[-1].id) if shown else None
+    return Page(items, total, len(rows) > first, end)
+
+
+async def group_views_by_id(
+    actor: Principal, slug: str, group_ids: Iterable[int]
+) -> dict[int, GroupView]:
+    """Groups by id as ``actor`` sees them (the group a referral names), one transaction;
+    none for a caller without the community's directory."""
+    try:
+        reader = await reader_of(actor, slug)
+    except Forbidden:
+        return {}
+    async with tenant_tx(slug, snapshot=True) as tx:
+        rows = await groups_by_id_in(tx.connection, group_ids)
+        return {v.group.id: v for v in await views_in(tx.connection, reader, rows)}

@@ -41,7 +41,14 @@ from services.households.model import Circumstance, HouseholdNotFound
 from services.households.queries import HouseholdRow
 from services.matters import handlers, model, queries
 from services.matters.errors import MatterNotFound
-from services.matters.model import Channel, MatterKind, MatterStatus, ResponsibleParty, Satisfaction
+from services.matters.model import (
+    Channel,
+    MatterKind,
+    MatterStatus,
+    ReferralStatus,
+    ResponsibleParty,
+    Satisfaction,
+)
 from services.matters.rows import (
     CategoryRow,
     CommitmentRow,
@@ -82,6 +89,12 @@ SatisfactionType = labelled_enum(Satisfaction, "Satisfaction", "居民评价 / A
 
 ResponsiblePartyType = labelled_enum(
     ResponsibleParty, "ResponsibleParty", "责任方 / Who handles a matter"
+)
+
+ReferralStatusType = labelled_enum(
+    ReferralStatus,
+    "ReferralStatus",
+    "转介进展：已转介、已接受、已婉拒、已完成 / Where a referral to a group stands",
 )
 
 
@@ -315,9 +328,30 @@ class ReferralType:
     note: str
     referred_by: str
     at: datetime
+    status: ReferralStatusType = strawberry.field(
+        description="转介进展：组织接受、婉拒或完成 / Where it stands: the group accepts, "
+        "declines or completes it (a free-text referral stays referred)"
+    )
+    acted_by: str | None = strawberry.field(
+        description="组织最近一次处理的办理人 / Who made the group's latest act on it"
+    )
+    acted_at: datetime | None = strawberry.field(
+        description="组织最近一次处理的时间；未处理为空 / When; null until the group acts"
+    )
+    act_note: str = strawberry.field(
+        description="婉拒理由或完成情况等说明 / The reason for declining, what was done, ..."
+    )
+    slug: strawberry.Private[str]
+    group_id: strawberry.Private[int | None]
+    # What the context that built this referral read with it, by the name of the field
+    # another context adds (Referral.group, Referral.matter): answered from here before
+    # any loader (None: nothing read with it).
+    related: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
-    def from_row(cls, r: ReferralRow) -> ReferralType:
+    def from_row(
+        cls, r: ReferralRow, slug: str, related: dict[str, Any] | None = None
+    ) -> ReferralType:
         return cls(
             id=strawberry.ID(str(r.id)),
             matter_id=strawberry.ID(str(r.matter_id)),
@@ -326,6 +360,13 @@ class ReferralType:
             note=r.note,
             referred_by=r.referred_by,
             at=r.at,
+            status=ReferralStatusType(r.status),
+            acted_by=r.acted_by,
+            acted_at=r.acted_at,
+            act_note=r.act_note,
+            slug=slug,
+            group_id=r.group_id,
+            related=related,
         )
 
 
@@ -702,7 +743,7 @@ class MatterType:
     @strawberry.field(description="转介记录 / Referrals to resident groups")
     def referrals(self, info: Info) -> list[ReferralType]:
         loader = loaders.loader(info, BY_MATTER["referrals"])
-        return self.many("referrals", loader, ReferralType.from_row)
+        return self.many("referrals", loader, lambda r: ReferralType.from_row(r, self.slug))
 
     @strawberry.field(description="协商记录 / Negotiations (minor matters)")
     def negotiations(self, info: Info) -> list[NegotiationType]:
@@ -1214,7 +1255,7 @@ class MatterMutation:
                 group_name=input.group_name,
                 note=input.note,
             ),
-            lambda row, _actor: ReferralType.from_row(row),
+            lambda row, _actor: ReferralType.from_row(row, community),
         )
 
     @strawberry.mutation(

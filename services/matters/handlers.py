@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -30,7 +30,13 @@ from services.households import queries as household_queries
 from services.households.model import HouseholdNotFound
 from services.matters import model
 from services.matters.errors import MatterNotFound
-from services.matters.model import Channel, MatterKind, MatterStatus, SuggestionRule
+from services.matters.model import (
+    Channel,
+    MatterKind,
+    MatterStatus,
+    ReferralStatus,
+    SuggestionRule,
+)
 from services.matters.permissions import (
     FOLLOW_UP,
     GIVE_FEEDBACK,
@@ -41,6 +47,7 @@ from services.matters.permissions import (
 )
 from services.matters.queries import (
     MATTER_COLUMNS,
+    REFERRAL_COLUMNS,
     RelatedReader,
     access_matter_in_tx,
     resident_household,
@@ -73,6 +80,7 @@ from services.matters.tables import (
 )
 from services.settings import Settings
 from tenants.db import SanshiTransaction
+from tenants.provisioning import CommunityInfo
 from tenants.tx import tenant_tx
 from workers import outbox, registry
 
@@ -618,6 +626,23 @@ async def explain_private_matter(
     return sheet
 
 
+@dataclass(frozen=True)
+class ReferralTarget:
+    """Who a matter is referred to: the community's reference and name of the group, and
+    the id of a registered group of the community (resolved, checked and locked by the
+    groups context, which calls ``refer_in_tx``); None for a free-text referral."""
+
+    group_ref: str
+    group_name: str
+    group_id: int | None = None
+
+
+async def may_refer(actor: Principal, slug: str) -> CommunityInfo:
+    """The community, if ``actor`` may refer its matters (follow-up: cadres, grid workers);
+    the one check of every referral, to free text or to a registered group."""
+    return await community_for(actor, slug, FOLLOW_UP)
+
+
 async def refer_matter(
     actor: Principal,
     slug: str,
@@ -628,38 +653,105 @@ async def refer_matter(
     group_name: str,
     note: str = "",
 ) -> ReferralRow:
-    """Refer a private (or minor) matter to a volunteer team or other resident group.
-
-    The groups themselves come in a later issue: a group is named by the community's own
-    reference (``group_ref``, e.g. "golden_harbour") and its name (金色港湾义工队).
-    """
-    info = await community_for(actor, slug, FOLLOW_UP)
+    """Refer a private (or minor) matter to a volunteer team or other resident group named
+    in free text: the community's own reference (``group_ref``, e.g. "golden_harbour") and
+    its name (金色港湾义工队). A referral to a registered group is the groups context's
+    ``refer_matter_to_group``, through ``refer_in_tx`` as well."""
+    info = await may_refer(actor, slug)
     model.check_text("group_ref", group_ref, settings.max_name_length)
     model.check_text("group_name", group_name, settings.max_name_length)
     model.check_text("note", note, settings.max_note_length)
-    ref = _required("转介对象编号", "the group reference", group_ref)
-    name = _required("转介对象名称", "the group name", group_name)
+    target = ReferralTarget(
+        _required("转介对象编号", "the group reference", group_ref),
+        _required("转介对象名称", "the group name", group_name),
+    )
     async with tenant_tx(slug) as tx:
-        matter = await access_matter_in_tx(
-            actor, slug, info.county_code, matter_id, for_update=True
-        )
-        _check_open(matter)
-        _check_kind(matter, REFERABLE_KINDS)
-        inserted = (
-            await Referral.insert(
-                Referral(
-                    matter_id=matter_id,
-                    group_ref=ref,
-                    group_name=name,
-                    note=note.strip(),
-                    referred_by=actor.subject,
-                )
+        return await refer_in_tx(tx, actor, info, matter_id, target, note)
+
+
+async def refer_in_tx(
+    tx: SanshiTransaction,
+    actor: Principal,
+    community: CommunityInfo,
+    matter_id: int,
+    target: ReferralTarget,
+    note: str = "",
+) -> ReferralRow:
+    """The referral act, inside the caller's tenant transaction (its caller checked
+    ``may_refer``, which gave ``community``, and the texts): the matter must be visible,
+    still followed, and private or minor (``REFERABLE_KINDS``: a major matter goes to
+    county departments). Writes the referral (status referred) and its audit entry."""
+    matter = await access_matter_in_tx(
+        actor, community.slug, community.county_code, matter_id, for_update=True
+    )
+    _check_open(matter)
+    _check_kind(matter, REFERABLE_KINDS)
+    inserted = (
+        await Referral.insert(
+            Referral(
+                matter_id=matter_id,
+                group_ref=target.group_ref,
+                group_name=target.group_name,
+                group_id=target.group_id,
+                note=note.strip(),
+                referred_by=actor.subject,
             )
-            .returning(*Referral.all_columns())
-            .run()
-        )[0]
-        await audit.record(tx, actor, "matter.refer", f"matter:{matter_id}", after=inserted)
+        )
+        .returning(*Referral.all_columns())
+        .run()
+    )[0]
+    await audit.record(tx, actor, "matter.refer", f"matter:{matter_id}", after=inserted)
     return ReferralRow(**inserted)
+
+
+async def record_referral_act_in_tx(
+    tx: SanshiTransaction,
+    referral_id: int,
+    status: ReferralStatus,
+    acted_by: str,
+    acted_at: datetime,
+    note: str,
+) -> ReferralRow:
+    """Store the group's act on a referral (the groups context decided it may: its rule,
+    its access, its audit entry), inside the caller's tenant transaction."""
+    record = await tx.connection.fetchrow(
+        "UPDATE referrals SET status = $2, acted_by = $3, acted_at = $4, act_note = $5 "
+        f"WHERE id = $1 RETURNING {REFERRAL_COLUMNS}",
+        referral_id,
+        status.value,
+        acted_by,
+        acted_at,
+        note,
+    )
+    if record is None:  # the caller read and locked it in this transaction
+        raise LookupError(f"referral {referral_id} vanished inside its transaction")
+    return ReferralRow(*record)
+
+
+async def link_referrals_in_tx(
+    tx: SanshiTransaction, actor: Principal, group_name: str, group_id: int
+) -> list[int]:
+    """Free-text referrals naming ``group_name`` now name the registered group ``group_id``
+    (registered after they were made; migration 0011 linked the groups that existed then),
+    each with an audit entry on its matter, inside the caller's tenant transaction (the
+    groups context's registration). Returns their ids; referrals naming no registered group
+    keep their text and no group."""
+    records = await tx.connection.fetch(
+        "UPDATE referrals SET group_id = $2 WHERE group_id IS NULL AND group_name = $1 "
+        "RETURNING id, matter_id",
+        group_name,
+        group_id,
+    )
+    linked = sorted((r["id"], r["matter_id"]) for r in records)
+    for referral_id, matter_id in linked:
+        await audit.record(
+            tx,
+            actor,
+            "matter.referral.link",
+            f"matter:{matter_id}",
+            after={"referral": referral_id, "group_id": group_id, "group_name": group_name},
+        )
+    return [referral_id for referral_id, _ in linked]
 
 
 @dataclass(frozen=True)

@@ -687,3 +687,29 @@ def check_text(field: str, value: str | None, limit: int) -> None:
         raise ValueError(f"text limit for {field!r} must be positive, got {limit}")
     if value is not None and len(value) > limit:
         raise FieldTooLong(field=field, field_zh=FIELD_LABELS_ZH.get(field, field), limit=limit)
+
+
+# --------------------------------------------------------------------------------------
+# Referrals (转介): where a referral to a resident group stands
+# --------------------------------------------------------------------------------------
+class ReferralStatus(Labelled):
+    """Where a referral stands: referred, then accepted (and completed) or declined by the
+    group it names. Free-text referrals, with no registered group, stay referred. The
+    group's acts and the transitions between these are the groups context's
+    (services/groups/model.py, "Referrals")."""
+
+    REFERRED = "referred"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COMPLETED = "completed"
+
+
+labels(
+    ReferralStatus,
+    {
+        ReferralStatus.REFERRED: ("已转介", "Referred"),
+        ReferralStatus.ACCEPTED: ("已接受", "Accepted"),
+        ReferralStatus.DECLINED: ("已婉拒", "Declined"),
+        ReferralStatus.COMPLETED: ("已完成", "Completed"),
+    },
+)

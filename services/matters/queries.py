@@ -526,3 +526,51 @@ async def matter_for_routing_in(connection: Any, matter_id: int) -> MatterForRou
     caller's tenant transaction (one statement); None if there is no such matter."""
     record = await connection.fetchrow(_MATTER_FOR_ROUTING_SQL, matter_id)
     return None if record is None else MatterForRouting(**record)
+
+
+# -- referrals to registered groups (read inside the groups context's transaction) -------
+REFERRAL_COLUMNS = columns_of(ReferralRow)
+
+
+async def referral_in(
+    connection: Any, referral_id: int, *, for_update: bool = False
+) -> ReferralRow | None:
+    """One referral on the caller's connection (no access check: the groups context
+    decides who acts on the referrals of its groups); ``for_update`` locks it."""
+    lock = " FOR UPDATE" if for_update else ""
+    record = await connection.fetchrow(
+        f"SELECT {REFERRAL_COLUMNS} FROM referrals WHERE id = $1{lock}", referral_id
+    )
+    return None if record is None else ReferralRow(*record)
+
+
+async def referrals_of_group_in(
+    connection: Any,
+    group_id: int,
+    *,
+    statuses: Iterable[model.ReferralStatus] = (),
+    before_id: int | None = None,
+    limit: int = DEFAULT_PAGE,
+) -> tuple[list[ReferralRow], int]:
+    """The referrals naming registered group ``group_id``, newest first (by id), of
+    ``statuses`` (none: any), from just below ``before_id`` (a keyset page), at most
+    ``limit``; and how many there are over all pages. On the caller's connection."""
+    wanted = sorted(s.value for s in statuses)
+    conds: list[str] = ["group_id = $1"]
+    args: list[Any] = [group_id]
+    if wanted:
+        args.append(wanted)
+        conds.append(f"status = ANY(${len(args)}::text[])")
+    total = await connection.fetchval(
+        f"SELECT count(*) FROM referrals WHERE {' AND '.join(conds)}", *args
+    )
+    if before_id is not None:
+        args.append(before_id)
+        conds.append(f"id < ${len(args)}")
+    args.append(limit)
+    records = await connection.fetch(
+        f"SELECT {REFERRAL_COLUMNS} FROM referrals WHERE {' AND '.join(conds)} "
+        f"ORDER BY id DESC LIMIT ${len(args)}",
+        *args,
+    )
+    return [ReferralRow(*r) for r in records], total

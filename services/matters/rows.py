@@ -96,7 +96,8 @@ class TransitionRow(Row, frozen=True):
 
 
 class ReferralRow(Row, frozen=True):
-    """A matter referred to a volunteer team or other resident group."""
+    """A matter referred to a volunteer team or other resident group (``group_id``: a
+    registered group; None for a free-text one), and the group's latest act on it."""
 
     id: int
     matter_id: int
@@ -105,6 +106,11 @@ class ReferralRow(Row, frozen=True):
     note: str
     referred_by: str
     at: datetime
+    group_id: int | None
+    status: str
+    acted_by: str | None
+    acted_at: datetime | None
+    act_note: str
 
 
 class NegotiationRow(Row, frozen=True):

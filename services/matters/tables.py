@@ -107,7 +107,13 @@ class ClassificationSheet(Table, tablename="classification_sheets", db=ENGINE):
 
 
 class Referral(Table, tablename="referrals", db=ENGINE):
-    """A private matter pointed to a volunteer team or other resident group."""
+    """A private (or minor) matter pointed to a volunteer team or other resident group.
+
+    ``group_id`` names a registered group of the community (the groups context's); a
+    free-text referral keeps only its reference and name. ``status`` and the ``acted_*``
+    columns are the group's latest act on it (accept, decline, complete): the earlier
+    acts are in the audit log.
+    """
 
     id = Serial(primary_key=True)
     matter_id = Integer()
@@ -116,6 +122,11 @@ class Referral(Table, tablename="referrals", db=ENGINE):
     note = Text(default="")
     referred_by = Text()
     at = Timestamptz(default=TimestamptzNow())
+    group_id = Integer(null=True, default=None)
+    status = Text(default="referred")
+    acted_by = Text(null=True, default=None)
+    acted_at = Timestamptz(null=True, default=None)
+    act_note = Text(default="")
 
 
 class Negotiation(Table, tablename="negotiations", db=ENGINE):

@@ -5,5 +5,8 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from services.groups.api.core import GroupMutation
+from services.groups.api.referrals import GroupReferralMutation
 
 GroupsMutation = merge_types("GroupsMutation", (GroupMutation,))
+# Referrals (转介): refer a matter to a group; the group accepts, declines, completes.
+GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, GroupReferralMutation))

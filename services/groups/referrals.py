@@ -1,0 +1,139 @@
+"""Use cases of referrals to real groups (转介): the community refers a matter to a group; the
+group's leader and core accept, decline or complete it.
+
+The referral is the matters context's record (one table, one referral act: its
+``refer_in_tx``); this module resolves the group, decides who acts for it and how a referral
+moves on (``services.groups.model``, "Referrals"), and records each act, in ONE tenant
+transaction per act. A refused act writes nothing.
+"""
+
+from __future__ import annotations
+
+from services import audit, localtime
+from services.auth.model import Principal
+from services.groups import queries
+from services.groups.handlers import _managed_group_in, _writer
+from services.groups.model import (
+    ACT_NOTES,
+    REFERRAL_NOTE_LIMIT,
+    GroupNotFound,
+    ReferralAct,
+    ReferralNotFound,
+    check_open,
+    next_referral_status,
+)
+from services.groups.queries import ReferralView
+from services.kernel.text import clean_text
+from services.matters import handlers as matter_handlers
+from services.matters import queries as matter_queries
+from services.matters.handlers import ReferralTarget
+from services.matters.model import ReferralStatus
+from tenants.tx import tenant_tx
+
+
+def group_ref(group_id: int) -> str:
+    """The reference a referral to a registered group keeps (free-text ones keep the
+    community's own, e.g. "golden_harbour")."""
+    return f"group:{group_id}"
+
+
+async def refer_matter_to_group(
+    actor: Principal, slug: str, matter_id: int, group_id: int, note: str = ""
+) -> ReferralView:
+    """Refer a private (or minor) matter to a registered group of the community (cadres,
+    grid workers: whoever may refer matters).
+
+    The group must be of this community (another community's answers as missing) and not
+    dissolved; the matter's rules are the matters context's one referral act
+    (``refer_in_tx``: visible, still followed, private or minor). The group is locked, so
+    it is not dissolved while the referral is written.
+    """
+    community = await matter_handlers.may_refer(actor, slug)
+    reader = await queries.reader_of(actor, slug, community)
+    text = clean_text(
+        note, field="note", field_zh="转介说明", limit=REFERRAL_NOTE_LIMIT, multiline=True
+    )
+    async with tenant_tx(slug) as tx:
+        conn = tx.connection
+        group = await queries.group_in(conn, group_id, for_update=True)
+        if group is None:
+            raise GroupNotFound()
+        check_open(group.dissolved_on)
+        target = ReferralTarget(group_ref(group.id), group.name_zh, group.id)
+        referral = await matter_handlers.refer_in_tx(tx, actor, community, matter_id, target, text)
+        view = await queries.view_in(conn, reader, group_id)
+        matters = await matter_queries.matters_by_id_in(conn, [matter_id])
+    return ReferralView(referral, view, matters.get(matter_id))
+
+
+async def _act(
+    actor: Principal, slug: str, referral_id: int, act: ReferralAct, note: str
+) -> ReferralView:
+    """One act of the group on a referral: the caller manages the group it names (cadres,
+    its leader and core; a plain member is Forbidden, anyone who may not see the group
+    finds no referral), the group is not dissolved, and the act follows from the
+    referral's status. Stores the new status with who, when and the note; audits it on
+    the matter."""
+    reader = await _writer(actor, slug)
+    spec = ACT_NOTES[act]
+    text = clean_text(
+        note,
+        field=spec.field,
+        field_zh=spec.field_zh,
+        limit=REFERRAL_NOTE_LIMIT,
+        required=spec.required,
+        multiline=True,
+    )
+    async with tenant_tx(slug) as tx:
+        conn = tx.connection
+        referral = await matter_queries.referral_in(conn, referral_id, for_update=True)
+        if referral is None or referral.group_id is None:
+            raise ReferralNotFound()
+        try:
+            view = await _managed_group_in(tx, reader, referral.group_id)
+        except GroupNotFound:
+            raise ReferralNotFound() from None
+        status = next_referral_status(ReferralStatus(referral.status), act)
+        updated = await matter_handlers.record_referral_act_in_tx(
+            tx, referral_id, status, actor.subject, localtime.now(), text
+        )
+        await audit.record(
+            tx,
+            actor,
+            f"group.referral.{act.value}",
+            f"matter:{referral.matter_id}",
+            before={"referral": referral_id, "status": referral.status},
+            after={
+                "referral": referral_id,
+                "group_id": referral.group_id,
+                "status": status.value,
+                "note": text,
+            },
+        )
+        matters = await matter_queries.matters_by_id_in(conn, [referral.matter_id])
+    return ReferralView(updated, view, matters.get(referral.matter_id))
+
+
+async def accept_referral(
+    actor: Principal, slug: str, referral_id: int, note: str = ""
+) -> ReferralView:
+    """The group takes the referred matter on (referred → accepted); ``note`` may say when
+    or how (e.g. "每月25日上门")."""
+    return await _act(actor, slug, referral_id, ReferralAct.ACCEPT, note)
+
+
+async def decline_referral(
+    actor: Principal, slug: str, referral_id: int, reason: str
+) -> ReferralView:
+    """The group cannot take the referred matter on (referred → declined); the reason is
+    required: the community must find other help."""
+    return await _act(actor, slug, referral_id, ReferralAct.DECLINE, reason)
+
+
+async def complete_referral(
+    actor: Principal, slug: str, referral_id: int, note: str
+) -> ReferralView:
+    """The group has done what the referral asked (accepted → completed); the note, what
+    was done, is required. The matter itself stays the community's to resolve: its
+    follow-up shows the referral completed (Matter.referrals)."""
+    return await _act(actor, slug, referral_id, ReferralAct.COMPLETE, note)
