@@ -17,6 +17,9 @@ CONTEXT = Context(
             "services.households.api:HouseholdType",
             "services.groups.api.core:HouseholdGroupMemberships",
         ),
+        # Dogs, incidents, duties
+        FieldsOn("services.groups.api.core:GroupType", "services.groups.api.dogs:GroupDogs"),
+        FieldsOn("services.households.api:HouseholdType", "services.groups.api.dogs:HouseholdDogs"),
     ),
     operations=OPERATIONS,
 )

@@ -5,5 +5,9 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from services.groups.api.core import GroupMutation
+from services.groups.api.dogs import DogMutation
 
 GroupsMutation = merge_types("GroupsMutation", (GroupMutation,))
+
+# Dogs, incidents, duties
+GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, DogMutation))
