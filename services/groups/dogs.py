@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import msgspec
+
 from services import audit, localtime
 from services.auth.model import Principal
 from services.auth.permissions import allowed
@@ -64,9 +66,9 @@ from services.households import queries as household_queries
 from services.households.model import HouseholdNotFound
 from services.kernel.text import clean_text
 from services.matters import handlers as matters
+from services.matters import queries as matter_queries
 from services.matters.model import Channel, MatterKind, MatterStatus
 from services.matters.permissions import RECLASSIFY
-from services.matters.queries import matter_by_id_in
 from services.settings import Settings
 from tenants.db import SanshiTransaction
 from tenants.tx import tenant_tx
@@ -505,7 +507,8 @@ async def escalate_duty(
     public security). Deciding a matter's kind on the spot is the matters context's
     RECLASSIFY right (cadres, grid workers); among them, those who manage the group (the
     community's cadres) escalate its duties. The duty keeps the matter's id; the matter's
-    text names the group, the incident and the duty. All in one transaction.
+    text names the group, the incident and the duty. All in one transaction, which also
+    reads the matter as the result shows it.
     """
     reader = await _writer(actor, slug)
     if not allowed(actor, RECLASSIFY, slug, reader.community.county_code):
@@ -528,7 +531,7 @@ async def escalate_duty(
             raise Forbidden()
         number = None
         if duty.matter_id is not None:
-            earlier = await matter_by_id_in(conn, duty.matter_id)
+            earlier = await matter_queries.matter_by_id_in(conn, duty.matter_id)
             number = earlier.number if earlier is not None else str(duty.matter_id)
         check_escalate(DutyState(duty.state), duty.due_at, now, number)
         member = await _member_in(tx, duty.member_id)
@@ -563,7 +566,7 @@ async def escalate_duty(
         waiting = await matters.transition_in_tx(
             tx, actor, registered, MatterStatus.AWAITING_COUNCIL, reason=why
         )
-        await matters.classify_in_tx(tx, actor, waiting, data.kind, reasoning=why)
+        classified = await matters.classify_in_tx(tx, actor, waiting, data.kind, reasoning=why)
         record = await conn.fetchrow(
             "UPDATE group_duties SET matter_id = $2, escalated_by = $3, escalated_at = $4 "
             f"WHERE id = $1 RETURNING {queries.DUTY_COLUMNS.replace('u.', '')}",
@@ -580,4 +583,5 @@ async def escalate_duty(
             f"group_duty:{duty_id}",
             after={"matter_id": registered.id, "kind": data.kind.value, "reason": reason},
         )
-        return queries.duty_view(row, now)
+        shown = await matter_queries.view_in(tx, classified.matter)
+        return msgspec.structs.replace(queries.duty_view(row, now), matter=shown)

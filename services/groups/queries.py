@@ -42,6 +42,7 @@ from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
 from services.households import queries as household_queries
 from services.households.queries import HouseholdRow, ResidentRow
 from services.kernel.pagination import check_page_size, decode_cursor, encode_cursor
+from services.matters.rows import MatterView
 from tenants.provisioning import CommunityInfo
 from tenants.tx import tenant_tx
 
@@ -484,10 +485,12 @@ class DutyRow(msgspec.Struct, frozen=True):
 
 
 class DutyView(msgspec.Struct, frozen=True):
-    """A duty and whether it is overdue now (owed past its due time)."""
+    """A duty and whether it is overdue now (owed past its due time); ``matter``: the
+    matter it was just escalated into, read in the escalation's own transaction."""
 
     duty: DutyRow
     overdue: bool
+    matter: MatterView | None = None
 
 
 class IncidentView(msgspec.Struct, frozen=True):

@@ -5,8 +5,11 @@ access by role, isolation between communities, bad input (two communities, real 
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +35,8 @@ from services.groups.model import (
 from services.groups.queries import clause_json
 from services.households import handlers as hh
 from services.routing import handlers as routing
+from tenants import tx as tx_module
+from tenants.slugs import PLATFORM_SCHEMA, schema_for
 from tenants.tx import platform_tx, tenant_tx
 
 COUNTY = "testcounty"
@@ -694,3 +699,52 @@ async def test_one_incident_reads_with_its_duties_and_matter(gql, world):
     assert outsider["community"]["group"]["incident"] is None
     missing = await gql(cadre, one, c="alpha", g=str(world.group), i="999999999")
     assert missing["community"]["group"]["incident"] is None
+
+
+# -- each act is one tenant transaction: the result is read by its handler --------------------
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The search path of every transaction opened while the test runs."""
+    seen: list[str] = []
+    original = tx_module._transaction
+
+    @asynccontextmanager
+    async def noting(pool_name: str, search_path: str, **kw: Any) -> AsyncIterator[Any]:
+        seen.append(search_path)
+        async with original(pool_name, search_path, **kw) as tx:
+            yield tx
+
+    monkeypatch.setattr(tx_module, "_transaction", noting)
+    return seen
+
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+
+
+def _document(name: str) -> str:
+    """A document the frontend sends."""
+    return (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+async def test_the_acts_are_one_tenant_transaction_each(gql, world, opened):
+    """registerDog, recordGroupIncident and escalateGroupDuty (with the matter it made) each
+    read the registry once and run one alpha transaction: the resolver reads nothing again."""
+    cadre = person(Role.COMMUNITY_CADRE)
+    [late, *_] = await _bite(world, hours_ago=100)
+    acts = [
+        ("registerDog", {"groupId": str(world.group),
+                         "input": {"householdId": str(world.homes[2]), "name": "单事务",
+                                   "sizeClass": "SMALL"}}),
+        ("recordGroupIncident", {"groupId": str(world.group),
+                                 "input": {"kind": "DOG_BITE", "memberId": str(world.members[2]),
+                                           "dogId": str(world.big_dog),
+                                           "occurredAt": ago(hours=1).isoformat()}}),
+        ("escalateGroupDuty", {"id": str(late)}),
+    ]  # fmt: skip
+    for name, variables in acts:
+        opened.clear()
+        got = await gql(cadre, _document(name), community="alpha", **variables)
+        (value,) = got.values()
+        assert "code" not in value, value
+        assert opened == [PLATFORM_SCHEMA, schema_for("alpha")], (name, opened)
+    assert value["matter"]["kind"] == "MINOR"

@@ -37,6 +37,7 @@ from services.households.model import HouseholdNotFound
 from services.matters import queries as matter_queries
 from services.matters.api import MatterKindType, MatterType, UnknownCategoryErrorType
 from services.matters.model import MatterKind
+from services.matters.rows import MatterView
 
 # -- vocabulary and errors ------------------------------------------------------------------
 DogSizeClassType = labelled_enum(SizeClass, "DogSizeClass", "犬只体型 / A dog's size class")
@@ -170,6 +171,8 @@ class GroupDutyType:
     )
     escalated_at: datetime | None
     slug: strawberry.Private[str]
+    # The matter the act just escalated into, read in its transaction (None: read it here).
+    escalated: strawberry.Private[MatterView | None] = None
 
     @classmethod
     def of(cls, slug: str, v: DutyView) -> GroupDutyType:
@@ -188,6 +191,7 @@ class GroupDutyType:
             matter_id=gid(u.matter_id),
             escalated_at=u.escalated_at,
             slug=slug,
+            escalated=v.matter,
         )
 
     @strawberry.field(
@@ -198,7 +202,9 @@ class GroupDutyType:
         actor = principal_of(info)
         if actor is None or self.matter_id is None:
             return None
-        found = await matter_queries.get_matter(actor, self.slug, int(self.matter_id))
+        found = self.escalated
+        if found is None:
+            found = await matter_queries.get_matter(actor, self.slug, int(self.matter_id))
         return None if found is None else MatterType.from_row(found, self.slug, actor, info)
 
 
