@@ -25,6 +25,9 @@ CONTEXT = Context(
         FieldsOn(
             "services.matters.api:ReferralType", "services.groups.api.referrals:ReferralGroupFields"
         ),
+        # Dogs, incidents, duties
+        FieldsOn("services.groups.api.core:GroupType", "services.groups.api.dogs:GroupDogs"),
+        FieldsOn("services.households.api:HouseholdType", "services.groups.api.dogs:HouseholdDogs"),
     ),
     commands="services.groups.cli:COMMANDS",
     operations=OPERATIONS,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from services.errors import InvalidInput, NotFound, SanshiError
 from services.kernel.vocabulary import Labelled, labels
+from services.localtime import TIME_ZONE
 from services.matters.model import ReferralStatus
 
 NAME_LIMIT = 100
@@ -510,3 +511,180 @@ def sees_referrals(access: GroupAccess, *, reads_community: bool) -> bool:
     cadres, the group's leader and core) and staff who read every matter of the community.
     Plain members are not shown other households' matters."""
     return access.manage or reads_community
+
+
+# --------------------------------------------------------------------------------------
+# Dogs, incidents, duties
+# --------------------------------------------------------------------------------------
+DOG_NAME_LIMIT = 50
+BREED_LIMIT = 50
+LICENSE_LIMIT = 50
+PLACE_LIMIT = 200
+PARTY_LIMIT = 200
+DESCRIPTION_LIMIT = 2_000
+EVIDENCE_LIMIT = 1_000
+# Rabies vaccination (狂犬疫苗) is yearly: a dog is due again a year after its last one.
+VACCINATION_VALID_DAYS = 365
+
+
+class DutyState(Labelled):
+    """Where a duty a member owes stands: owed until fulfilled or refused (both final)."""
+
+    OWED = "owed"
+    FULFILLED = "fulfilled"
+    REFUSED = "refused"
+
+
+labels(
+    DutyState,
+    {
+        DutyState.OWED: ("待履行", "Owed"),
+        DutyState.FULFILLED: ("已履行", "Fulfilled"),
+        DutyState.REFUSED: ("拒绝履行", "Refused"),
+    },
+)
+
+# What settling a duty may record: fulfilled or refused, never back to owed.
+SETTLED_STATES = frozenset({DutyState.FULFILLED, DutyState.REFUSED})
+
+
+class DogNotFound(NotFound):
+    """No such dog in this group — another community's dog id names nothing here either."""
+
+    code = "DOG_NOT_FOUND"
+    zh = "该犬只不存在"
+    en = "Dog not found"
+
+
+class HouseholdNotAMember(NotAGroupMember):
+    """A dog is registered to a member household only (须为成员户)."""
+
+    code = "HOUSEHOLD_NOT_A_MEMBER"
+    zh = "该户不是本组织的在册成员户，须为成员户才能登记犬只"
+    en = "The household is not a current member of the group; only members register dogs"
+
+
+class DogRemoved(SanshiError):
+    """A dog removed from the register (died, rehomed, moved away) is a record only."""
+
+    code = "DOG_REMOVED"
+    zh = "该犬只已于 {removed_on} 注销，记录保留，不能再办理"
+    en = "The dog was removed from the register on {removed_on}; its record is kept"
+
+
+class DogNotOfMember(SanshiError):
+    """An incident names a member and a dog: the dog must be of that member's household."""
+
+    code = "DOG_NOT_OF_MEMBER"
+    zh = "该犬只不属于所填成员户"
+    en = "The dog is not of that member's household"
+
+
+class MemberHasLeft(SanshiError):
+    """Duties fall on current members: a membership that ended takes no new incident."""
+
+    code = "MEMBER_HAS_LEFT"
+    zh = "该成员已于 {left_on} 退出，不能再记录其事件或义务"
+    en = "The member left on {left_on}; no incident or duty can be recorded against them"
+
+
+class IncidentNotFound(NotFound):
+    """No such incident in this group (or not one the caller may see)."""
+
+    code = "INCIDENT_NOT_FOUND"
+    zh = "该事件记录不存在"
+    en = "Incident not found"
+
+
+class DutyNotFound(NotFound):
+    """No such duty (or not one the caller may see)."""
+
+    code = "DUTY_NOT_FOUND"
+    zh = "该义务记录不存在"
+    en = "Duty not found"
+
+
+class DutyNotOwed(SanshiError):
+    """Only an owed duty is settled or escalated: fulfilled and refused are final."""
+
+    code = "DUTY_NOT_OWED"
+    zh = "该义务已是「{state_zh}」，不能再办理"
+    en = "The duty is already {state_en}; nothing more can be done with it"
+
+
+class DutyNotPastDue(SanshiError):
+    """A duty is escalated only once its due time has passed: the member has until then."""
+
+    code = "DUTY_NOT_PAST_DUE"
+    zh = "该义务尚未到期（{due_at} 到期），到期未履行方可升级为事项"
+    en = "The duty is not yet due (due {due_at}); only a duty unfulfilled past due is escalated"
+
+
+class AlreadyEscalated(SanshiError):
+    """One case identity: a duty is escalated into one matter, once."""
+
+    code = "ALREADY_ESCALATED"
+    zh = "该义务已升级为事项（{matter_number}）"
+    en = "The duty was already escalated into a matter ({matter_number})"
+
+
+def vaccination_overdue(
+    vaccinated_on: date | None, today: date, valid_days: int = VACCINATION_VALID_DAYS
+) -> bool:
+    """Is the dog's vaccination (免疫) overdue on ``today``? A dog never vaccinated (no
+    date recorded) is overdue: the association cannot tell it is protected."""
+    if vaccinated_on is None:
+        return True
+    return today > vaccinated_on + timedelta(days=valid_days)
+
+
+def duty_overdue(state: DutyState, due_at: datetime, now: datetime) -> bool:
+    """Is the duty past due and still owed (逾期未履行)? Settled duties are never overdue."""
+    return state is DutyState.OWED and now > due_at
+
+
+def due_time(occurred_at: datetime, due: DutyDue) -> datetime:
+    """When a duty an incident created falls due: its hours after the incident."""
+    return occurred_at + timedelta(hours=due.due_hours)
+
+
+def check_settle(state: DutyState, target: DutyState) -> None:
+    """An owed duty is settled as fulfilled or refused; a settled one is final."""
+    if target not in SETTLED_STATES:
+        raise InvalidInput(
+            field_zh="义务只能记为已履行或拒绝履行",
+            field_en="a duty settles as fulfilled or refused",
+        )
+    if state is not DutyState.OWED:
+        raise DutyNotOwed(state_zh=state.label_zh, state_en=state.label_en.lower())
+
+
+def check_escalate(
+    state: DutyState, due_at: datetime, now: datetime, matter_number: str | None
+) -> None:
+    """A duty is escalated once, while owed, after its due time (pure; the order of the
+    checks is the order a user reads them: already a matter, settled, not yet due)."""
+    if matter_number is not None:
+        raise AlreadyEscalated(matter_number=matter_number)
+    if state is not DutyState.OWED:
+        raise DutyNotOwed(state_zh=state.label_zh, state_en=state.label_en.lower())
+    if not now > due_at:
+        raise DutyNotPastDue(due_at=due_at.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M"))
+
+
+def check_occurred(occurred_at: datetime, now: datetime) -> None:
+    """An incident is recorded after it happened, never ahead of time."""
+    if occurred_at.tzinfo is None:
+        raise InvalidInput(field_zh="事件时间须带时区", field_en="the incident time needs a zone")
+    if occurred_at > now:
+        raise InvalidInput(
+            field_zh="事件时间不能晚于现在", field_en="the incident cannot happen in the future"
+        )
+
+
+def check_vaccinated(vaccinated_on: date | None, today: date) -> None:
+    """A vaccination date is a day that has come."""
+    if vaccinated_on is not None and vaccinated_on > today:
+        raise InvalidInput(
+            field_zh="免疫日期不能晚于今天", field_en="the vaccination date is in the future"
+        )

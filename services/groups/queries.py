@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from services import localtime
 from services.auth.model import Principal
 from services.auth.permissions import allowed
 from services.communities.handlers import access_community_by_slug
@@ -25,14 +26,18 @@ from services.groups.model import (
     DogFilter,
     DutyKind,
     DutySpec,
+    DutyState,
     GroupAccess,
     GroupKind,
     GroupNotFound,
     GroupRole,
     IncidentKind,
+    IncidentNotFound,
     SizeClass,
+    duty_overdue,
     group_access,
     sees_referrals,
+    vaccination_overdue,
 )
 from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
 from services.households import queries as household_queries
@@ -40,7 +45,7 @@ from services.households.queries import HouseholdRow, ResidentRow
 from services.kernel.pagination import check_page_size, decode_cursor, encode_cursor
 from services.matters import queries as matter_queries
 from services.matters.model import ReferralStatus
-from services.matters.rows import MatterRow, ReferralRow
+from services.matters.rows import MatterRow, MatterView, ReferralRow
 from tenants.provisioning import CommunityInfo
 from tenants.tx import tenant_tx
 
@@ -473,3 +478,338 @@ async def group_views_by_id(
     async with tenant_tx(slug, snapshot=True) as tx:
         rows = await groups_by_id_in(tx.connection, group_ids)
         return {v.group.id: v for v in await views_in(tx.connection, reader, rows)}
+
+
+# -- dogs, incidents, duties ---------------------------------------------------------------
+class DogRow(msgspec.Struct, frozen=True):
+    """A dog of the association's register as stored (``license_no`` None: unregistered)."""
+
+    id: int
+    group_id: int
+    household_id: int
+    name: str
+    breed: str
+    size_class: str
+    fierce: bool
+    vaccinated_on: date | None
+    license_no: str | None
+    registered_by: str
+    registered_at: datetime
+    removed_on: date | None
+    removed_reason: str
+
+
+class DogView(msgspec.Struct, frozen=True):
+    """A dog with its household (unmasked: the adapter masks it) and whether its
+    vaccination is overdue today."""
+
+    dog: DogRow
+    household: HouseholdRow | None
+    vaccination_overdue: bool
+
+
+class IncidentRow(msgspec.Struct, frozen=True):
+    """An incident as stored."""
+
+    id: int
+    group_id: int
+    kind: str
+    member_id: int
+    dog_id: int | None
+    place: str
+    occurred_at: datetime
+    affected_party: str
+    description: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class DutyRow(msgspec.Struct, frozen=True):
+    """A duty as stored (``matter_id``: the matter it was escalated into, if it was)."""
+
+    id: int
+    incident_id: int
+    member_id: int
+    kind: str
+    clause_number: int
+    version_id: int | None
+    due_at: datetime
+    state: str
+    evidence: str
+    settled_by: str | None
+    settled_at: datetime | None
+    matter_id: int | None
+    escalated_by: str | None
+    escalated_at: datetime | None
+
+
+class DutyView(msgspec.Struct, frozen=True):
+    """A duty and whether it is overdue now (owed past its due time); ``matter``: the
+    matter it was just escalated into, read in the escalation's own transaction."""
+
+    duty: DutyRow
+    overdue: bool
+    matter: MatterView | None = None
+
+
+class IncidentView(msgspec.Struct, frozen=True):
+    """An incident with its member, its dog and the duties it created."""
+
+    incident: IncidentRow
+    member: MemberView
+    dog: DogView | None
+    duties: list[DutyView]
+
+
+DOG_COLUMNS = (
+    "d.id, d.group_id, d.household_id, d.name, d.breed, d.size_class, d.fierce, "
+    "d.vaccinated_on, d.license_no, d.registered_by, d.registered_at, d.removed_on, "
+    "d.removed_reason"
+)
+INCIDENT_COLUMNS = (
+    "i.id, i.group_id, i.kind, i.member_id, i.dog_id, i.place, i.occurred_at, "
+    "i.affected_party, i.description, i.recorded_by, i.recorded_at"
+)
+DUTY_COLUMNS = (
+    "u.id, u.incident_id, u.member_id, u.kind, u.clause_number, u.version_id, u.due_at, "
+    "u.state, u.evidence, u.settled_by, u.settled_at, u.matter_id, u.escalated_by, "
+    "u.escalated_at"
+)
+
+
+async def dog_in(
+    connection: Any, dog_id: int, *, group_id: int | None = None, for_update: bool = False
+) -> DogRow | None:
+    """One dog on the caller's connection (of ``group_id`` when given), or None."""
+    lock = " FOR UPDATE" if for_update else ""
+    record = await connection.fetchrow(
+        f"SELECT {DOG_COLUMNS} FROM group_dogs d WHERE d.id = $1{lock}", dog_id
+    )
+    if record is None or (group_id is not None and record["group_id"] != group_id):
+        return None
+    return DogRow(**record)
+
+
+async def dog_views_in(connection: Any, rows: list[DogRow], today: date) -> list[DogView]:
+    """``rows`` with their households (one statement) and the vaccination rule of ``today``."""
+    households = await household_queries.households_by_id_in(
+        connection, {r.household_id for r in rows}
+    )
+    return [
+        DogView(r, households.get(r.household_id), vaccination_overdue(r.vaccinated_on, today))
+        for r in rows
+    ]
+
+
+async def duty_in(connection: Any, duty_id: int, *, for_update: bool = False) -> DutyRow | None:
+    """One duty on the caller's connection, or None."""
+    lock = " FOR UPDATE" if for_update else ""
+    record = await connection.fetchrow(
+        f"SELECT {DUTY_COLUMNS} FROM group_duties u WHERE u.id = $1{lock}", duty_id
+    )
+    return None if record is None else DutyRow(**record)
+
+
+def duty_view(row: DutyRow, now: datetime) -> DutyView:
+    """``row`` with the overdue rule of ``now``."""
+    return DutyView(row, duty_overdue(DutyState(row.state), row.due_at, now))
+
+
+async def incident_views_in(
+    connection: Any, rows: list[IncidentRow], now: datetime
+) -> list[IncidentView]:
+    """``rows`` with their members, dogs and duties: four statements for any number."""
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    members = await connection.fetch(
+        f"SELECT {MEMBER_COLUMNS} FROM group_members m WHERE m.id = ANY($1::int[])",
+        sorted({r.member_id for r in rows}),
+    )
+    member_views = {
+        v.member.id: v for v in await member_views_in(connection, [member_of(m) for m in members])
+    }
+    dog_ids = sorted({r.dog_id for r in rows if r.dog_id is not None})
+    dogs: dict[int, DogView] = {}
+    if dog_ids:
+        records = await connection.fetch(
+            f"SELECT {DOG_COLUMNS} FROM group_dogs d WHERE d.id = ANY($1::int[])", dog_ids
+        )
+        today = localtime.local_day(now)
+        views = await dog_views_in(connection, [DogRow(**d) for d in records], today)
+        dogs = {v.dog.id: v for v in views}
+    duties: dict[int, list[DutyView]] = {i: [] for i in ids}
+    for record in await connection.fetch(
+        f"SELECT {DUTY_COLUMNS} FROM group_duties u WHERE u.incident_id = ANY($1::int[]) "
+        "ORDER BY u.id",
+        ids,
+    ):
+        row = DutyRow(**record)
+        duties[row.incident_id].append(duty_view(row, now))
+    return [
+        IncidentView(
+            r,
+            member_views[r.member_id],
+            None if r.dog_id is None else dogs.get(r.dog_id),
+            duties[r.id],
+        )
+        for r in rows
+    ]
+
+
+async def incident_in(connection: Any, incident_id: int) -> IncidentRow | None:
+    """One incident on the caller's connection, or None."""
+    record = await connection.fetchrow(
+        f"SELECT {INCIDENT_COLUMNS} FROM group_incidents i WHERE i.id = $1", incident_id
+    )
+    return None if record is None else IncidentRow(**record)
+
+
+async def clauses_in_force_by_version_in(
+    connection: Any, group_id: int
+) -> list[tuple[int, Clause]]:
+    """The clauses in force (as ``clauses_in_force_in``), each with its version's id: a
+    duty names the version whose clause created it."""
+    records = await connection.fetch(
+        "SELECT v.id AS version_id, c.number, c.text_zh, c.text_en, c.binds, "
+        "c.incident_kinds, c.duties "
+        "FROM group_conventions gc "
+        "JOIN group_convention_versions v ON v.convention_id = gc.id AND v.status = 'adopted' "
+        "JOIN group_convention_clauses c ON c.version_id = v.id "
+        "WHERE gc.group_id = $1 ORDER BY gc.id, c.number",
+        group_id,
+    )
+    return [(r["version_id"], clause_of(r)) for r in records]
+
+
+async def _dogs_where_in(
+    connection: Any, where: str, args: list[Any], include_removed: bool, today: date
+) -> list[DogView]:
+    current = "" if include_removed else " AND d.removed_on IS NULL"
+    records = await connection.fetch(
+        f"SELECT {DOG_COLUMNS} FROM group_dogs d WHERE {where}{current} ORDER BY d.id", *args
+    )
+    return await dog_views_in(connection, [DogRow(**r) for r in records], today)
+
+
+async def group_dogs(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    include_removed: bool = False,
+    community: CommunityInfo | None = None,
+) -> list[DogView]:
+    """The group's dogs register as the caller may see it: every dog for those who manage
+    the group (its leader and core, the community's cadres); for anyone else only their
+    own household's dogs. A group the caller cannot find answers GroupNotFound."""
+    reader = await reader_of(actor, slug, community)
+    today = localtime.today()
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        view = await view_in(conn, reader, group_id)
+        if view.access.manage:
+            return await _dogs_where_in(conn, "d.group_id = $1", [group_id], include_removed, today)
+        own = await household_queries.own_household_id(actor.subject)
+        if own is None:
+            return []
+        return await _dogs_where_in(
+            conn, "d.group_id = $1 AND d.household_id = $2", [group_id, own], include_removed, today
+        )
+
+
+async def overdue_vaccinations(
+    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+) -> list[DogView] | None:
+    """The group's current dogs whose vaccination is overdue today (or never recorded),
+    for those who manage the group; None for anyone else (not theirs to see)."""
+    reader = await reader_of(actor, slug, community)
+    today = localtime.today()
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        view = await view_in(conn, reader, group_id)
+        if not view.access.manage:
+            return None
+        dogs = await _dogs_where_in(conn, "d.group_id = $1", [group_id], False, today)
+    return [d for d in dogs if d.vaccination_overdue]
+
+
+async def household_dogs(
+    actor: Principal, slug: str, household_id: int, *, community: CommunityInfo | None = None
+) -> list[DogView]:
+    """A household's current dogs in every group, for a caller who already may see the
+    household (the households context decided that: a resident their own, staff any)."""
+    try:
+        await reader_of(actor, slug, community)
+    except Forbidden:
+        return []
+    today = localtime.today()
+    async with tenant_tx(slug, snapshot=True) as tx:
+        return await _dogs_where_in(
+            tx.connection, "d.household_id = $1", [household_id], False, today
+        )
+
+
+async def incidents_page(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    first: int = DEFAULT_PAGE,
+    after: str | None = None,
+    community: CommunityInfo | None = None,
+) -> Page:
+    """A page of the group's incidents (IncidentView), newest first (occurred_at desc, id
+    desc), for a caller who reads the group; anyone else: GroupNotFound, as if missing.
+    Members, dogs and duties are read in the same transaction."""
+    reader = await reader_of(actor, slug, community)
+    check_page_size(first, MAX_PAGE)
+    position = decode_cursor(after, datetime, int) if after else None
+    now = localtime.now()
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        view = await view_in(conn, reader, group_id)
+        if not view.access.read:
+            raise GroupNotFound()
+        args: list[Any] = [group_id]
+        before = ""
+        if position is not None:
+            args += list(position)
+            before = " AND (i.occurred_at, i.id) < ($2, $3)"
+        records = await conn.fetch(
+            f"SELECT {INCIDENT_COLUMNS} FROM group_incidents i WHERE i.group_id = $1{before} "
+            f"ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${len(args) + 1}",
+            *args,
+            first + 1,
+        )
+        total = await conn.fetchval(
+            "SELECT count(*) FROM group_incidents WHERE group_id = $1", group_id
+        )
+        rows = [IncidentRow(**r) for r in records[:first]]
+        items = await incident_views_in(conn, rows, now)
+    end = encode_cursor(rows[-1].occurred_at, rows[-1].id) if rows else None
+    return Page(items, total, len(records) > first, end)
+
+
+async def get_incident(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    incident_id: int,
+    *,
+    community: CommunityInfo | None = None,
+) -> IncidentView:
+    """One incident of the group for a caller who reads the group; IncidentNotFound when
+    missing, of another group, or not visible (the same answer)."""
+    reader = await reader_of(actor, slug, community)
+    now = localtime.now()
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        try:
+            view = await view_in(conn, reader, group_id)
+        except GroupNotFound:
+            raise IncidentNotFound() from None
+        row = await incident_in(conn, incident_id)
+        if not view.access.read or row is None or row.group_id != group_id:
+            raise IncidentNotFound()
+        return (await incident_views_in(conn, [row], now))[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Array, Date, Integer, Serial, Text, Timestamptz
+from piccolo.columns import JSONB, Array, Boolean, Date, Integer, Serial, Text, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -100,3 +100,65 @@ class GroupConventionBallot(Table, tablename="group_convention_ballots", db=ENGI
     choice = Text()
     cast_by = Text()
     cast_at = Timestamptz(default=TimestamptzNow())
+
+
+# Dogs, incidents, duties
+class GroupDog(Table, tablename="group_dogs", db=ENGINE):
+    """A member household's dog in the association's register: name, breed, size class,
+    fierce breed (烈性犬), last vaccination (免疫日期), licence number (犬证号).
+
+    Removing a dog (died, rehomed, moved away) keeps the record (``removed_on``): incidents
+    name it.
+    """
+
+    id = Serial(primary_key=True)
+    group_id = Integer()
+    household_id = Integer()
+    name = Text()
+    breed = Text(default="")
+    size_class = Text()
+    fierce = Boolean(default=False)
+    vaccinated_on = Date(null=True, default=None)
+    license_no = Text(null=True, default=None)
+    registered_by = Text()
+    registered_at = Timestamptz(default=TimestamptzNow())
+    removed_on = Date(null=True, default=None)
+    removed_reason = Text(default="")
+
+
+class GroupIncident(Table, tablename="group_incidents", db=ENGINE):
+    """What happened (a bite 犬只伤人, barking, fouling, ...), recorded against a member and,
+    for dogs, one of their household's dogs: where, when, and who was affected."""
+
+    id = Serial(primary_key=True)
+    group_id = Integer()
+    kind = Text()
+    member_id = Integer()
+    dog_id = Integer(null=True, default=None)
+    place = Text(default="")
+    occurred_at = Timestamptz()
+    affected_party = Text(default="")
+    description = Text(default="")
+    recorded_by = Text()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class GroupDuty(Table, tablename="group_duties", db=ENGINE):
+    """A duty (义务) an incident makes the member owe under a clause of the convention in
+    force: due time, state (owed/fulfilled/refused), evidence; and the matter it was
+    escalated into when left unfulfilled past due (one case identity)."""
+
+    id = Serial(primary_key=True)
+    incident_id = Integer()
+    member_id = Integer()
+    kind = Text()
+    clause_number = Integer()
+    version_id = Integer(null=True, default=None)
+    due_at = Timestamptz()
+    state = Text(default="owed")
+    evidence = Text(default="")
+    settled_by = Text(null=True, default=None)
+    settled_at = Timestamptz(null=True, default=None)
+    matter_id = Integer(null=True, default=None)
+    escalated_by = Text(null=True, default=None)
+    escalated_at = Timestamptz(null=True, default=None)

@@ -28,6 +28,7 @@ from services.communities.permissions import VIEW_LEDGER, VIEW_OWN_MATTERS
 from services.errors import InvalidInput, NotFound, SanshiError
 from services.households import queries as household_queries
 from services.households.model import HouseholdNotFound
+from services.households.queries import HouseholdRow
 from services.matters import model
 from services.matters.errors import MatterNotFound
 from services.matters.model import (
@@ -226,60 +227,78 @@ async def register_request(
         resident_only = not allowed(actor, VIEW_LEDGER, slug, info.county_code)
         if resident_only and await resident_household(actor.subject) != household.id:
             raise HouseholdNotFound()
-        categories = await Category.select(Category.code).where(Category.active.eq(True)).run()
-        model.check_category(data.category, {c["code"] for c in categories})
-        if data.raised_by_resident_id is not None:
-            raised = await household_queries.resident_by_id(data.raised_by_resident_id)
-            if raised is None or raised.household_id != household.id:
-                raise model.InvalidInput(
-                    field_zh="提出诉求的居民不属于该住户",
-                    field_en="the resident raising the request is not of that household",
-                )
-        suggestion = model.suggest(data.category, household.circumstances, await _active_rules())
-        prefix = (await CommunitySettings.select(CommunitySettings.matter_prefix).run())[0][
-            "matter_prefix"
-        ]
-        next_id = await tx.connection.fetchval(
-            "SELECT nextval(pg_get_serial_sequence('matters', 'id'))"
-        )
-        inserted = (
-            await Matter.insert(
-                Matter(
-                    id=next_id,
-                    number=f"{prefix}{data.occurred_on.year}-{next_id:06d}",
-                    household_id=household.id,
-                    raised_by_resident_id=data.raised_by_resident_id,
-                    grid_id=household.grid_id,
-                    registered_by=actor.subject,
-                    registered_by_role=actor.primary_role.value,
-                    channel=data.channel.value,
-                    category=data.category,
-                    title=data.title.strip(),
-                    description=data.description.strip(),
-                    place=data.place.strip(),
-                    occurred_on=data.occurred_on,
-                    suggested_kind=suggestion.kind.value,
-                    suggestion_rule_id=suggestion.rule_id,
-                    suggestion_reason_zh=suggestion.reason_zh,
-                    suggestion_reason_en=suggestion.reason_en,
-                )
-            )
-            .returning(*Matter.all_columns())
-            .run()
-        )[0]
-        row = MatterRow(**inserted)
-        await MatterTransition.insert(
-            MatterTransition(
-                matter_id=row.id,
-                from_status=None,
-                to_status=MatterStatus.REGISTERED.value,
-                actor=actor.subject,
-                actor_role=actor.primary_role.value,
-                reason="",
-            )
-        ).run()
-        await audit.record(tx, actor, "matter.register", f"matter:{row.id}", after=inserted)
+        row = await register_request_in_tx(tx, actor, household, data, settings)
         return await view_in(tx, row, related, readers)
+
+
+async def register_request_in_tx(
+    tx: SanshiTransaction,
+    actor: Principal,
+    household: HouseholdRow,
+    data: RegisterRequestInput,
+    settings: Settings,
+) -> MatterRow:
+    """Register a request for ``household`` inside the caller's transaction: the text,
+    category and raising resident checked, the suggested kind, the matter, its first
+    history row and the audit entry. The caller decided who may register for that
+    household (a context above this one escalating its own record into a matter).
+    Returns the new matter.
+    """
+    _check_request_text(settings, data)
+    categories = await Category.select(Category.code).where(Category.active.eq(True)).run()
+    model.check_category(data.category, {c["code"] for c in categories})
+    if data.raised_by_resident_id is not None:
+        raised = await household_queries.resident_by_id(data.raised_by_resident_id)
+        if raised is None or raised.household_id != household.id:
+            raise model.InvalidInput(
+                field_zh="提出诉求的居民不属于该住户",
+                field_en="the resident raising the request is not of that household",
+            )
+    suggestion = model.suggest(data.category, household.circumstances, await _active_rules())
+    prefix = (await CommunitySettings.select(CommunitySettings.matter_prefix).run())[0][
+        "matter_prefix"
+    ]
+    next_id = await tx.connection.fetchval(
+        "SELECT nextval(pg_get_serial_sequence('matters', 'id'))"
+    )
+    inserted = (
+        await Matter.insert(
+            Matter(
+                id=next_id,
+                number=f"{prefix}{data.occurred_on.year}-{next_id:06d}",
+                household_id=household.id,
+                raised_by_resident_id=data.raised_by_resident_id,
+                grid_id=household.grid_id,
+                registered_by=actor.subject,
+                registered_by_role=actor.primary_role.value,
+                channel=data.channel.value,
+                category=data.category,
+                title=data.title.strip(),
+                description=data.description.strip(),
+                place=data.place.strip(),
+                occurred_on=data.occurred_on,
+                suggested_kind=suggestion.kind.value,
+                suggestion_rule_id=suggestion.rule_id,
+                suggestion_reason_zh=suggestion.reason_zh,
+                suggestion_reason_en=suggestion.reason_en,
+            )
+        )
+        .returning(*Matter.all_columns())
+        .run()
+    )[0]
+    row = MatterRow(**inserted)
+    await MatterTransition.insert(
+        MatterTransition(
+            matter_id=row.id,
+            from_status=None,
+            to_status=MatterStatus.REGISTERED.value,
+            actor=actor.subject,
+            actor_role=actor.primary_role.value,
+            reason="",
+        )
+    ).run()
+    await audit.record(tx, actor, "matter.register", f"matter:{row.id}", after=inserted)
+    return row
 
 
 # -- classification --------------------------------------------------------------------------

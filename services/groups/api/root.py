@@ -5,8 +5,11 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from services.groups.api.core import GroupMutation
+from services.groups.api.dogs import DogMutation
 from services.groups.api.referrals import GroupReferralMutation
 
 GroupsMutation = merge_types("GroupsMutation", (GroupMutation,))
 # Referrals (转介): refer a matter to a group; the group accepts, declines, completes.
 GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, GroupReferralMutation))
+# Dogs, incidents, duties
+GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, DogMutation))
