@@ -17,6 +17,10 @@ CONTEXT = Context(
             "services.households.api:HouseholdType",
             "services.groups.api.core:HouseholdGroupMemberships",
         ),
+        # conventions
+        FieldsOn(
+            "services.groups.api.core:GroupType", "services.groups.api.conventions:GroupConventions"
+        ),
     ),
     operations=OPERATIONS,
 )

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from services.groups.api.conventions import ConventionMutation
 from services.groups.api.core import GroupMutation
 
-GroupsMutation = merge_types("GroupsMutation", (GroupMutation,))
+GroupsMutation = merge_types(
+    "GroupsMutation",
+    (
+        GroupMutation,
+        # conventions
+        ConventionMutation,
+    ),
+)
