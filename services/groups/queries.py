@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -531,11 +531,10 @@ async def convention_in(
 
 
 async def version_in(
-    connection: Any, version_id: int, *, lock: str | None = None
+    connection: Any, version_id: int, *, lock: Literal["UPDATE", "SHARE"] | None = None
 ) -> ConventionVersionRow | None:
-    """One version on the caller's connection (``lock``: "UPDATE" or "SHARE"), or None."""
+    """One version on the caller's connection (locked FOR ``lock``, if given), or None."""
     suffix = "" if lock is None else f" FOR {lock}"
-    assert lock in (None, "UPDATE", "SHARE")
     record = await connection.fetchrow(
         f"SELECT {VERSION_COLUMNS} FROM group_convention_versions v WHERE v.id = $1{suffix}",
         version_id,
