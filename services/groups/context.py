@@ -28,6 +28,10 @@ CONTEXT = Context(
         # Dogs, incidents, duties
         FieldsOn("services.groups.api.core:GroupType", "services.groups.api.dogs:GroupDogs"),
         FieldsOn("services.households.api:HouseholdType", "services.groups.api.dogs:HouseholdDogs"),
+        # conventions
+        FieldsOn(
+            "services.groups.api.core:GroupType", "services.groups.api.conventions:GroupConventions"
+        ),
     ),
     commands="services.groups.cli:COMMANDS",
     operations=OPERATIONS,

@@ -6,11 +6,14 @@ caller's own, call these, and write what they return.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from services.errors import InvalidInput, NotFound, SanshiError
+from services.kernel import votes
+from services.kernel.text import clean_text
 from services.kernel.vocabulary import Labelled, labels
 from services.localtime import TIME_ZONE
 from services.matters.model import ReferralStatus
@@ -688,3 +691,414 @@ def check_vaccinated(vaccinated_on: date | None, today: date) -> None:
         raise InvalidInput(
             field_zh="免疫日期不能晚于今天", field_en="the vaccination date is in the future"
         )
+
+
+# --------------------------------------------------------------------------------------
+# Conventions (自治公约): versions, a draft's clauses, adoption by the members' vote
+# --------------------------------------------------------------------------------------
+TITLE_LIMIT = 200
+CLAUSE_TEXT_LIMIT = 2_000
+NOTE_LIMIT = 1_000
+MAX_CLAUSES = 100
+# A duty is due within an hour at the soonest ("take to hospital at once") and within
+# thirty days at the latest: a longer one is no longer an incident's duty but a dispute.
+DUE_HOURS_MIN, DUE_HOURS_MAX = 1, 720
+
+
+class ConventionStatus(Labelled):
+    """Where a convention version stands: drafted, put to the vote, and then in force
+    (adopted) or not (rejected); an adopted version is superseded by the next adopted one."""
+
+    DRAFT = "draft"
+    VOTING = "voting"
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+labels(
+    ConventionStatus,
+    {
+        ConventionStatus.DRAFT: ("草案", "Draft"),
+        ConventionStatus.VOTING: ("表决中", "Being voted on"),
+        ConventionStatus.ADOPTED: ("生效", "In force"),
+        ConventionStatus.REJECTED: ("未通过", "Rejected"),
+        ConventionStatus.SUPERSEDED: ("已废止", "Superseded"),
+    },
+)
+
+# A draft or a version being voted on: a convention has at most one at a time.
+OPEN_STATUSES = frozenset({ConventionStatus.DRAFT, ConventionStatus.VOTING})
+
+
+class ConventionRejection(Labelled):
+    """Why a closed vote did not adopt the version."""
+
+    NO_QUORUM = "no_quorum"
+    NO_MAJORITY = "no_majority"
+
+
+labels(
+    ConventionRejection,
+    {
+        ConventionRejection.NO_QUORUM: ("未达到法定人数", "No quorum"),
+        ConventionRejection.NO_MAJORITY: ("赞成票未过多数", "Too few yes votes"),
+    },
+)
+
+
+class ConventionNotFound(NotFound):
+    """No such convention in this community, or one of a group the caller may not read."""
+
+    code = "CONVENTION_NOT_FOUND"
+    zh = "自治公约不存在"
+    en = "Convention not found"
+
+
+class ConventionVersionNotFound(NotFound):
+    """No such convention version (or not one the caller may read)."""
+
+    code = "CONVENTION_VERSION_NOT_FOUND"
+    zh = "公约版本不存在"
+    en = "Convention version not found"
+
+
+class ConventionVersionNotDraft(SanshiError):
+    """Only a draft's clauses change, and only a draft is put to the vote."""
+
+    code = "CONVENTION_VERSION_NOT_DRAFT"
+    zh = "第 {version} 版已是「{status_zh}」，只有草案可以修改或提交表决"
+    en = "Version {version} is {status_en}; only a draft can be changed or put to the vote"
+
+
+class ConventionVersionNotVoting(SanshiError):
+    """A ballot, or the close, on a version that is not being voted on (before the vote
+    opened, or after it closed)."""
+
+    code = "CONVENTION_VERSION_NOT_VOTING"
+    zh = "第 {version} 版不在表决中（{status_zh}）"
+    en = "Version {version} is not being voted on ({status_en})"
+
+
+class ConventionHasOpenVersion(SanshiError):
+    """One amendment at a time: a draft or a vote in progress comes to an end first."""
+
+    code = "CONVENTION_HAS_OPEN_VERSION"
+    zh = "该公约的第 {version} 版尚在「{status_zh}」，请先完成它再提出修订"
+    en = "Version {version} of this convention is still {status_en}; finish it before amending"
+
+
+class ClauseNumbersInvalid(SanshiError):
+    """Clauses are numbered 1, 2, ... n, each once: members cite them by number."""
+
+    code = "CLAUSE_NUMBERS_INVALID"
+    zh = "条款须从第 1 条起连续编号、不得重复（现为：{numbers}）"
+    en = "Clauses are numbered 1 to n, each once (given: {numbers})"
+
+
+class ConventionTitleTaken(SanshiError):
+    """Two conventions of one group with one title would be confused."""
+
+    code = "CONVENTION_TITLE_TAKEN"
+    zh = "本组织已有名为「{title}」的公约"
+    en = "The group already has a convention titled '{title}'"
+
+
+class EmptyConvention(SanshiError):
+    """A version without a clause has nothing to adopt."""
+
+    code = "EMPTY_CONVENTION"
+    zh = "公约至少要有一条条款"
+    en = "A convention needs at least one clause"
+
+
+class DueHoursOutOfRange(SanshiError):
+    """A duty is due 1 to 720 hours after the incident."""
+
+    code = "DUE_HOURS_OUT_OF_RANGE"
+    zh = "第 {number} 条「{duty_zh}」的期限须为 {low} 至 {high} 小时（现为 {hours}）"
+    en = "Clause {number}: '{duty_en}' must be due in {low} to {high} hours (given: {hours})"
+
+
+class ConventionNoQuorum(votes.NoQuorum):
+    """Closing a vote too few took part in adopts nothing and writes nothing: the vote
+    stays open for more ballots (or is closed as rejected on purpose)."""
+
+    zh = (
+        "未达到法定人数：有表决权的 {eligible} 票中已投 {present} 票，至少需 {required} 票；"
+        "表决继续进行（或按未通过结束表决）"
+    )
+    en = (
+        "No quorum: {present} of {eligible} eligible ballots cast, {required} needed; the vote "
+        "stays open (or close it as rejected)"
+    )
+
+
+class BallotAlreadyCast(votes.AlreadyVoted):
+    """The member (or their household, where households vote) has voted on this version."""
+
+    zh = "{voter_zh}已对第 {version} 版投过票（{basis_zh}）"
+    en = "{voter_en} has already voted on version {version} ({basis_en})"
+
+
+# The kernel's refusals in the groups' words where the kernel gives the numbers they need
+# (a voter twice cannot reach the count: the ballots' table keeps one per voter key).
+CONVENTION_VOTE_ERRORS = votes.VoteErrors(no_quorum=ConventionNoQuorum)
+
+
+@dataclass(frozen=True)
+class ClauseDraft:
+    """A clause as a drafter types it (values of the vocabularies as strings, so the CLI, a
+    seed and GraphQL give the same input); ``draft_clauses`` checks it into a ``Clause``."""
+
+    number: int
+    text_zh: str
+    text_en: str = ""
+    size_classes: tuple[str, ...] = ()
+    fierce: bool = False
+    incident_kinds: tuple[str, ...] = ()
+    duties: tuple[tuple[str, int], ...] = ()  # (duty kind, due hours)
+
+
+def _member_of(vocabulary: type[Labelled], value: str, what_zh: str, what_en: str) -> Any:
+    try:
+        return vocabulary(value)
+    except ValueError:
+        raise InvalidInput(
+            field_zh=f"「{value}」不是{what_zh}", field_en=f"'{value}' is not {what_en}"
+        ) from None
+
+
+def _clause(draft: ClauseDraft) -> Clause:
+    n = draft.number
+    text_zh = clean_text(
+        draft.text_zh,
+        field=f"clause {n} text_zh",
+        field_zh=f"第 {n} 条条文",
+        limit=CLAUSE_TEXT_LIMIT,
+        required=True,
+        multiline=True,
+    )
+    text_en = clean_text(
+        draft.text_en,
+        field=f"clause {n} text_en",
+        field_zh=f"第 {n} 条英文条文",
+        limit=CLAUSE_TEXT_LIMIT,
+        multiline=True,
+    )
+    sizes = frozenset(
+        _member_of(SizeClass, s, "犬只体型", "a size class") for s in draft.size_classes
+    )
+    kinds = frozenset(
+        _member_of(IncidentKind, k, "事件类型", "an incident kind") for k in draft.incident_kinds
+    )
+    duties: list[DutySpec] = []
+    for value, hours in draft.duties:
+        kind = _member_of(DutyKind, value, "义务类型", "a duty kind")
+        if any(d.kind is kind for d in duties):
+            raise InvalidInput(
+                field_zh=f"第 {n} 条的「{kind.label_zh}」写了两次",
+                field_en=f"clause {n} names '{kind.label_en}' twice",
+            )
+        if not DUE_HOURS_MIN <= hours <= DUE_HOURS_MAX:
+            raise DueHoursOutOfRange(
+                number=n, duty_zh=kind.label_zh, duty_en=kind.label_en, hours=hours,
+                low=DUE_HOURS_MIN, high=DUE_HOURS_MAX,
+            )  # fmt: skip
+        duties.append(DutySpec(kind, hours))
+    # Duties are owed after an incident the clause governs: without one they never arise.
+    if duties and not kinds:
+        raise InvalidInput(
+            field_zh=f"第 {n} 条规定了义务，须写明适用的事件类型",
+            field_en=f"clause {n} creates duties: name the kinds of incident it governs",
+        )
+    return Clause(
+        number=n,
+        text_zh=text_zh,
+        text_en=text_en,
+        binds=DogFilter(sizes, fierce=draft.fierce),
+        incident_kinds=kinds,
+        duties=tuple(duties),
+    )
+
+
+def draft_clauses(drafts: Sequence[ClauseDraft]) -> tuple[Clause, ...]:
+    """A draft's clauses checked, by number: at least one, at most ``MAX_CLAUSES``, numbered
+    1..n each once (ClauseNumbersInvalid), each text within its limit and free of control
+    characters, vocabulary values only, duties due in 1..720 hours, each duty kind once per
+    clause, and duties only on a clause that names the incidents it governs."""
+    if not drafts:
+        raise EmptyConvention()
+    if len(drafts) > MAX_CLAUSES:
+        raise InvalidInput(
+            field_zh=f"条款不能超过 {MAX_CLAUSES} 条", field_en=f"at most {MAX_CLAUSES} clauses"
+        )
+    numbers = [d.number for d in drafts]
+    if sorted(numbers) != list(range(1, len(drafts) + 1)):
+        raise ClauseNumbersInvalid(numbers=", ".join(str(n) for n in numbers))
+    return tuple(_clause(d) for d in sorted(drafts, key=lambda d: d.number))
+
+
+def convention_title(title_zh: str, title_en: str) -> tuple[str, str]:
+    """The convention's titles, checked (the Chinese one is required)."""
+    return (
+        clean_text(
+            title_zh, field="title_zh", field_zh="公约名称", limit=TITLE_LIMIT, required=True
+        ),
+        clean_text(title_en, field="title_en", field_zh="英文名称", limit=TITLE_LIMIT),
+    )
+
+
+def convention_note(note: str) -> str:
+    """A version's note (what it changes and why), checked."""
+    return clean_text(note, field="note", field_zh="说明", limit=NOTE_LIMIT, multiline=True)
+
+
+def check_draft(status: ConventionStatus, version: int) -> None:
+    """ConventionVersionNotDraft unless the version is a draft."""
+    if status is not ConventionStatus.DRAFT:
+        raise ConventionVersionNotDraft(
+            version=version, status_zh=status.label_zh, status_en=status.label_en.lower()
+        )
+
+
+def check_voting(status: ConventionStatus, version: int) -> None:
+    """ConventionVersionNotVoting unless the version's vote is open."""
+    if status is not ConventionStatus.VOTING:
+        raise ConventionVersionNotVoting(
+            version=version, status_zh=status.label_zh, status_en=status.label_en.lower()
+        )
+
+
+def amendment_of(versions: Iterable[tuple[int, ConventionStatus]]) -> tuple[int, int]:
+    """(the new version's number, the version its clauses are copied from) for an
+    amendment: refused while a draft or a vote is open; copied from the version in force,
+    or from the latest one where none is in force."""
+    known = sorted(versions)
+    if not known:
+        raise ValueError("a convention has at least its first version")
+    for number, status in known:
+        if status in OPEN_STATUSES:
+            raise ConventionHasOpenVersion(
+                version=number, status_zh=status.label_zh, status_en=status.label_en.lower()
+            )
+    in_force = [n for n, s in known if s is ConventionStatus.ADOPTED]
+    return known[-1][0] + 1, in_force[-1] if in_force else known[-1][0]
+
+
+def voter_key(basis: BallotBasis, household_id: int, resident_id: int | None) -> str | None:
+    """Whose ballot a membership casts: its household's (``household:<id>``) where the group
+    votes by household, its resident's (``resident:<id>``) where each member votes; None for
+    a membership that names no resident in a group of residents (it has no ballot)."""
+    if basis is BallotBasis.HOUSEHOLD:
+        return f"household:{household_id}"
+    return None if resident_id is None else f"resident:{resident_id}"
+
+
+@dataclass(frozen=True)
+class ConventionTally:
+    """The count kept with a closed vote: adopted or why not, the answers, and the numbers
+    the group's rules asked for. ``void``: ballots of voters who were no longer members
+    when the vote closed (not counted). ``majority_required``: None without a quorum."""
+
+    adopted: bool
+    rejection: ConventionRejection | None
+    yes: int
+    no: int
+    abstain: int
+    eligible: int
+    void: int
+    quorum_required: int
+    majority_required: int | None
+    rules: votes.VoteRules
+
+    @property
+    def present(self) -> int:
+        return self.yes + self.no + self.abstain
+
+    def to_json(self) -> dict[str, object]:
+        """As the version's ``tally`` column keeps it."""
+        return {
+            "outcome": "adopted" if self.adopted else "rejected",
+            "rejection": None if self.rejection is None else self.rejection.value,
+            "yes": self.yes,
+            "no": self.no,
+            "abstain": self.abstain,
+            "eligible": self.eligible,
+            "void": self.void,
+            "quorum_required": self.quorum_required,
+            "majority_required": self.majority_required,
+            "rules": votes.rules_to_json(self.rules),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ConventionTally | None:
+        """The kept count, or None for a vote not closed yet (an empty tally)."""
+        if not data:
+            return None
+        rejection = data.get("rejection")
+        return cls(
+            adopted=data["outcome"] == "adopted",
+            rejection=None if rejection is None else ConventionRejection(rejection),
+            yes=int(data["yes"]),
+            no=int(data["no"]),
+            abstain=int(data["abstain"]),
+            eligible=int(data["eligible"]),
+            void=int(data.get("void", 0)),
+            quorum_required=int(data["quorum_required"]),
+            majority_required=data.get("majority_required"),
+            rules=votes.rules_from_json(data.get("rules")),
+        )
+
+
+def count_convention_vote(
+    ballots: Iterable[tuple[str, votes.Answer]],
+    eligible: Collection[str],
+    rules: votes.VoteRules,
+    *,
+    reject_without_quorum: bool = False,
+) -> ConventionTally:
+    """The outcome of closing a vote, counted by the shared kernel (``count_adoption``).
+
+    ``ballots``: (voter key, answer); ``eligible``: the voter keys of the members when the
+    vote closes — a ballot of a voter who has left since is void. Too few ballots raise
+    ConventionNoQuorum (closing adopts nothing and the vote stays open) unless
+    ``reject_without_quorum``: then the version is rejected for want of a quorum. A quorum
+    without the majority of yes over yes + no rejects it.
+    """
+    keys = frozenset(eligible)
+    cast = list(ballots)
+    counted = [(k, a) for k, a in cast if k in keys]
+    void = len(cast) - len(counted)
+    try:
+        result = votes.count_adoption(
+            counted, eligible=len(keys), rules=rules, errors=CONVENTION_VOTE_ERRORS
+        )
+    except ConventionNoQuorum:
+        if not reject_without_quorum:
+            raise
+        answers = [votes.Answer(a) for _, a in counted]
+        return ConventionTally(
+            adopted=False,
+            rejection=ConventionRejection.NO_QUORUM,
+            yes=answers.count(votes.Answer.YES),
+            no=answers.count(votes.Answer.NO),
+            abstain=answers.count(votes.Answer.ABSTAIN),
+            eligible=len(keys),
+            void=void,
+            quorum_required=rules.quorum_required(len(keys)),
+            majority_required=None,
+            rules=rules,
+        )
+    return ConventionTally(
+        adopted=result.adopted,
+        rejection=None if result.adopted else ConventionRejection.NO_MAJORITY,
+        yes=result.yes,
+        no=result.no,
+        abstain=result.abstain,
+        eligible=result.eligible,
+        void=void,
+        quorum_required=result.quorum_required,
+        majority_required=result.majority_required,
+        rules=rules,
+    )

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -22,7 +22,10 @@ from services.communities.handlers import access_community_by_slug
 from services.communities.permissions import VIEW_LEDGER
 from services.errors import Forbidden
 from services.groups.model import (
+    OPEN_STATUSES,
     Clause,
+    ConventionStatus,
+    ConventionTally,
     DogFilter,
     DutyKind,
     DutySpec,
@@ -813,3 +816,239 @@ async def get_incident(
         if not view.access.read or row is None or row.group_id != group_id:
             raise IncidentNotFound()
         return (await incident_views_in(conn, [row], now))[0]
+
+
+# -- conventions: versions, clauses, ballots; who reads what ------------------------------
+# Who reads: those who read the group (members, the community's cadres and staff) read
+# every convention and every version of it, drafts, tallies and superseded ones included;
+# every reader of the community's directory (any resident) reads the versions in force,
+# which bind the members towards their neighbours (``conventions_in_force``).
+class ConventionRow(msgspec.Struct, frozen=True):
+    """A convention as stored: its group and titles."""
+
+    id: int
+    group_id: int
+    title_zh: str
+    title_en: str
+    created_by: str
+    created_at: datetime
+
+
+class ConventionVersionRow(msgspec.Struct, frozen=True):
+    """A convention version as stored; ``tally`` is the count kept when its vote closed."""
+
+    id: int
+    convention_id: int
+    version: int
+    status: ConventionStatus
+    note: str
+    drafted_by: str
+    drafted_at: datetime
+    vote_opened_at: datetime | None
+    vote_closed_at: datetime | None
+    in_force_on: date | None
+    tally: ConventionTally | None
+
+
+class ConventionVersionView(msgspec.Struct, frozen=True):
+    """A version with its clauses, the ballots cast so far, whether the caller's ballot
+    (their household's, where households vote) is among them, and, for a superseded
+    version, the day the next one came into force."""
+
+    version: ConventionVersionRow
+    convention: ConventionRow
+    clauses: tuple[Clause, ...]
+    ballots_cast: int
+    has_voted: bool
+    in_force_until: date | None = None
+
+
+class ConventionView(msgspec.Struct, frozen=True):
+    """A convention with its versions, newest first."""
+
+    convention: ConventionRow
+    versions: tuple[ConventionVersionView, ...]
+
+    @property
+    def in_force(self) -> ConventionVersionView | None:
+        """The version in force, if one is."""
+        return next(
+            (v for v in self.versions if v.version.status is ConventionStatus.ADOPTED), None
+        )
+
+    @property
+    def open_version(self) -> ConventionVersionView | None:
+        """The draft or the version being voted on, if there is one."""
+        return next((v for v in self.versions if v.version.status in OPEN_STATUSES), None)
+
+
+CONVENTION_COLUMNS = "c.id, c.group_id, c.title_zh, c.title_en, c.created_by, c.created_at"
+VERSION_COLUMNS = (
+    "v.id, v.convention_id, v.version, v.status, v.note, v.drafted_by, v.drafted_at, "
+    "v.vote_opened_at, v.vote_closed_at, v.in_force_on, v.tally"
+)
+
+
+def convention_of(record: Any) -> ConventionRow:
+    """A group_conventions record as a typed row."""
+    return ConventionRow(**record)
+
+
+def version_of(record: Any) -> ConventionVersionRow:
+    """A group_convention_versions record as a typed row (jsonb may come back as text)."""
+    values = dict(record)
+    tally = values["tally"]
+    values["tally"] = ConventionTally.from_json(
+        json.loads(tally) if isinstance(tally, str) else tally
+    )
+    values["status"] = ConventionStatus(values["status"])
+    return ConventionVersionRow(**values)
+
+
+def clause_record(clause: Clause) -> dict[str, object]:
+    """A clause as the audit trail keeps it (the stored form, readable)."""
+    binds, kinds, duties = clause_json(clause)
+    return {
+        "number": clause.number,
+        "text_zh": clause.text_zh,
+        "text_en": clause.text_en,
+        "binds": json.loads(binds),
+        "incident_kinds": kinds,
+        "duties": json.loads(duties),
+    }
+
+
+async def convention_in(
+    connection: Any, convention_id: int, *, for_update: bool = False
+) -> ConventionRow | None:
+    """One convention on the caller's connection, or None."""
+    lock = " FOR UPDATE" if for_update else ""
+    record = await connection.fetchrow(
+        f"SELECT {CONVENTION_COLUMNS} FROM group_conventions c WHERE c.id = $1{lock}",
+        convention_id,
+    )
+    return None if record is None else convention_of(record)
+
+
+async def version_in(
+    connection: Any, version_id: int, *, lock: Literal["UPDATE", "SHARE"] | None = None
+) -> ConventionVersionRow | None:
+    """One version on the caller's connection (locked FOR ``lock``, if given), or None."""
+    suffix = "" if lock is None else f" FOR {lock}"
+    record = await connection.fetchrow(
+        f"SELECT {VERSION_COLUMNS} FROM group_convention_versions v WHERE v.id = $1{suffix}",
+        version_id,
+    )
+    return None if record is None else version_of(record)
+
+
+async def conventions_in(
+    connection: Any, group: GroupRow, subject: str, *, convention_id: int | None = None
+) -> list[ConventionView]:
+    """The group's conventions (or the one ``convention_id``) with every version, its
+    clauses and ballot counts, and whether ``subject``'s ballot is cast: four statements
+    for any number of conventions."""
+    records = await connection.fetch(
+        f"SELECT {CONVENTION_COLUMNS} FROM group_conventions c "
+        "WHERE c.group_id = $1 AND ($2::int IS NULL OR c.id = $2) ORDER BY c.id",
+        group.id,
+        convention_id,
+    )
+    conventions = [convention_of(r) for r in records]
+    if not conventions:
+        return []
+    versions = [
+        version_of(r)
+        for r in await connection.fetch(
+            f"SELECT {VERSION_COLUMNS} FROM group_convention_versions v "
+            "WHERE v.convention_id = ANY($1::int[]) ORDER BY v.convention_id, v.version DESC",
+            [c.id for c in conventions],
+        )
+    ]
+    version_ids = [v.id for v in versions]
+    clauses: dict[int, list[Clause]] = {}
+    for r in await connection.fetch(
+        "SELECT c.version_id, c.number, c.text_zh, c.text_en, c.binds, c.incident_kinds, "
+        "c.duties FROM group_convention_clauses c WHERE c.version_id = ANY($1::int[]) "
+        "ORDER BY c.version_id, c.number",
+        version_ids,
+    ):
+        clauses.setdefault(r["version_id"], []).append(clause_of(r))
+    # The caller's ballot is their household's where households vote, their own otherwise.
+    counts = {
+        r["version_id"]: (r["cast"], r["mine"])
+        for r in await connection.fetch(
+            "SELECT b.version_id, count(*) AS cast, coalesce(bool_or(b.voter_key IN ("
+            "SELECT CASE WHEN $2 = 'household' THEN 'household:' || r.household_id "
+            "ELSE 'resident:' || r.id END FROM residents r WHERE r.subject = $3)), false) AS mine "
+            "FROM group_convention_ballots b WHERE b.version_id = ANY($1::int[]) "
+            "GROUP BY b.version_id",
+            version_ids,
+            group.ballot_basis,
+            subject,
+        )
+    }
+    by_convention: dict[int, list[ConventionVersionRow]] = {}
+    for v in versions:
+        by_convention.setdefault(v.convention_id, []).append(v)
+    out = []
+    for c in conventions:
+        rows = by_convention.get(c.id, [])
+        views = []
+        for row in rows:
+            cast, mine = counts.get(row.id, (0, False))
+            views.append(
+                ConventionVersionView(
+                    row, c, tuple(clauses.get(row.id, ())), cast, mine, _until(row, rows)
+                )
+            )
+        out.append(ConventionView(c, tuple(views)))
+    return out
+
+
+def _until(row: ConventionVersionRow, versions: list[ConventionVersionRow]) -> date | None:
+    """A superseded version was in force until the next version that came into force."""
+    if row.status is not ConventionStatus.SUPERSEDED:
+        return None
+    later = [v.in_force_on for v in versions if v.version > row.version and v.in_force_on]
+    return min(later) if later else None
+
+
+async def readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
+    """The group, if ``reader`` may read its record (members, cadres, staff); anyone else
+    finds it missing (GroupNotFound)."""
+    view = await view_in(connection, reader, group_id)
+    if not view.access.read:
+        raise GroupNotFound()
+    return view
+
+
+async def group_conventions(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    convention_id: int | None = None,
+    community: CommunityInfo | None = None,
+) -> list[ConventionView]:
+    """The group's conventions with every version, for a caller who reads the group;
+    GroupNotFound for anyone else (as if missing)."""
+    reader = await reader_of(actor, slug, community)
+    async with tenant_tx(slug, snapshot=True) as tx:
+        view = await readable_group_in(tx.connection, reader, group_id)
+        return await conventions_in(
+            tx.connection, view.group, actor.subject, convention_id=convention_id
+        )
+
+
+async def conventions_in_force(
+    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+) -> list[ConventionVersionView]:
+    """The versions in force of the group's conventions, for every reader of the
+    community's directory (the community reads what its groups' members have bound
+    themselves to); GroupNotFound when the group is missing."""
+    reader = await reader_of(actor, slug, community)
+    async with tenant_tx(slug, snapshot=True) as tx:
+        view = await view_in(tx.connection, reader, group_id)
+        found = await conventions_in(tx.connection, view.group, actor.subject)
+    return [c.in_force for c in found if c.in_force is not None]

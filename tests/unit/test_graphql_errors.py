@@ -29,11 +29,9 @@ NOT_IN_GRAPHQL = {e.SanshiError, e.MigrationInProgress, RedisUrlRequired, Rabbit
 # raises its own subclasses, which have types). The context that first raises one through
 # GraphQL declares its type, on it or on a subclass in its own words, and takes it off here.
 NOT_IN_GRAPHQL |= {
-    votes.NoQuorum,
     votes.NoMajority,
     votes.Tie,
     votes.CastingVoteNotInTie,
-    votes.AlreadyVoted,
     votes.NotAnOption,
     votes.NotACandidate,
     votes.SameCandidateTwice,

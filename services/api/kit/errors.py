@@ -89,6 +89,17 @@ InvalidDecisionRulesErrorType = error_type(
     "议事规则无效 / Invalid decision rules",
 )
 
+# kernel vote errors (conventions)
+# The kernel's refusals as they are, for every body that votes with its generic words (a
+# body's own subclasses map here too, by their MRO). The council's own subclasses already
+# publish "NoQuorumError" and "AlreadyVotedError", hence the "Vote" prefix.
+VoteNoQuorumErrorType = error_type(
+    votes.NoQuorum, "VoteNoQuorumError", "未达到法定人数 / No quorum"
+)
+VoteAlreadyVotedErrorType = error_type(
+    votes.AlreadyVoted, "VoteAlreadyVotedError", "已经投过票 / Already voted"
+)
+
 
 def error_type_for(err: e.SanshiError) -> type[ErrorType] | None:
     """The GraphQL type of ``err`` (most specific mapped class), or None if unmapped."""

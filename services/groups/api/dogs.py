@@ -29,7 +29,8 @@ from services.groups.api.core import (
     GroupNotFoundErrorType,
     GroupType,
 )
-from services.groups.model import DutyKind, DutyState, IncidentKind, SizeClass
+from services.groups.api.vocabulary import DutyKindType, IncidentKindType, SizeClassType
+from services.groups.model import DutyState, IncidentKind, SizeClass
 from services.groups.queries import DogView, DutyView, IncidentView
 from services.households.api import HouseholdNotFoundErrorType, HouseholdType
 from services.households.masking import Visibility
@@ -40,13 +41,6 @@ from services.matters.model import MatterKind
 from services.matters.rows import MatterView
 
 # -- vocabulary and errors ------------------------------------------------------------------
-DogSizeClassType = labelled_enum(SizeClass, "DogSizeClass", "犬只体型 / A dog's size class")
-IncidentKindType = labelled_enum(
-    IncidentKind, "IncidentKind", "事件类型（犬只伤人、犬吠扰民等）/ What kind of incident"
-)
-DutyKindType = labelled_enum(
-    DutyKind, "DutyKind", "公约条款使成员承担的义务 / What a convention's clause makes one owe"
-)
 DutyStateType = labelled_enum(DutyState, "DutyState", "义务的履行状态 / Where a duty stands")
 
 DogNotFoundErrorType = error_type(
@@ -108,7 +102,7 @@ class DogType:
     group_id: strawberry.ID
     name: str
     breed: str
-    size_class: DogSizeClassType
+    size_class: SizeClassType
     fierce: bool = strawberry.field(description="烈性犬 / A restricted or fierce breed")
     vaccinated_on: date | None = strawberry.field(
         description="最近一次免疫日期；未记录时为空 / The last vaccination; null if none recorded"
@@ -134,7 +128,7 @@ class DogType:
             group_id=strawberry.ID(str(d.group_id)),
             name=d.name,
             breed=d.breed,
-            size_class=DogSizeClassType(d.size_class),
+            size_class=SizeClassType(d.size_class),
             fierce=d.fierce,
             vaccinated_on=d.vaccinated_on,
             vaccination_overdue=v.vaccination_overdue,
@@ -370,7 +364,7 @@ class HouseholdDogs:
 class RegisterDogInput:
     household_id: strawberry.ID = strawberry.field(description="成员户 / The member household")
     name: str = strawberry.field(description="犬名 / The dog's name")
-    size_class: DogSizeClassType
+    size_class: SizeClassType
     breed: str = ""
     fierce: bool = strawberry.field(default=False, description="烈性犬 / A fierce breed")
     vaccinated_on: date | None = strawberry.field(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from services.groups.api.conventions import ConventionMutation
 from services.groups.api.core import GroupMutation
 from services.groups.api.dogs import DogMutation
 from services.groups.api.referrals import GroupReferralMutation
@@ -13,3 +14,5 @@ GroupsMutation = merge_types("GroupsMutation", (GroupMutation,))
 GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, GroupReferralMutation))
 # Dogs, incidents, duties
 GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, DogMutation))
+# Conventions (自治公约): drafts, the members' vote, adoption
+GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, ConventionMutation))
