@@ -17,6 +17,14 @@ CONTEXT = Context(
             "services.households.api:HouseholdType",
             "services.groups.api.core:HouseholdGroupMemberships",
         ),
+        # Elections of the core
+        FieldsOn(
+            "services.groups.api.core:GroupType", "services.groups.api.elections:GroupElections"
+        ),
+        FieldsOn(
+            "services.groups.api.core:GroupMemberType",
+            "services.groups.api.elections:GroupMemberCoreTerm",
+        ),
     ),
     operations=OPERATIONS,
 )

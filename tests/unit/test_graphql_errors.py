@@ -35,9 +35,6 @@ NOT_IN_GRAPHQL |= {
     votes.CastingVoteNotInTie,
     votes.AlreadyVoted,
     votes.NotAnOption,
-    votes.NotACandidate,
-    votes.SameCandidateTwice,
-    votes.TooManyChoices,
 }
 
 

@@ -5,5 +5,6 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from services.groups.api.core import GroupMutation
+from services.groups.api.elections import GroupElectionMutation
 
-GroupsMutation = merge_types("GroupsMutation", (GroupMutation,))
+GroupsMutation = merge_types("GroupsMutation", (GroupMutation, GroupElectionMutation))
