@@ -67,8 +67,9 @@ class ElectionInput:
 async def _election_for_act(
     tx: SanshiTransaction, reader: queries.Reader, election_id: int
 ) -> tuple[ElectionRow, GroupView]:
-    """The election, locked, and its group, locked for managing (the group first, as every
-    act on a group locks it: close and publish never wait on a ballot holding the group)."""
+    """The election, locked, and its group, locked for managing: the group first, as every
+    act that manages a group locks it; a ballot locks the election only, so the two never
+    wait on each other in opposite orders."""
     found = await queries.election_in(tx.connection, election_id)
     if found is None:
         raise ElectionNotFound()
@@ -93,6 +94,7 @@ async def _insert_election(
     members: Sequence[int],
     runoff_of: int | None = None,
 ) -> int:
+    """A new open election and its candidates (memberships, in the order named)."""
     conn = tx.connection
     election_id: int = await conn.fetchval(
         "INSERT INTO group_elections (group_id, title, term_starts_on, term_ends_on, seats, "
