@@ -32,6 +32,14 @@ CONTEXT = Context(
         FieldsOn(
             "services.groups.api.core:GroupType", "services.groups.api.conventions:GroupConventions"
         ),
+        # Elections of the core
+        FieldsOn(
+            "services.groups.api.core:GroupType", "services.groups.api.elections:GroupElections"
+        ),
+        FieldsOn(
+            "services.groups.api.core:GroupMemberType",
+            "services.groups.api.elections:GroupMemberCoreTerm",
+        ),
     ),
     commands="services.groups.cli:COMMANDS",
     operations=OPERATIONS,

@@ -24,9 +24,8 @@ import asyncpg
 
 from services import audit, localtime
 from services.auth.model import Principal
-from services.errors import Forbidden
 from services.groups import queries
-from services.groups.handlers import _managed_group_in, _writer
+from services.groups.handlers import _managed_group_in, _writer, ballot_member_in
 from services.groups.model import (
     BallotAlreadyCast,
     BallotBasis,
@@ -36,9 +35,7 @@ from services.groups.model import (
     ConventionStatus,
     ConventionTitleTaken,
     ConventionVersionNotFound,
-    GroupMemberNotFound,
     GroupNotFound,
-    NotAGroupMember,
     amendment_of,
     check_draft,
     check_open,
@@ -47,14 +44,12 @@ from services.groups.model import (
     convention_title,
     count_convention_vote,
     draft_clauses,
-    voter_key,
 )
 from services.groups.queries import (
     ConventionRow,
     ConventionVersionRow,
     ConventionView,
     GroupView,
-    MemberRow,
     Reader,
     clause_json,
 )
@@ -313,42 +308,6 @@ async def open_convention_vote(actor: Principal, slug: str, version_id: int) -> 
         return await _view(tx, group, actor, convention.id)
 
 
-async def _voting_member(
-    tx: SanshiTransaction, reader: Reader, group: GroupView, member_id: int | None
-) -> MemberRow:
-    """The membership whose ballot is cast: the caller's own (their household's, where
-    households vote), or, for a paper ballot a community cadre records, the member named."""
-    conn = tx.connection
-    gid = group.group.id
-    record = await conn.fetchrow(
-        f"SELECT {queries.MEMBER_COLUMNS} FROM residents r JOIN group_members m "
-        "ON m.group_id = $2 AND m.left_on IS NULL "
-        "WHERE r.subject = $1 AND (m.resident_id = r.id "
-        "OR ($3 = 'household' AND m.household_id = r.household_id)) ORDER BY m.id LIMIT 1",
-        reader.actor.subject,
-        gid,
-        group.group.ballot_basis,
-    )
-    own = None if record is None else queries.member_of(record)
-    if member_id is None or (own is not None and own.id == member_id):
-        if own is None:
-            raise NotAGroupMember()
-        return own
-    if not reader.manages:
-        raise Forbidden()
-    record = await conn.fetchrow(
-        f"SELECT {queries.MEMBER_COLUMNS} FROM group_members m WHERE m.id = $1 AND m.group_id = $2",
-        member_id,
-        gid,
-    )
-    if record is None:
-        raise GroupMemberNotFound()
-    member = queries.member_of(record)
-    if member.left_on is not None:
-        raise NotAGroupMember()
-    return member
-
-
 async def cast_convention_ballot(
     actor: Principal,
     slug: str,
@@ -371,11 +330,8 @@ async def cast_convention_ballot(
         version = await queries.version_in(conn, version_id, lock="SHARE")
         assert version is not None
         check_voting(version.status, version.version)
-        member = await _voting_member(tx, reader, group, member_id)
+        member, key = await ballot_member_in(tx, reader, group.group, member_id)
         basis = BallotBasis(group.group.ballot_basis)
-        key = voter_key(basis, member.household_id, member.resident_id)
-        if key is None:
-            raise NotAGroupMember()
         refused = BallotAlreadyCast(
             voter=key,
             version=version.version,
@@ -429,17 +385,7 @@ async def close_convention_vote(
         version, convention, group = await _managed_version(tx, reader, version_id)
         check_voting(version.status, version.version)
         rules = rules_from_json(group.group.decision_rules)
-        basis = BallotBasis(group.group.ballot_basis)
-        members = await conn.fetch(
-            "SELECT household_id, resident_id FROM group_members "
-            "WHERE group_id = $1 AND left_on IS NULL",
-            group.group.id,
-        )
-        eligible = {
-            k
-            for m in members
-            if (k := voter_key(basis, m["household_id"], m["resident_id"])) is not None
-        }
+        eligible = await queries.eligible_in(conn, group.group)
         ballots = await conn.fetch(
             "SELECT voter_key, choice FROM group_convention_ballots WHERE version_id = $1",
             version_id,

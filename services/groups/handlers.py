@@ -15,6 +15,7 @@ import msgspec
 
 from services import audit
 from services.auth.model import Principal
+from services.auth.permissions import allowed
 from services.errors import CommunityArchived, Forbidden, InvalidInput
 from services.groups import queries
 from services.groups.model import (
@@ -28,12 +29,15 @@ from services.groups.model import (
     GroupNotFound,
     GroupRole,
     Membership,
+    NotAGroupMember,
     check_join,
     check_leave,
     check_open,
     check_role_holder,
+    voter_key,
 )
-from services.groups.queries import GroupView, MemberRow, MemberView, Reader
+from services.groups.permissions import RECORD_GROUP_BALLOTS
+from services.groups.queries import GroupRow, GroupView, MemberRow, MemberView, Reader
 from services.households import queries as household_queries
 from services.households.model import HouseholdNotFound
 from services.kernel.text import clean_text
@@ -116,6 +120,38 @@ async def _writer(actor: Principal, slug: str, *, manages: bool = False) -> Read
     if reader.community.status == "archived":
         raise CommunityArchived(slug=slug)
     return reader
+
+
+async def ballot_member_in(
+    tx: SanshiTransaction, reader: Reader, group: GroupRow, member_id: int | None
+) -> tuple[MemberRow, str]:
+    """Whose ballot is cast, and its voter key, for every vote a group holds (its core's
+    elections, its conventions): the caller's own membership (their household's where
+    households vote) when ``member_id`` is None or names it; otherwise the paper ballot of
+    the member named, which only those who record ballots may enter (RECORD_GROUP_BALLOTS:
+    cadres, grid workers). A membership of another group, one that ended, or a member of
+    a resident-basis group who names no resident: not a voter (NotAGroupMember)."""
+    conn = tx.connection
+    own = await queries.caller_member_in(conn, reader.actor.subject, group)
+    if member_id is None or (own is not None and own.id == member_id):
+        if own is None:
+            raise NotAGroupMember()
+        member = own
+    else:
+        if not allowed(
+            reader.actor, RECORD_GROUP_BALLOTS, reader.community.slug, reader.community.county_code
+        ):
+            raise Forbidden()
+        found = (await queries.members_by_id_in(conn, [member_id])).get(member_id)
+        if found is None:
+            raise GroupMemberNotFound()
+        if found.group_id != group.id or found.left_on is not None:
+            raise NotAGroupMember()
+        member = found
+    key = voter_key(BallotBasis(group.ballot_basis), member.household_id, member.resident_id)
+    if key is None:
+        raise NotAGroupMember()
+    return member, key
 
 
 async def _member_view(tx: SanshiTransaction, row: MemberRow) -> MemberView:

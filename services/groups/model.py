@@ -15,6 +15,7 @@ from services.errors import InvalidInput, NotFound, SanshiError
 from services.kernel import votes
 from services.kernel.text import clean_text
 from services.kernel.vocabulary import Labelled, labels
+from services.kernel.votes import AlreadyVoted, NoQuorum, VoteRules, count_election
 from services.localtime import TIME_ZONE
 from services.matters.model import ReferralStatus
 
@@ -1101,4 +1102,261 @@ def count_convention_vote(
         quorum_required=result.quorum_required,
         majority_required=result.majority_required,
         rules=rules,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Elections (选举) of the core (骨干): a term (任期), seats (席位), candidates (候选人) who are
+# members, one ballot (选票) per voter key, counted by the shared vote kernel
+# (services/kernel/votes.py count_election), a runoff (决选) among those tied for the last seats
+# --------------------------------------------------------------------------------------
+SEATS_LIMIT = 50  # the tables' CHECK: seats and votes per ballot between 1 and 50
+RUNOFF_SUFFIX = "（决选）"  # a runoff's title: its election's, marked
+
+
+class ElectionStatus(Labelled):
+    """Where an election of the core stands: ballots taken, counted, results published."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+labels(
+    ElectionStatus,
+    {
+        ElectionStatus.OPEN: ("投票中", "Voting open"),
+        ElectionStatus.CLOSED: ("已计票", "Counted"),
+        ElectionStatus.PUBLISHED: ("已公布", "Results published"),
+    },
+)
+
+
+class ElectionNotFound(NotFound):
+    """No such election in this community — or one of a group the caller may not read."""
+
+    code = "GROUP_ELECTION_NOT_FOUND"
+    zh = "该选举不存在"
+    en = "Election not found"
+
+
+class CandidateNotAMember(NotAGroupMember):
+    """A candidate must be a current member of the group holding the election."""
+
+    code = "CANDIDATE_NOT_A_MEMBER"
+    zh = "候选人须为该组织的在册成员（成员编号 {member_id}）"
+    en = "A candidate must be a current member of the group (member {member_id})"
+
+
+class NotEnoughCandidates(SanshiError):
+    """An election needs at least as many candidates as seats (等额 or 差额, never fewer)."""
+
+    code = "NOT_ENOUGH_CANDIDATES"
+    zh = "候选人（{candidates} 人）不能少于席位数（{seats} 席）"
+    en = "Fewer candidates ({candidates}) than seats ({seats})"
+
+
+class TermOverlap(SanshiError):
+    """Two elections for overlapping terms would seat two cores at once."""
+
+    code = "TERM_OVERLAP"
+    zh = "任期与已有选举（{starts_on} 至 {ends_on}）重叠"
+    en = "The term overlaps that of another election ({starts_on} to {ends_on})"
+
+
+class ElectionClosed(SanshiError):
+    """Ballots are taken only while the election is open; a closed one is counted once."""
+
+    code = "ELECTION_CLOSED"
+    zh = "本次选举的投票已截止"
+    en = "Voting in this election has closed"
+
+
+class ElectionStillOpen(SanshiError):
+    """Results are published only after the count."""
+
+    code = "ELECTION_STILL_OPEN"
+    zh = "选举仍在投票中，须先截止计票才能公布结果"
+    en = "The election is still open: close and count it before publishing"
+
+
+class ElectionPublished(SanshiError):
+    """Published results are a record: published once."""
+
+    code = "ELECTION_PUBLISHED"
+    zh = "本次选举结果已公布"
+    en = "The results of this election are already published"
+
+
+class AlreadyVotedInElection(AlreadyVoted):
+    """The kernel's refusal in the group's words: one ballot per member household (or per
+    member, as the group's ballot basis says). Code and meaning are the kernel's."""
+
+    zh = "{voter_zh}已在本次选举中投过票，每{unit_zh}只能投一张选票"
+    en = "{voter_en} has already voted in this election: one ballot per {unit_en}"
+
+    @classmethod
+    def of(cls, basis: BallotBasis) -> AlreadyVotedInElection:
+        if basis is BallotBasis.HOUSEHOLD:
+            return cls(voter_zh="该户", voter_en="The household", unit_zh="户", unit_en="household")
+        return cls(voter_zh="该成员", voter_en="The member", unit_zh="人", unit_en="member")
+
+
+def eligible_voters(basis: BallotBasis, members: Iterable[Membership]) -> frozenset[str]:
+    """The voter keys of the current members: one per household or per member (a member of
+    a resident-basis group who names no resident has none)."""
+    keys = (voter_key(basis, m.household_id, m.resident_id) for m in members if m.current)
+    return frozenset(k for k in keys if k is not None)
+
+
+def check_election(
+    *,
+    term_starts_on: date,
+    term_ends_on: date,
+    seats: int,
+    votes_per_ballot: int,
+    candidates: Sequence[int],
+    founded_on: date,
+    other_terms: Iterable[tuple[date, date]] = (),
+) -> None:
+    """May an election be opened with these numbers?
+
+    A term ends after it starts (``term_ends_on``, its last day) and not before the group
+    was founded; 1 to 50 seats; a ballot names at most as many candidates as there are
+    seats; each candidate once and at least as many as seats. ``other_terms``: the terms of
+    the group's other live elections (open, or counted with a quorum): one core at a time.
+    """
+    if term_ends_on <= term_starts_on:
+        raise InvalidInput(
+            field_zh="任期结束日期须晚于开始日期", field_en="the term ends before it starts"
+        )
+    if term_starts_on < founded_on:
+        raise InvalidInput(
+            field_zh="任期早于组织成立日期", field_en="the term starts before the group was founded"
+        )
+    if not 1 <= seats <= SEATS_LIMIT:
+        raise InvalidInput(
+            field_zh=f"席位数须为 1 至 {SEATS_LIMIT}", field_en=f"seats must be 1 to {SEATS_LIMIT}"
+        )
+    if not 1 <= votes_per_ballot <= seats:
+        raise InvalidInput(
+            field_zh="每张选票可选人数须为 1 至席位数",
+            field_en="votes per ballot must be 1 to the number of seats",
+        )
+    if len(set(candidates)) != len(candidates):
+        raise InvalidInput(field_zh="候选人重复", field_en="a candidate is named twice")
+    if len(candidates) < seats:
+        raise NotEnoughCandidates(candidates=len(candidates), seats=seats)
+    for starts_on, ends_on in other_terms:
+        if starts_on <= term_ends_on and term_starts_on <= ends_on:
+            raise TermOverlap(starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat())
+
+
+def check_candidate(member: Membership | None, member_id: int) -> None:
+    """A candidate is a current member of this group, a named person (a core seat is held by
+    a resident, as a core role is)."""
+    if member is None or not member.current:
+        raise CandidateNotAMember(member_id=member_id)
+    check_role_holder(GroupRole.CORE, member.resident_id)
+
+
+def check_ballot_open(status: ElectionStatus) -> None:
+    """ElectionClosed unless ballots are still taken."""
+    if status is not ElectionStatus.OPEN:
+        raise ElectionClosed()
+
+
+def check_publish(status: ElectionStatus) -> None:
+    """Results are published once, after the count."""
+    if status is ElectionStatus.OPEN:
+        raise ElectionStillOpen()
+    if status is ElectionStatus.PUBLISHED:
+        raise ElectionPublished()
+
+
+def ballots_to_count(
+    ballots: Iterable[tuple[str, Sequence[int]]], eligible: frozenset[str]
+) -> list[tuple[str, Sequence[int]]]:
+    """The ballots the count takes: those of voters still eligible at the close. A member
+    who left after voting is no longer of the electorate the quorum is measured against, so
+    their ballot is set aside rather than counted against a smaller electorate."""
+    return [(voter, named) for voter, named in ballots if voter in eligible]
+
+
+def runoff_votes_per_ballot(votes_per_ballot: int, runoff_seats: int) -> int:
+    """A runoff ballot names at most as many as the first round allowed, and no more than
+    the seats left."""
+    return max(1, min(votes_per_ballot, runoff_seats))
+
+
+def on_core(starts_on: date, ends_on: date, today: date) -> bool:
+    """Does a core term cover ``today``? The new core takes over on the first day of its
+    term and sits to its last day (``ends_on`` inclusive)."""
+    return starts_on <= today <= ends_on
+
+
+@dataclass(frozen=True)
+class CoreCount:
+    """The count of an election of the core, as its record keeps it (candidates by id).
+
+    Without a quorum the election elects nobody and no counts are kept: a vote too few took
+    part in decides nothing (``quorum_met`` False, every seat unfilled).
+    """
+
+    quorum_met: bool
+    eligible: int
+    ballots: int  # ballots counted: returned by voters still eligible at the close
+    quorum_required: int
+    votes_required: int = 0
+    counts: tuple[tuple[int, int], ...] = ()  # (candidate, votes), in the candidates' order
+    elected: tuple[int, ...] = ()
+    runoff: tuple[int, ...] = ()  # tied for the last seats: a runoff among them
+    runoff_seats: int = 0
+    unfilled: int = 0
+
+
+def count_core(
+    ballots: Iterable[tuple[str, Sequence[int]]],
+    candidates: Sequence[int],
+    *,
+    seats: int,
+    votes_per_ballot: int,
+    eligible: frozenset[str],
+    rules: VoteRules,
+) -> CoreCount:
+    """Count an election of the core with the shared kernel (``count_election``) against
+    the group's quorum: ``eligible`` are the voter keys of the current members at the close.
+
+    Ballots of voters no longer eligible are set aside (``ballots_to_count``). No quorum is
+    an outcome, not a refusal: the election is counted as failed and a new one is needed.
+    """
+    counted = ballots_to_count(ballots, eligible)
+    try:
+        result = count_election(
+            counted,
+            candidates,
+            seats=seats,
+            votes_per_ballot=votes_per_ballot,
+            eligible=len(eligible),
+            quorum=rules.quorum,
+        )
+    except NoQuorum:
+        return CoreCount(
+            quorum_met=False,
+            eligible=len(eligible),
+            ballots=len(counted),
+            quorum_required=rules.quorum_required(len(eligible)),
+            unfilled=seats,
+        )
+    return CoreCount(
+        quorum_met=True,
+        eligible=result.eligible,
+        ballots=result.ballots,
+        quorum_required=result.quorum_required,
+        votes_required=result.votes_required,
+        counts=tuple(result.counts.items()),
+        elected=result.elected,
+        runoff=result.runoff,
+        runoff_seats=result.runoff_seats,
+        unfilled=result.unfilled,
     )

@@ -21,4 +21,12 @@ MANAGE_GROUPS = op(
     "register and dissolve groups; manage every group of the community",
 )
 
-OPERATIONS = (VIEW_GROUPS, MANAGE_GROUPS)
+# Elections: a paper ballot (纸质选票) is entered for the member who cast it by the staff who
+# collected it; casting one's own ballot is a member's right, decided by membership.
+RECORD_GROUP_BALLOTS = op(
+    "record_group_ballots",
+    {_C, _G},
+    "record a member's paper ballot in a group's election of its core",
+)
+
+OPERATIONS = (VIEW_GROUPS, MANAGE_GROUPS, RECORD_GROUP_BALLOTS)

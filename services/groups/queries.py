@@ -23,6 +23,8 @@ from services.communities.permissions import VIEW_LEDGER
 from services.errors import Forbidden
 from services.groups.model import (
     OPEN_STATUSES,
+    PERSONAL_ROLES,
+    BallotBasis,
     Clause,
     ConventionStatus,
     ConventionTally,
@@ -30,17 +32,23 @@ from services.groups.model import (
     DutyKind,
     DutySpec,
     DutyState,
+    ElectionNotFound,
+    ElectionStatus,
     GroupAccess,
     GroupKind,
     GroupNotFound,
     GroupRole,
     IncidentKind,
     IncidentNotFound,
+    Membership,
     SizeClass,
     duty_overdue,
+    eligible_voters,
     group_access,
+    on_core,
     sees_referrals,
     vaccination_overdue,
+    voter_key,
 )
 from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
 from services.households import queries as household_queries
@@ -175,24 +183,33 @@ async def caller_roles_in(
 ) -> dict[int, tuple[GroupRole, ...]]:
     """The caller's current roles in each group, through their resident (by login subject):
     a membership in their own name; or, where the group's members are households (its
-    ballot basis), their household's membership, which makes them a member."""
+    ballot basis), their household's membership, which makes them a member. A membership in
+    their own name elected to the core for a term covering today is core (elections)."""
     ids = sorted(set(group_ids))
     if not ids:
         return {}
     records = await connection.fetch(
         "SELECT m.group_id, "
-        "CASE WHEN m.resident_id = r.id THEN m.role ELSE 'member' END AS role "
+        "CASE WHEN m.resident_id = r.id THEN m.role ELSE 'member' END AS role, "
+        "t.starts_on, t.ends_on "
         "FROM residents r JOIN group_members m "
         "ON m.left_on IS NULL AND m.group_id = ANY($2::int[]) "
         "JOIN groups g ON g.id = m.group_id "
+        "LEFT JOIN group_core_terms t ON t.member_id = m.id AND m.resident_id = r.id "
         "WHERE r.subject = $1 AND (m.resident_id = r.id "
         "OR (g.ballot_basis = 'household' AND m.household_id = r.household_id))",
         subject,
         ids,
     )
     out: dict[int, set[GroupRole]] = {}
+    today: date | None = None
     for r in records:
         out.setdefault(r["group_id"], set()).add(GroupRole(r["role"]))
+        if r["starts_on"] is not None:
+            # The clock only for a caller elected to a core: other answers stay cacheable.
+            today = today or localtime.today()
+            if on_core(r["starts_on"], r["ends_on"], today):
+                out[r["group_id"]].add(GroupRole.CORE)
     order = list(GroupRole)
     return {g: tuple(sorted(roles, key=order.index)) for g, roles in out.items()}
 
@@ -1052,3 +1069,346 @@ async def conventions_in_force(
         view = await view_in(tx.connection, reader, group_id)
         found = await conventions_in(tx.connection, view.group, actor.subject)
     return [c.in_force for c in found if c.in_force is not None]
+
+
+# -- elections of the core (选举): views, the caller's ballot, who sits on the core -------
+class ElectionTally(msgspec.Struct, frozen=True):
+    """An election's count as its record keeps it (``group_elections.result``); candidates
+    by their candidate ids. Only a closed or published election has one."""
+
+    quorum_met: bool
+    eligible: int
+    ballots: int
+    quorum_required: int
+    votes_required: int = 0
+    counts: tuple[tuple[int, int], ...] = ()
+    elected: tuple[int, ...] = ()
+    runoff: tuple[int, ...] = ()
+    runoff_seats: int = 0
+    unfilled: int = 0
+    runoff_election_id: int | None = None
+
+
+class ElectionRow(msgspec.Struct, frozen=True):
+    """An election as stored; ``tally`` None while it is open (the counts are not shown
+    before the close: only how many ballots were cast)."""
+
+    id: int
+    group_id: int
+    title: str
+    term_starts_on: date
+    term_ends_on: date
+    seats: int
+    votes_per_ballot: int
+    status: str
+    runoff_of: int | None
+    opened_by: str
+    opened_at: datetime
+    closed_at: datetime | None
+    published_at: datetime | None
+    tally: ElectionTally | None
+
+
+class CandidateView(msgspec.Struct, frozen=True):
+    """A candidate (its candidate id, what ballots name) and the membership standing."""
+
+    id: int
+    member: MemberView
+
+
+class ElectionView(msgspec.Struct, frozen=True):
+    """An election as a reader of the group sees it: candidates, ballots cast so far, the
+    electorate (live while open, as counted after), whether the caller's ballot is in
+    (None: the caller has no ballot in this group), and the count once closed."""
+
+    election: ElectionRow
+    candidates: list[CandidateView]
+    ballots_cast: int
+    eligible: int
+    has_voted: bool | None
+
+    @property
+    def tally(self) -> ElectionTally | None:
+        return self.election.tally
+
+
+class CoreSeat(msgspec.Struct, frozen=True):
+    """A member on the group's core today, and until when an elected term seats them (None:
+    the member's stored role is leader or core, with no elected term covering today)."""
+
+    member: MemberView
+    until: date | None
+
+
+ELECTION_COLUMNS = (
+    "e.id, e.group_id, e.title, e.term_starts_on, e.term_ends_on, e.seats, e.votes_per_ballot, "
+    "e.status, e.runoff_of, e.opened_by, e.opened_at, e.closed_at, e.published_at, e.result"
+)
+
+
+def election_of(record: Any) -> ElectionRow:
+    """A group_elections record as a typed row (jsonb may come back as text)."""
+    values = dict(record)
+    result = values.pop("result")
+    if isinstance(result, str):
+        result = json.loads(result)
+    open_ = values["status"] == ElectionStatus.OPEN.value
+    tally = None if open_ or not result else msgspec.convert(result, ElectionTally)
+    return ElectionRow(**values, tally=tally)
+
+
+def membership_of(row: MemberRow) -> Membership:
+    """A stored membership as the pure rules see it."""
+    return Membership(
+        id=row.id,
+        household_id=row.household_id,
+        resident_id=row.resident_id,
+        role=GroupRole(row.role),
+        joined_on=row.joined_on,
+        left_on=row.left_on,
+    )
+
+
+async def election_in(
+    connection: Any, election_id: int, *, for_update: bool = False
+) -> ElectionRow | None:
+    """One election on the caller's connection (``for_update``: locked to the transaction's
+    end, as ballots and the close take it), or None."""
+    lock = " FOR UPDATE" if for_update else ""
+    record = await connection.fetchrow(
+        f"SELECT {ELECTION_COLUMNS} FROM group_elections e WHERE e.id = $1{lock}", election_id
+    )
+    return None if record is None else election_of(record)
+
+
+async def members_by_id_in(connection: Any, ids: Iterable[int]) -> dict[int, MemberRow]:
+    """Memberships by id, on the caller's connection."""
+    records = await connection.fetch(
+        f"SELECT {MEMBER_COLUMNS} FROM group_members m WHERE m.id = ANY($1::int[])",
+        sorted(set(ids)),
+    )
+    return {r["id"]: member_of(r) for r in records}
+
+
+async def current_members_in(connection: Any, group_id: int) -> list[MemberRow]:
+    """The group's current memberships, by id."""
+    records = await connection.fetch(
+        f"SELECT {MEMBER_COLUMNS} FROM group_members m "
+        "WHERE m.group_id = $1 AND m.left_on IS NULL ORDER BY m.id",
+        group_id,
+    )
+    return [member_of(r) for r in records]
+
+
+async def eligible_in(connection: Any, group: GroupRow) -> frozenset[str]:
+    """The voter keys of the group's current members (its electorate now)."""
+    members = await current_members_in(connection, group.id)
+    return eligible_voters(BallotBasis(group.ballot_basis), map(membership_of, members))
+
+
+async def caller_member_in(connection: Any, subject: str, group: GroupRow) -> MemberRow | None:
+    """The current membership whose ballot the caller (by login subject) casts: their
+    household's where the group votes by household, their own where it votes by member."""
+    basis = BallotBasis(group.ballot_basis)
+    match = (
+        "m.household_id = r.household_id"
+        if basis is BallotBasis.HOUSEHOLD
+        else ("m.resident_id = r.id")
+    )
+    record = await connection.fetchrow(
+        f"SELECT {MEMBER_COLUMNS} FROM residents r JOIN group_members m "
+        f"ON m.group_id = $2 AND m.left_on IS NULL AND {match} "
+        "WHERE r.subject = $1 ORDER BY m.id LIMIT 1",
+        subject,
+        group.id,
+    )
+    return None if record is None else member_of(record)
+
+
+async def candidates_in(
+    connection: Any, election_ids: Iterable[int]
+) -> dict[int, list[tuple[int, int]]]:
+    """(candidate id, member id) of each election, in the order they were named."""
+    records = await connection.fetch(
+        "SELECT id, election_id, member_id FROM group_election_candidates "
+        "WHERE election_id = ANY($1::int[]) ORDER BY id",
+        sorted(set(election_ids)),
+    )
+    out: dict[int, list[tuple[int, int]]] = {}
+    for r in records:
+        out.setdefault(r["election_id"], []).append((r["id"], r["member_id"]))
+    return out
+
+
+async def election_views_in(
+    connection: Any, subject: str, group: GroupRow, rows: list[ElectionRow]
+) -> list[ElectionView]:
+    """``rows`` (elections of ``group``) as the caller sees them: a fixed number of
+    statements for any number of elections."""
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    candidates = await candidates_in(connection, ids)
+    members = await members_by_id_in(
+        connection, {m for pairs in candidates.values() for _, m in pairs}
+    )
+    views = {v.member.id: v for v in await member_views_in(connection, list(members.values()))}
+    cast = dict(
+        await connection.fetch(
+            "SELECT election_id, count(*) FROM group_election_ballots "
+            "WHERE election_id = ANY($1::int[]) GROUP BY election_id",
+            ids,
+        )
+    )
+    mine = await caller_member_in(connection, subject, group)
+    voted: set[int] = set()
+    if mine is not None:
+        key = voter_key(BallotBasis(group.ballot_basis), mine.household_id, mine.resident_id)
+        voted = {
+            r["election_id"]
+            for r in await connection.fetch(
+                "SELECT election_id FROM group_election_ballots "
+                "WHERE election_id = ANY($1::int[]) AND voter_key = $2",
+                ids,
+                key,
+            )
+        }
+    live = None
+    if any(r.tally is None for r in rows):
+        live = len(await eligible_in(connection, group))
+    return [
+        ElectionView(
+            election=r,
+            candidates=[CandidateView(c, views[m]) for c, m in candidates.get(r.id, [])],
+            ballots_cast=cast.get(r.id, 0),
+            eligible=r.tally.eligible if r.tally is not None else (live or 0),
+            has_voted=None if mine is None else r.id in voted,
+        )
+        for r in rows
+    ]
+
+
+async def election_view_in(
+    connection: Any, subject: str, group: GroupRow, election_id: int
+) -> ElectionView:
+    """One election of ``group`` as the caller sees it (after an act, in its transaction)."""
+    row = await election_in(connection, election_id)
+    if row is None or row.group_id != group.id:
+        raise ElectionNotFound()
+    return (await election_views_in(connection, subject, group, [row]))[0]
+
+
+async def _readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
+    view = await view_in(connection, reader, group_id)
+    if not view.access.read:
+        raise GroupNotFound()
+    return view
+
+
+async def elections_page(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    first: int = DEFAULT_PAGE,
+    after: str | None = None,
+    community: CommunityInfo | None = None,
+) -> Page:
+    """A page of the group's elections, newest first (ElectionView), for a caller who may
+    read the group; anyone else: GroupNotFound, as if missing."""
+    reader = await reader_of(actor, slug, community)
+    check_page_size(first, MAX_PAGE)
+    position = decode_cursor(after, int)[0] if after else 2**31 - 1
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        view = await _readable_group_in(conn, reader, group_id)
+        records = await conn.fetch(
+            f"SELECT {ELECTION_COLUMNS} FROM group_elections e "
+            "WHERE e.group_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3",
+            group_id,
+            position,
+            first + 1,
+        )
+        total = await conn.fetchval(
+            "SELECT count(*) FROM group_elections WHERE group_id = $1", group_id
+        )
+        rows = [election_of(r) for r in records[:first]]
+        items = await election_views_in(conn, actor.subject, view.group, rows)
+    end = encode_cursor(rows[-1].id) if rows else None
+    return Page(items, total, len(records) > first, end)
+
+
+async def get_election(
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    election_id: int,
+    *,
+    community: CommunityInfo | None = None,
+) -> ElectionView:
+    """One election of the group; ElectionNotFound when missing, of another group, or of a
+    group the caller may not read."""
+    reader = await reader_of(actor, slug, community)
+    async with tenant_tx(slug, snapshot=True) as tx:
+        try:
+            view = await _readable_group_in(tx.connection, reader, group_id)
+        except GroupNotFound:
+            raise ElectionNotFound() from None
+        return await election_view_in(tx.connection, actor.subject, view.group, election_id)
+
+
+async def core_terms_in(
+    connection: Any, member_ids: Iterable[int]
+) -> dict[int, list[tuple[date, date]]]:
+    """The elected core terms (starts, ends) of each membership, by start."""
+    records = await connection.fetch(
+        "SELECT member_id, starts_on, ends_on FROM group_core_terms "
+        "WHERE member_id = ANY($1::int[]) ORDER BY starts_on, id",
+        sorted(set(member_ids)),
+    )
+    out: dict[int, list[tuple[date, date]]] = {}
+    for r in records:
+        out.setdefault(r["member_id"], []).append((r["starts_on"], r["ends_on"]))
+    return out
+
+
+def _seated_until(terms: list[tuple[date, date]], today: date | None) -> date | None:
+    """The last day of the term covering ``today`` (the latest, should two cover it)."""
+    if today is None:
+        return None
+    covering = [ends for starts, ends in terms if on_core(starts, ends, today)]
+    return max(covering, default=None)
+
+
+async def core_until_in(connection: Any, member_ids: Iterable[int]) -> dict[int, date | None]:
+    """Until when an elected term seats each membership on the core today (None: no term
+    covers today). The clock is read only when some membership has a term."""
+    terms = await core_terms_in(connection, member_ids)
+    today = localtime.today() if terms else None
+    return {m: _seated_until(terms.get(m, []), today) for m in member_ids}
+
+
+async def core_until(slug: str, member_ids: list[int]) -> dict[int, date | None]:
+    """``core_until_in`` in its own snapshot (a member object already shown to the caller
+    carries this: the access was decided where the member was read)."""
+    async with tenant_tx(slug, snapshot=True) as tx:
+        return await core_until_in(tx.connection, member_ids)
+
+
+async def current_core(
+    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+) -> list[CoreSeat]:
+    """The group's core today, by membership: current members elected for a term covering
+    today, and those whose stored role is leader or core (roles as data stay valid); for a
+    caller who may read the group, GroupNotFound otherwise."""
+    reader = await reader_of(actor, slug, community)
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        await _readable_group_in(conn, reader, group_id)
+        members = await current_members_in(conn, group_id)
+        until = await core_until_in(conn, [m.id for m in members])
+        seated = [
+            m for m in members if until[m.id] is not None or GroupRole(m.role) in PERSONAL_ROLES
+        ]
+        views = await member_views_in(conn, seated)
+    return [CoreSeat(v, until[v.member.id]) for v in views]

@@ -162,3 +162,59 @@ class GroupDuty(Table, tablename="group_duties", db=ENGINE):
     matter_id = Integer(null=True, default=None)
     escalated_by = Text(null=True, default=None)
     escalated_at = Timestamptz(null=True, default=None)
+
+
+# Elections ---------------------------------------------------------------------------------
+class GroupElection(Table, tablename="group_elections", db=ENGINE):
+    """An election of a group's core (骨干) for a term: seats, votes per ballot, status
+    (open → closed (counted) → published), the count kept as ``result``; ``runoff_of``: the
+    election whose tie for the last seats this runoff (决选) settles."""
+
+    id = Serial(primary_key=True)
+    group_id = Integer()
+    title = Text(default="")
+    term_starts_on = Date()
+    term_ends_on = Date()
+    seats = Integer()
+    votes_per_ballot = Integer()
+    status = Text(default="open")
+    runoff_of = Integer(null=True, default=None)
+    opened_by = Text()
+    opened_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)
+    published_at = Timestamptz(null=True, default=None)
+    result = JSONB(default={})
+
+
+class GroupElectionCandidate(Table, tablename="group_election_candidates", db=ENGINE):
+    """A candidate (候选人) in an election: a membership of the group, once per election."""
+
+    id = Serial(primary_key=True)
+    election_id = Integer()
+    member_id = Integer()
+
+
+class GroupElectionBallot(Table, tablename="group_election_ballots", db=ENGINE):
+    """A ballot (选票): one per voter key (``household:<id>`` or ``resident:<id>``, the
+    group's ballot basis) per election, naming candidates by their candidate ids;
+    ``cast_by``: the voter's login, or the staff member who recorded a paper ballot."""
+
+    id = Serial(primary_key=True)
+    election_id = Integer()
+    voter_key = Text()
+    member_id = Integer()
+    choices = Array(base_column=Integer())
+    cast_by = Text()
+    cast_at = Timestamptz(default=TimestamptzNow())
+
+
+class GroupCoreTerm(Table, tablename="group_core_terms", db=ENGINE):
+    """A seat on the core for a term (任期), written when an election's results are
+    published: the member counts as core from ``starts_on`` to ``ends_on`` (inclusive)."""
+
+    id = Serial(primary_key=True)
+    group_id = Integer()
+    election_id = Integer()
+    member_id = Integer()
+    starts_on = Date()
+    ends_on = Date()

@@ -421,6 +421,20 @@ def _check_ballot(
         raise TooManyChoices(voter=voter, allowed=votes_per_ballot, named=len(named))
 
 
+def check_ballot(
+    named: Sequence[T],
+    candidates: Iterable[T],
+    *,
+    votes_per_ballot: int,
+    voter: Voter = None,
+    label: Callable[[T], tuple[str, str]] = plain_label,
+) -> None:
+    """One ballot as it is cast, before it is stored: the checks ``count_election`` makes of
+    every ballot (``NotACandidate``, ``SameCandidateTwice``, ``TooManyChoices``), so a body
+    refuses a bad ballot when it is handed in rather than at the count."""
+    _check_ballot(voter, named, frozenset(candidates), votes_per_ballot, label)
+
+
 def count_election(
     ballots: Iterable[tuple[Voter, Sequence[T]]],
     candidates: Sequence[T],

@@ -33,9 +33,6 @@ NOT_IN_GRAPHQL |= {
     votes.Tie,
     votes.CastingVoteNotInTie,
     votes.NotAnOption,
-    votes.NotACandidate,
-    votes.SameCandidateTwice,
-    votes.TooManyChoices,
 }
 
 

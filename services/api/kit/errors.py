@@ -88,6 +88,23 @@ InvalidDecisionRulesErrorType = error_type(
     "InvalidDecisionRulesError",
     "议事规则无效 / Invalid decision rules",
 )
+# The kernel's refusals of a bad ballot in an election (its words name no body either):
+# resident groups' core elections show them first.
+NotACandidateErrorType = error_type(
+    votes.NotACandidate,
+    "NotACandidateError",
+    "选票上的人不是本次选举的候选人 / A name on the ballot is not a candidate",
+)
+SameCandidateTwiceErrorType = error_type(
+    votes.SameCandidateTwice,
+    "SameCandidateTwiceError",
+    "一张选票两次选同一人 / A ballot names a candidate twice",
+)
+TooManyChoicesErrorType = error_type(
+    votes.TooManyChoices,
+    "TooManyChoicesError",
+    "选票所选人数超过限额 / A ballot names more candidates than allowed",
+)
 
 # kernel vote errors (conventions)
 # The kernel's refusals as they are, for every body that votes with its generic words (a

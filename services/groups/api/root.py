@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 from services.groups.api.conventions import ConventionMutation
 from services.groups.api.core import GroupMutation
 from services.groups.api.dogs import DogMutation
+from services.groups.api.elections import GroupElectionMutation
 from services.groups.api.referrals import GroupReferralMutation
 
 GroupsMutation = merge_types("GroupsMutation", (GroupMutation,))
@@ -16,3 +17,5 @@ GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, GroupReferralMut
 GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, DogMutation))
 # Conventions (自治公约): drafts, the members' vote, adoption
 GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, ConventionMutation))
+# Elections of the core (骨干选举)
+GroupsMutation = merge_types("GroupsMutation", (GroupsMutation, GroupElectionMutation))
