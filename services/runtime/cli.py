@@ -92,9 +92,11 @@ def seed_demo() -> None:
 def seed_realistic(slug: str, households: int, requests: int, rng_seed: int) -> None:
     """为社区播种一年的三事分流数据（已有住户则不动）。Seed community SLUG with a realistic
     year of triage: staff, households, a council of 3 per grid, requests through monthly
-    sessions and follow-up. A community that already has households is left as it is.
+    sessions and follow-up; then its resident groups (the dog owners' association, the
+    volunteer team, ...). A community that already has households is left as it is.
     """
     from services.runtime.bootstrap import platform_ready, with_embedded_database
+    from services.runtime.demo.groups import describe, seed_groups
     from services.runtime.demo.triage import seed_realistic as do_seed
 
     settings = with_embedded_database(_settings())
@@ -128,6 +130,10 @@ def seed_realistic(slug: str, households: int, requests: int, rng_seed: int) -> 
             f"{report.sessions} sessions, {report.requests} requests, {report.votes} votes "
             f"({report.seconds:.1f} s)\n  状态 statuses: {statuses}"
         )
+        async with platform_ready(settings, min_size=1, max_size=max(settings.db_pool_max, 5)):
+            grouped = await seed_groups(slug, settings=settings)
+        if not grouped.skipped:
+            say(*describe(grouped))
 
     asyncio.run(main())
 

@@ -160,6 +160,7 @@ async def prepare_database(settings: Settings, *, seed: bool, workers: int) -> b
     Returns False when some community failed to migrate (the others are migrated).
     """
     from services.runtime.demo.county import seed_if_empty
+    from services.runtime.demo.groups import describe, seed_groups
     from services.runtime.demo.triage import seed_demo_communities
     from tenants import db
     from tenants.migrate import migrate_all
@@ -197,6 +198,9 @@ async def prepare_database(settings: Settings, *, seed: bool, workers: int) -> b
                 # A year of triage in each new demo community (docs/demo.md).
                 say("播种演示社区的住户、理事会和一年的诉求…", "Seeding a year of triage…")
                 await seed_demo_communities(seeded.communities_created, settings, progress=say)
+                # Their resident groups: the dog owners' association, ... (docs/demo.md).
+                for slug in seeded.communities_created:
+                    say(*describe(await seed_groups(slug, settings=settings)))
     return True
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.runtime.demo.triage import DemoPeople, seed_realistic
+from services.runtime.demo.triage import DOG_DISPUTES_TITLE, DemoPeople, seed_realistic
 from services.settings import Settings
 from tenants.provisioning import create_community
 from tenants.tx import platform_tx, tenant_tx
@@ -135,7 +135,8 @@ async def test_classified_matters_have_sheets_and_majors_outbox_rows(seeded):
 
 
 async def test_domain_cases_are_in_the_ledger(seeded):
-    """The repair, blood pressure, street light, eaves, bus stop and home light cases."""
+    """The repair, blood pressure, street light, eaves, bus stop, dog disputes and home light
+    cases."""
     async with tenant_tx(seeded) as tx:
         c = tx.connection
         by_title = {
@@ -172,6 +173,8 @@ async def test_domain_cases_are_in_the_ledger(seeded):
         ]
         assert sheets[1]["evidence"]
         assert by_title["公交站点东移"]["kind"] == "major"
+        # The dog disputes: a major matter, solved mainly by the owners' own association.
+        assert by_title[DOG_DISPUTES_TITLE]["kind"] == "major"
         assert by_title["家里的灯坏了"]["suggested_kind"] == "private"
         elderly = by_title["独居老人家里的灯坏了"]
         assert (elderly["suggested_kind"], elderly["kind"]) == ("minor", "minor")

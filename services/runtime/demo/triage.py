@@ -52,6 +52,8 @@ DEFAULT_REQUESTS = 400
 DEFAULT_RNG_SEED = 20140301  # the pilot's first council session was in March 2014
 SEATS_PER_GRID = 3
 GOLDEN_HARBOUR = ("golden_harbour", "金色港湾义工队")
+# The major matter the dog owners' association came out of (found by its title).
+DOG_DISPUTES_TITLE = "养犬户矛盾频发，请社区出面"
 
 # ==========================================================================================
 # Who the demo people are (deterministic login subjects: tokens can act as them)
@@ -404,6 +406,9 @@ def plan_households(
             subjects={0: people.resident(4)},
         ),
         "bus_stop": _household(rng, g(7), "沙河路86号", size=3, names=("翁国平", "叶春燕", "翁涛")),
+        "dog_disputes": _household(
+            rng, g(3), "海景花园6幢101室", size=2, names=("邵海军", "邵丽娜")
+        ),
         "light_ordinary": _household(
             rng,
             g(5),
@@ -545,6 +550,22 @@ def _case_plans(cases: dict[str, HouseholdSpec]) -> list[RequestPlan]:
         title="公交站点东移",
         description="公交站离居民集中的东片太远，希望站点往东移",
         place="沙河路公交站",
+        fate=IN_PROGRESS,
+        intended=MatterKind.MAJOR,
+        registered_by="cadre",
+        channel=Channel.WALK_IN,
+    )
+    # The dog owners' case (DOMAIN.md): 80+ dog-owning households, disputes the community
+    # kept mediating; the council took it as a major matter, to be solved mainly by the
+    # owners' own management: the dog owners' association (services/runtime/demo/groups.py).
+    add(
+        "dog_disputes",
+        month=0,
+        day=9,
+        category="pets",
+        title=DOG_DISPUTES_TITLE,
+        description="小区80多户养犬，犬吠扰民、随地便溺、咬伤路人，邻里纠纷不断，社区调解跟不过来",
+        place="海景花园",
         fate=IN_PROGRESS,
         intended=MatterKind.MAJOR,
         registered_by="cadre",
