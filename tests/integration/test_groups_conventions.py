@@ -16,9 +16,7 @@ from typing import Any
 import pytest
 
 from services import localtime
-from services.api.kit.request import SanshiContext
-from services.api.schema import build_schema
-from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.auth.model import Principal, Role
 from services.grids.handlers import create_grid
 from services.groups import handlers as groups
 from services.groups.model import BallotBasis, GroupKind, GroupRole, IncidentKind
@@ -27,8 +25,8 @@ from services.households import handlers as hh
 from tenants import tx as tx_module
 from tenants.slugs import PLATFORM_SCHEMA, schema_for
 from tenants.tx import tenant_tx
+from tests.integration.groups_support import homes_with_residents, person, schema_runner
 
-COUNTY = "testcounty"
 FOUNDED = date(2026, 9, 10)
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,12 +47,6 @@ OPEN, CAST, CLOSE = (
     operation("closeGroupConventionVote"),
 )
 CONVENTIONS, CONVENTION = operation("groupConventions"), operation("groupConvention")
-
-
-def person(role: Role, slug: str = "alpha", subject: str | None = None) -> Principal:
-    return Principal(
-        subject or f"{role.value}-{slug}", frozenset({role}), Scope(ScopeKind.COMMUNITY, slug)
-    )
 
 
 CADRE = person(Role.COMMUNITY_CADRE)
@@ -81,16 +73,7 @@ BITE = {
 
 @pytest.fixture(scope="module")
 def gql(settings):
-    schema = build_schema(settings)
-
-    async def run(principal: Principal | None, query: str, **variables: Any) -> dict[str, Any]:
-        ctx = SanshiContext(settings=settings, request_id="t", principal=principal)
-        got = await schema.execute(query, variable_values=variables, context_value=ctx)
-        assert not got.errors, got.errors
-        assert got.data is not None
-        return got.data
-
-    return run
+    return schema_runner(settings)
 
 
 @dataclass
@@ -107,18 +90,11 @@ async def world(settings, communities) -> World:
     a, _ = communities
     tag = secrets.token_hex(3)
     grid = (await create_grid(CADRE, a, f"gc-{tag}", "公约网格")).id
-    homes, residents, subjects = [], [], []
-    for i in range(6):
-        h = await hh.create_household(
-            CADRE, a, hh.HouseholdInput(grid, f"公约巷 {i} 号 {tag}", 2), settings
-        )
-        subject = f"conv-{i}-{tag}"
-        r = await hh.add_resident(
-            CADRE, a, h.id, hh.ResidentInput(f"犬主{i}", "13800000000", subject), settings
-        )
-        homes.append(h.id)
-        residents.append(r.id)
-        subjects.append(subject)
+    made = await homes_with_residents(
+        settings, CADRE, a, grid, 6,
+        address=f"公约巷 {{i}} 号 {tag}", name="犬主{i}", subject=f"conv-{{i}}-{tag}",
+    )  # fmt: skip
+    homes, residents, subjects = made.homes, made.residents, made.subjects
     subject = f"conv-0b-{tag}"
     spouse = await hh.add_resident(
         CADRE, a, homes[0], hh.ResidentInput("犬主0的家人", "13900000000", subject), settings

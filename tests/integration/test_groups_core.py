@@ -10,37 +10,20 @@ from typing import Any
 
 import pytest
 
-from services.api.kit.request import SanshiContext
-from services.api.schema import build_schema
-from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.auth.model import Role
 from services.grids.handlers import create_grid
 from services.households import handlers as hh
 from services.matters import handlers as matters
 from services.matters.model import Channel
 from tenants.tx import tenant_tx
+from tests.integration.groups_support import homes_with_residents, person, schema_runner
 
-COUNTY = "testcounty"
 FOUNDED = date(2026, 9, 10)
-
-
-def person(role: Role, slug: str = "alpha", subject: str | None = None) -> Principal:
-    county_wide = role in {Role.COUNTY_ADMIN, Role.COUNTY_LEADER}
-    scope = Scope(ScopeKind.COUNTY, COUNTY) if county_wide else Scope(ScopeKind.COMMUNITY, slug)
-    return Principal(subject or f"{role.value}-{slug}", frozenset({role}), scope)
 
 
 @pytest.fixture(scope="module")
 def gql(settings):
-    schema = build_schema(settings)
-
-    async def run(principal: Principal | None, query: str, **variables: Any) -> dict[str, Any]:
-        ctx = SanshiContext(settings=settings, request_id="t", principal=principal)
-        got = await schema.execute(query, variable_values=variables, context_value=ctx)
-        assert not got.errors, got.errors
-        assert got.data is not None
-        return got.data
-
-    return run
+    return schema_runner(settings)
 
 
 @dataclass
@@ -60,18 +43,11 @@ async def world(settings, communities) -> World:
     cadre_a, cadre_b = person(Role.COMMUNITY_CADRE, a), person(Role.COMMUNITY_CADRE, b)
     grid = (await create_grid(cadre_a, a, f"gr-{tag}", "组织网格")).id
     grid_b = (await create_grid(cadre_b, b, f"gr-{tag}", "组织网格")).id
-    homes, residents, subjects = [], [], []
-    for i in range(5):
-        h = await hh.create_household(
-            cadre_a, a, hh.HouseholdInput(grid, f"养犬巷 {i} 号 {tag}", 2), settings
-        )
-        subject = f"dog-{i}-{tag}"
-        r = await hh.add_resident(
-            cadre_a, a, h.id, hh.ResidentInput(f"犬主{i}", "13800000000", subject), settings
-        )
-        homes.append(h.id)
-        residents.append(r.id)
-        subjects.append(subject)
+    made = await homes_with_residents(
+        settings, cadre_a, a, grid, 5,
+        address=f"养犬巷 {{i}} 号 {tag}", name="犬主{i}", subject=f"dog-{{i}}-{tag}",
+    )  # fmt: skip
+    homes, residents, subjects = made.homes, made.residents, made.subjects
     beta_home = (
         await hh.create_household(cadre_b, b, hh.HouseholdInput(grid_b, f"乙 {tag}", 1), settings)
     ).id

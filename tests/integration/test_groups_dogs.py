@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 
 from services import localtime
-from services.api.kit.request import SanshiContext
-from services.api.schema import build_schema
-from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.auth.model import Principal, Role
 from services.departments.defaults import install_county_defaults
 from services.grids.handlers import create_grid
 from services.groups import dogs
@@ -38,15 +36,9 @@ from services.routing import handlers as routing
 from tenants import tx as tx_module
 from tenants.slugs import PLATFORM_SCHEMA, schema_for
 from tenants.tx import platform_tx, tenant_tx
+from tests.integration.groups_support import COUNTY, homes_with_residents, person, schema_runner
 
-COUNTY = "testcounty"
 FOUNDED = date(2026, 1, 10)
-
-
-def person(role: Role, slug: str = "alpha", subject: str | None = None) -> Principal:
-    county_wide = role in {Role.COUNTY_ADMIN, Role.COUNTY_LEADER}
-    scope = Scope(ScopeKind.COUNTY, COUNTY) if county_wide else Scope(ScopeKind.COMMUNITY, slug)
-    return Principal(subject or f"{role.value}-{slug}", frozenset({role}), scope)
 
 
 def ago(**delta: float) -> datetime:
@@ -56,16 +48,7 @@ def ago(**delta: float) -> datetime:
 
 @pytest.fixture(scope="module")
 def gql(settings):
-    schema = build_schema(settings)
-
-    async def run(principal: Principal | None, query: str, **variables: Any) -> dict[str, Any]:
-        ctx = SanshiContext(settings=settings, request_id="t", principal=principal)
-        got = await schema.execute(query, variable_values=variables, context_value=ctx)
-        assert not got.errors, got.errors
-        assert got.data is not None
-        return got.data
-
-    return run
+    return schema_runner(settings)
 
 
 # The convention of the test association, as data: large and fierce dogs leashed and muzzled
@@ -145,18 +128,11 @@ async def world(settings, communities) -> World:
     tag = secrets.token_hex(3)
     cadre, cadre_b = person(Role.COMMUNITY_CADRE, a), person(Role.COMMUNITY_CADRE, b)
     grid = (await create_grid(cadre, a, f"dg-{tag}", "养犬网格")).id
-    homes, residents, subjects = [], [], []
-    for i in range(6):
-        h = await hh.create_household(
-            cadre, a, hh.HouseholdInput(grid, f"犬巷 {i} 号 {tag}", 2), settings
-        )
-        subject = f"owner-{i}-{tag}"
-        r = await hh.add_resident(
-            cadre, a, h.id, hh.ResidentInput(f"犬主{i}", "13800000000", subject), settings
-        )
-        homes.append(h.id)
-        residents.append(r.id)
-        subjects.append(subject)
+    made = await homes_with_residents(
+        settings, cadre, a, grid, 6,
+        address=f"犬巷 {{i}} 号 {tag}", name="犬主{i}", subject=f"owner-{{i}}-{tag}",
+    )  # fmt: skip
+    homes, residents, subjects = made.homes, made.residents, made.subjects
     group = await groups.register_group(
         cadre,
         a,

@@ -16,16 +16,14 @@ from typing import Any
 import pytest
 
 from services import localtime
-from services.api.kit.request import SanshiContext
-from services.api.schema import build_schema
-from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.auth.model import Principal, Role
 from services.grids.handlers import create_grid
 from services.households import handlers as hh
 from tenants import tx as tx_module
 from tenants.slugs import schema_for
 from tenants.tx import tenant_tx
+from tests.integration.groups_support import homes_with_residents, person, schema_runner
 
-COUNTY = "testcounty"
 FOUNDED = date(2026, 9, 10)
 # Terms far ahead, so the real clock never seats anyone: the tests that need a day set it.
 START, END = "2090-01-01", "2092-12-31"
@@ -38,27 +36,12 @@ TABLES = (
 )
 
 
-def person(role: Role, slug: str = "alpha", subject: str | None = None) -> Principal:
-    county_wide = role in {Role.COUNTY_ADMIN, Role.COUNTY_LEADER}
-    scope = Scope(ScopeKind.COUNTY, COUNTY) if county_wide else Scope(ScopeKind.COMMUNITY, slug)
-    return Principal(subject or f"{role.value}-{slug}", frozenset({role}), scope)
-
-
 CADRE = person(Role.COMMUNITY_CADRE)
 
 
 @pytest.fixture(scope="module")
 def gql(settings):
-    schema = build_schema(settings)
-
-    async def run(principal: Principal | None, query: str, **variables: Any) -> dict[str, Any]:
-        ctx = SanshiContext(settings=settings, request_id="t", principal=principal)
-        got = await schema.execute(query, variable_values=variables, context_value=ctx)
-        assert not got.errors, got.errors
-        assert got.data is not None
-        return got.data
-
-    return run
+    return schema_runner(settings)
 
 
 @dataclass
@@ -77,18 +60,11 @@ async def world(settings, communities) -> World:
     a, _ = communities
     tag = secrets.token_hex(3)
     grid = (await create_grid(CADRE, a, f"el-{tag}", "选举网格")).id
-    homes, residents, subjects = [], [], []
-    for i in range(8):
-        h = await hh.create_household(
-            CADRE, a, hh.HouseholdInput(grid, f"选举巷 {i} 号 {tag}", 2), settings
-        )
-        subject = f"voter-{i}-{tag}"
-        r = await hh.add_resident(
-            CADRE, a, h.id, hh.ResidentInput(f"户主{i}", "13900000000", subject), settings
-        )
-        homes.append(h.id)
-        residents.append(r.id)
-        subjects.append(subject)
+    made = await homes_with_residents(
+        settings, CADRE, a, grid, 8,
+        address=f"选举巷 {{i}} 号 {tag}", name="户主{i}", subject=f"voter-{{i}}-{tag}",
+    )  # fmt: skip
+    homes, residents, subjects = made.homes, made.residents, made.subjects
     second_subject = f"voter-0b-{tag}"
     second = await hh.add_resident(
         CADRE, a, homes[0], hh.ResidentInput("户主0的家人", "13900000001", second_subject), settings

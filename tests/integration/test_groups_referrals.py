@@ -14,9 +14,7 @@ from typing import Any
 
 import pytest
 
-from services.api.kit.request import SanshiContext
-from services.api.schema import build_schema
-from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.auth.model import Principal, Role
 from services.grids.handlers import create_grid
 from services.groups import handlers as groups
 from services.groups.model import GroupKind, GroupRole
@@ -28,16 +26,10 @@ from services.matters.tables import Matter
 from tenants import tx as tx_module
 from tenants.slugs import PLATFORM_SCHEMA, schema_for
 from tenants.tx import tenant_tx
+from tests.integration.groups_support import homes_with_residents, person, schema_runner
 from workers import registry
 
-COUNTY = "testcounty"
 FOUNDED = date(2026, 3, 1)
-
-
-def person(role: Role, slug: str = "alpha", subject: str | None = None) -> Principal:
-    county_wide = role in {Role.COUNTY_ADMIN, Role.COUNTY_LEADER}
-    scope = Scope(ScopeKind.COUNTY, COUNTY) if county_wide else Scope(ScopeKind.COMMUNITY, slug)
-    return Principal(subject or f"{role.value}-{slug}", frozenset({role}), scope)
 
 
 CADRE = person(Role.COMMUNITY_CADRE)
@@ -58,16 +50,7 @@ def major_topic() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def gql(settings):
-    schema = build_schema(settings)
-
-    async def run(principal: Principal | None, query: str, **variables: Any) -> dict[str, Any]:
-        ctx = SanshiContext(settings=settings, request_id="t", principal=principal)
-        got = await schema.execute(query, variable_values=variables, context_value=ctx)
-        assert not got.errors, got.errors
-        assert got.data is not None
-        return got.data
-
-    return run
+    return schema_runner(settings)
 
 
 @dataclass
@@ -87,17 +70,11 @@ async def world(settings, communities) -> World:
     cadre_b = person(Role.COMMUNITY_CADRE, b)
     grid = (await create_grid(CADRE, a, f"rf-{tag}", "转介网格")).id
     grid_b = (await create_grid(cadre_b, b, f"rf-{tag}", "转介网格")).id
-    homes, subjects = [], []
-    for i in range(5):
-        h = await hh.create_household(
-            CADRE, a, hh.HouseholdInput(grid, f"东海路 {i} 号 {tag}", 2), settings
-        )
-        subject = f"ref-{i}-{tag}"
-        await hh.add_resident(
-            CADRE, a, h.id, hh.ResidentInput(f"居民{i}", "13800000000", subject), settings
-        )
-        homes.append(h.id)
-        subjects.append(subject)
+    made = await homes_with_residents(
+        settings, CADRE, a, grid, 5,
+        address=f"东海路 {{i}} 号 {tag}", name="居民{i}", subject=f"ref-{{i}}-{tag}",
+    )  # fmt: skip
+    homes, subjects = made.homes, made.subjects
     beta_home = (
         await hh.create_household(cadre_b, b, hh.HouseholdInput(grid_b, f"乙 {tag}", 1), settings)
     ).id

@@ -1,0 +1,80 @@
+"""What the groups' integration tests share: principals as tokens give them, the schema run
+in-process, and member households with a resident each who logs in."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from services.api.kit.request import SanshiContext
+from services.api.schema import build_schema
+from services.auth.model import Principal, Role, Scope, ScopeKind
+from services.households import handlers as hh
+from services.settings import Settings
+
+COUNTY = "testcounty"
+
+Gql = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def person(role: Role, slug: str = "alpha", subject: str | None = None) -> Principal:
+    """A principal of ``role``: county-wide roles scoped to the test county, others to
+    community ``slug``; the subject defaults to one per role and community."""
+    county_wide = role in {Role.COUNTY_ADMIN, Role.COUNTY_LEADER}
+    scope = Scope(ScopeKind.COUNTY, COUNTY) if county_wide else Scope(ScopeKind.COMMUNITY, slug)
+    return Principal(subject or f"{role.value}-{slug}", frozenset({role}), scope)
+
+
+def schema_runner(settings: Settings) -> Gql:
+    """``run(principal, document, **variables)``: the data of the answer, which must have
+    no errors (a refusal is a typed member of a result union, not an error)."""
+    schema = build_schema(settings)
+
+    async def run(principal: Principal | None, query: str, **variables: Any) -> dict[str, Any]:
+        ctx = SanshiContext(settings=settings, request_id="t", principal=principal)
+        got = await schema.execute(query, variable_values=variables, context_value=ctx)
+        assert not got.errors, got.errors
+        assert got.data is not None
+        return got.data
+
+    return run
+
+
+@dataclass
+class Homes:
+    """Households of one community, each with one resident who logs in, in the same order."""
+
+    homes: list[int]
+    residents: list[int]
+    subjects: list[str]
+
+
+async def homes_with_residents(
+    settings: Settings,
+    cadre: Principal,
+    slug: str,
+    grid: int,
+    count: int,
+    *,
+    address: str,
+    name: str,
+    subject: str,
+) -> Homes:
+    """``count`` households on ``grid`` (address/name/subject formatted with ``{i}``)."""
+    out = Homes([], [], [])
+    for i in range(count):
+        h = await hh.create_household(
+            cadre, slug, hh.HouseholdInput(grid, address.format(i=i), 2), settings
+        )
+        r = await hh.add_resident(
+            cadre,
+            slug,
+            h.id,
+            hh.ResidentInput(name.format(i=i), "13800000000", subject.format(i=i)),
+            settings,
+        )
+        out.homes.append(h.id)
+        out.residents.append(r.id)
+        out.subjects.append(subject.format(i=i))
+    return out
