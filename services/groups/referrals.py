@@ -27,7 +27,7 @@ from services.kernel.text import clean_text
 from services.matters import handlers as matter_handlers
 from services.matters import queries as matter_queries
 from services.matters.handlers import ReferralTarget
-from services.matters.model import ReferralStatus
+from services.matters.model import MatterStatus, ReferralStatus
 from tenants.tx import tenant_tx
 
 
@@ -66,6 +66,19 @@ async def refer_matter_to_group(
     return ReferralView(referral, view, matters.get(matter_id))
 
 
+def _check_matter(act: ReferralAct, status: MatterStatus) -> None:
+    """A group takes on only a matter the community still follows (accept); it may report
+    work done on a matter closed meanwhile, but not on one withdrawn (complete); declining
+    is always possible. MatterNotOpen otherwise."""
+    refused = (
+        act is ReferralAct.ACCEPT and status not in matter_handlers.FOLLOW_UP_STATUSES
+    ) or (act is ReferralAct.COMPLETE and status is MatterStatus.WITHDRAWN)
+    if refused:
+        raise matter_handlers.MatterNotOpen(
+            status=status.value, status_zh=status.label_zh, status_en=status.label_en
+        )
+
+
 async def _act(
     actor: Principal, slug: str, referral_id: int, act: ReferralAct, note: str
 ) -> ReferralView:
@@ -94,6 +107,10 @@ async def _act(
         except GroupNotFound:
             raise ReferralNotFound() from None
         status = next_referral_status(ReferralStatus(referral.status), act)
+        matters = await matter_queries.matters_by_id_in(conn, [referral.matter_id])
+        matter = matters.get(referral.matter_id)
+        if matter is not None:
+            _check_matter(act, MatterStatus(matter.status))
         updated = await matter_handlers.record_referral_act_in_tx(
             tx, referral_id, status, actor.subject, localtime.now(), text
         )
@@ -110,8 +127,7 @@ async def _act(
                 "note": text,
             },
         )
-        matters = await matter_queries.matters_by_id_in(conn, [referral.matter_id])
-    return ReferralView(updated, view, matters.get(referral.matter_id))
+    return ReferralView(updated, view, matter)
 
 
 async def accept_referral(

@@ -529,3 +529,25 @@ async def test_anonymous_callers_are_refused(gql, world):
     assert got["acceptGroupReferral"]["code"] == "UNAUTHENTICATED"
     refer_got = await gql(None, REFER, c="alpha", m="1", g="1")
     assert refer_got["referMatterToGroup"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_group_does_not_take_on_a_matter_no_longer_followed(gql, settings, world):
+    """Accepting a referral of a withdrawn matter, or completing one: MATTER_NOT_OPEN and
+    nothing written; declining it is still possible."""
+    gid = await team(world)
+    mids = [await matter(settings, world, MatterKind.PRIVATE) for _ in range(2)]
+    made = [await refer(gql, mid, gid) for mid in mids]
+    await gql(CADRE, ACCEPT, c="alpha", r=made[1]["id"])
+    for mid in mids:
+        await matters.withdraw_matter(CADRE, "alpha", mid, settings, reason="居民搬离本社区")
+    late = await gql(CADRE, ACCEPT, c="alpha", r=made[0]["id"])
+    assert late["acceptGroupReferral"]["code"] == "MATTER_NOT_OPEN"
+    assert late["acceptGroupReferral"]["message"] and late["acceptGroupReferral"]["messageEn"]
+    done = await gql(CADRE, COMPLETE, c="alpha", r=made[1]["id"], note="已上门")
+    assert done["completeGroupReferral"]["code"] == "MATTER_NOT_OPEN"
+    assert await stored(made[0]["id"]) == ("referred", None, "")
+    assert (await stored(made[1]["id"]))[0] == "accepted"
+    assert await audits(mids[0], "group.referral.accept") == 0
+    assert await audits(mids[1], "group.referral.complete") == 0
+    no = await gql(CADRE, DECLINE, c="alpha", r=made[0]["id"], why="事项已撤回")
+    assert no["declineGroupReferral"]["status"] == "DECLINED"

@@ -220,6 +220,7 @@ _ACT_ERRORS = (
     ReferralNotFoundErrorType,
     ReferralTransitionErrorType,
     GroupDissolvedErrorType,
+    MatterNotOpenErrorType,
 )
 AcceptGroupReferralResult = result(
     "AcceptGroupReferralResult",
