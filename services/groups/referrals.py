@@ -70,9 +70,10 @@ def _check_matter(act: ReferralAct, status: MatterStatus) -> None:
     """A group takes on only a matter the community still follows (accept); it may report
     work done on a matter closed meanwhile, but not on one withdrawn (complete); declining
     is always possible. MatterNotOpen otherwise."""
-    refused = (
-        act is ReferralAct.ACCEPT and status not in matter_handlers.FOLLOW_UP_STATUSES
-    ) or (act is ReferralAct.COMPLETE and status is MatterStatus.WITHDRAWN)
+    followed = status in matter_handlers.FOLLOW_UP_STATUSES
+    refused = (act is ReferralAct.ACCEPT and not followed) or (
+        act is ReferralAct.COMPLETE and status is MatterStatus.WITHDRAWN
+    )
     if refused:
         raise matter_handlers.MatterNotOpen(
             status=status.value, status_zh=status.label_zh, status_en=status.label_en
