@@ -328,14 +328,20 @@ def cli(s: Settings, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-async def dead_letters_for(matter_id: int | None = None, marker: str | None = None) -> list[dict]:
+async def dead_letters_for(
+    slug: str | None = None, matter_id: int | None = None, marker: str | None = None
+) -> list[dict]:
+    # A matter id is unique in its community only (each tenant schema has its sequence):
+    # another community's dead letter may name the same id.
     async with platform_tx() as tx:
         rows = await tx.connection.fetch(
             "SELECT id, actor_name, reason, kwargs::text AS kwargs, redriven_at "
             "FROM platform.dead_letters WHERE ($1::text IS NULL OR kwargs->>'matter_id' = $1) "
-            "AND ($2::text IS NULL OR kwargs->>'marker' = $2) ORDER BY id",
+            "AND ($2::text IS NULL OR kwargs->>'marker' = $2) "
+            "AND ($3::text IS NULL OR kwargs->>'community' = $3) ORDER BY id",
             None if matter_id is None else str(matter_id),
             marker,
+            slug,
         )
     return [dict(r) for r in rows]
 
@@ -376,11 +382,13 @@ async def test_poison_and_exhausted_retries_are_dead_lettered_and_redriven(
                 message_id=str(uuid.uuid4()),
             )
         )
-        await wait_for(lambda: dead_letters_for(withdrawn), "withdrawn dead letter", 30, log)
-        await wait_for(lambda: dead_letters_for(archived), "archived dead letter", 30, log)
+        await wait_for(
+            lambda: dead_letters_for("alpha", withdrawn), "withdrawn dead letter", 30, log
+        )
+        await wait_for(lambda: dead_letters_for(slug, archived), "archived dead letter", 30, log)
         await wait_for(lambda: dead_letters_for(marker=marker), "flaky dead letter", 30, log)
-        (dw,) = await dead_letters_for(withdrawn)
-        (da,) = await dead_letters_for(archived)
+        (dw,) = await dead_letters_for("alpha", withdrawn)
+        (da,) = await dead_letters_for(slug, archived)
         (df,) = await dead_letters_for(marker=marker)
         assert (
             dw["reason"] == "matter withdrawn" and dw["actor_name"] == "routing.route_major_matter"
@@ -409,7 +417,10 @@ async def test_poison_and_exhausted_retries_are_dead_lettered_and_redriven(
         # Poison stays poison when re-driven: a new dead letter, no ticket, no loop.
         await asyncio.to_thread(cli, s, "deadletters", "redrive", str(dw["id"]))
         await wait_for(
-            lambda: _count(dead_letters_for(withdrawn), 2), "second withdrawn dead letter", 30, log
+            lambda: _count(dead_letters_for("alpha", withdrawn), 2),
+            "second withdrawn dead letter",
+            30,
+            log,
         )
         assert await tickets("alpha", withdrawn) == []
     finally:
