@@ -44,6 +44,7 @@ from services.groups.model import (
     IncidentKind,
     MemberHasLeft,
     SizeClass,
+    check_during_membership,
     check_escalate,
     check_occurred,
     check_open,
@@ -327,6 +328,7 @@ async def record_incident(
             raise GroupMemberNotFound()
         if member.left_on is not None:
             raise MemberHasLeft(left_on=member.left_on.isoformat())
+        check_during_membership(localtime.local_day(data.occurred_at), member.joined_on)
         facts: DogFacts | None = None
         if data.dog_id is not None:
             dog = await queries.dog_in(conn, data.dog_id, group_id=group_id)

@@ -592,6 +592,18 @@ class MemberHasLeft(SanshiError):
     en = "The member left on {left_on}; no incident or duty can be recorded against them"
 
 
+class IncidentBeforeMembership(SanshiError):
+    """The convention binds a household as a member: what happened before it joined is not
+    the group's record (the community handles it as a matter, if at all)."""
+
+    code = "INCIDENT_BEFORE_MEMBERSHIP"
+    zh = "事件发生在该成员 {joined_on} 加入之前，不受本组织公约约束，不能记录为本组织事件"
+    en = (
+        "The incident happened before the member joined on {joined_on}: the group's "
+        "convention did not bind them, so it is not the group's record"
+    )
+
+
 class IncidentNotFound(NotFound):
     """No such incident in this group (or not one the caller may see)."""
 
@@ -684,6 +696,12 @@ def check_occurred(occurred_at: datetime, now: datetime) -> None:
         raise InvalidInput(
             field_zh="事件时间不能晚于现在", field_en="the incident cannot happen in the future"
         )
+
+
+def check_during_membership(occurred_on: date, joined_on: date) -> None:
+    """An incident is the group's record only from the day the member joined."""
+    if occurred_on < joined_on:
+        raise IncidentBeforeMembership(joined_on=joined_on.isoformat())
 
 
 def check_vaccinated(vaccinated_on: date | None, today: date) -> None:

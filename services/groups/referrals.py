@@ -67,14 +67,11 @@ async def refer_matter_to_group(
 
 
 def _check_matter(act: ReferralAct, status: MatterStatus) -> None:
-    """A group takes on only a matter the community still follows (accept); it may report
-    work done on a matter closed meanwhile, but not on one withdrawn (complete); declining
-    is always possible. MatterNotOpen otherwise."""
-    followed = status in matter_handlers.FOLLOW_UP_STATUSES
-    refused = (act is ReferralAct.ACCEPT and not followed) or (
-        act is ReferralAct.COMPLETE and status is MatterStatus.WITHDRAWN
-    )
-    if refused:
+    """A group does not take on, or report work on, a matter the resident withdrew
+    (MatterNotOpen); a closed matter's referral may still be taken on and completed (a
+    private matter is closed once explained, while the team's monthly visits go on), and
+    declining is always possible."""
+    if act is not ReferralAct.DECLINE and status is MatterStatus.WITHDRAWN:
         raise matter_handlers.MatterNotOpen(
             status=status.value, status_zh=status.label_zh, status_en=status.label_en
         )

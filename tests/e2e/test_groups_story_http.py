@@ -306,7 +306,9 @@ async def test_the_dog_owners_association_from_founding_to_a_solved_matter(world
             "nameZh": f"东海社区养犬自治协会 {w.tag}",
             "nameEn": "Donghai Dog Owners' Association",
             "purpose": "养犬户自我管理、自我约束，化解养犬纠纷",
-            "foundedOn": today.isoformat(),
+            # Founded, and joined, weeks before the bite: an incident is the group's record
+            # only from the day the member joined.
+            "foundedOn": (today - timedelta(days=30)).isoformat(),
             "foundingMatterId": w.founding_matter["id"],
         },
     )
@@ -331,7 +333,7 @@ async def test_the_dog_owners_association_from_founding_to_a_solved_matter(world
             input={
                 "householdId": home.id,
                 "residentId": home.residents[0],
-                "joinedOn": today.isoformat(),
+                "joinedOn": (today - timedelta(days=20)).isoformat(),
             },
         )
         assert (m["__typename"], m["role"], m["household"]["id"]) == (

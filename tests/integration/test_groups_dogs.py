@@ -8,7 +8,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -454,6 +454,17 @@ async def test_an_incident_against_a_member_who_left_is_refused(gql, world):
     got = await _record(gql, world, person(Role.COMMUNITY_CADRE), memberId=str(world.members[4]))
     assert got["code"] == "MEMBER_HAS_LEFT" and "2026-03-01" in got["message"]
     assert await _count("SELECT count(*) FROM group_duties") == before
+
+
+async def test_an_incident_before_the_member_joined_is_refused(gql, world):
+    """What happened before the household joined is not the group's record: typed error
+    naming the joining day, nothing written."""
+    before = await _count("SELECT count(*) FROM group_incidents")
+    long_ago = datetime.combine(FOUNDED - timedelta(days=1), time(9), tzinfo=localtime.TIME_ZONE)
+    got = await _record(gql, world, person(Role.COMMUNITY_CADRE), occurredAt=long_ago.isoformat())
+    assert got["code"] == "INCIDENT_BEFORE_MEMBERSHIP", got
+    assert FOUNDED.isoformat() in got["message"] and FOUNDED.isoformat() in got["messageEn"]
+    assert await _count("SELECT count(*) FROM group_incidents") == before
 
 
 async def test_bad_incident_input_is_typed_and_writes_nothing(gql, world):

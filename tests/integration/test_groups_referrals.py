@@ -531,7 +531,7 @@ async def test_anonymous_callers_are_refused(gql, world):
     assert refer_got["referMatterToGroup"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_a_group_does_not_take_on_a_matter_no_longer_followed(gql, settings, world):
+async def test_a_group_does_not_take_on_a_withdrawn_matter(gql, settings, world):
     """Accepting a referral of a withdrawn matter, or completing one: MATTER_NOT_OPEN and
     nothing written; declining it is still possible."""
     gid = await team(world)

@@ -20,6 +20,7 @@ from services.groups.model import (
     DutyState,
     IncidentKind,
     SizeClass,
+    check_during_membership,
     check_escalate,
     check_occurred,
     check_settle,
@@ -165,6 +166,15 @@ def test_an_incident_is_recorded_after_it_happened():
         check_occurred(NOW + timedelta(minutes=1), NOW)
     with pytest.raises(InvalidInput):
         check_occurred(datetime(2026, 10, 1, 8, 0), NOW)  # a naive time
+
+
+def test_an_incident_is_the_groups_from_the_day_the_member_joined():
+    """The joining day and later are the group's record; the day before is refused."""
+    check_during_membership(date(2026, 3, 1), date(2026, 3, 1))
+    check_during_membership(date(2026, 9, 1), date(2026, 3, 1))
+    with pytest.raises(model.IncidentBeforeMembership) as before:
+        check_during_membership(date(2026, 2, 28), date(2026, 3, 1))
+    assert "2026-03-01" in before.value.message_zh and "2026-03-01" in before.value.message_en
 
 
 def test_the_new_errors_have_codes_and_both_languages():

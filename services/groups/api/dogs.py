@@ -66,6 +66,11 @@ MemberHasLeftErrorType = error_type(
     "MemberHasLeftError",
     "成员已退出，不能再记录事件或义务 / The member has left: no new incident or duty",
 )
+IncidentBeforeMembershipErrorType = error_type(
+    model.IncidentBeforeMembership,
+    "IncidentBeforeMembershipError",
+    "事件发生在成员加入之前 / The incident happened before the member joined",
+)
 IncidentNotFoundErrorType = error_type(
     model.IncidentNotFound,
     "IncidentNotFoundError",
@@ -441,6 +446,7 @@ RecordGroupIncidentResult = result(
     GroupDissolvedErrorType,
     GroupMemberNotFoundErrorType,
     MemberHasLeftErrorType,
+    IncidentBeforeMembershipErrorType,
     DogNotFoundErrorType,
     DogNotOfMemberErrorType,
     DogRemovedErrorType,
