@@ -44,7 +44,7 @@ from services.households.handlers import ResidentChanges
 from services.kernel.votes import Answer
 from services.localtime import TIME_ZONE
 from services.localtime import today as local_today
-from services.matters.model import MatterKind
+from services.matters.model import MatterKind, MatterStatus
 from services.runtime.demo.triage import DOG_DISPUTES_TITLE, GOLDEN_HARBOUR, DemoPeople, principal
 from services.settings import Settings
 from tenants.tx import tenant_tx
@@ -523,13 +523,19 @@ class _Seeder:
             )
         async with tenant_tx(slug, snapshot=True) as tx:
             linked = [
-                r["id"]
+                (r["id"], r["status"] == MatterStatus.WITHDRAWN.value)
                 for r in await tx.connection.fetch(
-                    "SELECT id FROM referrals WHERE group_id = $1 ORDER BY id", gid
+                    "SELECT r.id, m.status FROM referrals r JOIN matters m ON m.id = r.matter_id "
+                    "WHERE r.group_id = $1 ORDER BY r.id",
+                    gid,
                 )
             ]
         self.report.referrals_linked = len(linked)
-        for n, referral_id in enumerate(linked):
+        for n, (referral_id, withdrawn) in enumerate(linked):
+            if withdrawn:  # the resident withdrew the request: nothing left to take on
+                await referrals.decline_referral(leader, slug, referral_id, "居民已撤回诉求")
+                self.report.referrals_acted["declined"] += 1
+                continue
             if n % 4 == 3:
                 continue  # still referred: the leader has not answered yet
             await referrals.accept_referral(leader, slug, referral_id, "每月25日上门")
