@@ -11,7 +11,7 @@ the matters context's own in-transaction functions: one case identity, no copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import msgspec
@@ -342,10 +342,9 @@ async def record_incident(
                 raise DogRemoved(removed_on=dog.removed_on.isoformat())
             facts = DogFacts(SizeClass(dog.size_class), dog.fierce)
         in_force = await queries.clauses_in_force_by_version_in(conn, group_id)
-        version_of: dict[int, int] = {}
-        for version_id, clause in in_force:
-            version_of.setdefault(clause.number, version_id)
-        owed = derive_duties([c for _, c in in_force], data.kind, facts)
+        owed = derive_duties(
+            [replace(c, version=version_id) for version_id, c in in_force], data.kind, facts
+        )
         record = await conn.fetchrow(
             "INSERT INTO group_incidents (group_id, kind, member_id, dog_id, place, occurred_at, "
             "affected_party, description, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
@@ -371,7 +370,7 @@ async def record_incident(
                 member.id,
                 due.kind.value,
                 due.clause,
-                version_of.get(due.clause),
+                due.version,
                 due_time(incident.occurred_at, due),
             )
             duties.append(DutyRow(**duty))

@@ -381,15 +381,20 @@ class Clause:
     binds: DogFilter = DogFilter()
     incident_kinds: frozenset[IncidentKind] = frozenset()
     duties: tuple[DutySpec, ...] = ()
+    # The stored version it is a clause of (two conventions in force may both have a
+    # clause 1); None for a clause not read from a stored version.
+    version: int | None = None
 
 
 @dataclass(frozen=True)
 class DutyDue:
-    """A duty an incident creates: owed under ``clause``, due ``due_hours`` after it."""
+    """A duty an incident creates: owed under ``clause`` of ``version``, due ``due_hours``
+    after it."""
 
     kind: DutyKind
     clause: int
     due_hours: int
+    version: int | None = None
 
 
 def derive_duties(
@@ -408,7 +413,7 @@ def derive_duties(
         if incident not in clause.incident_kinds or not clause.binds.binds(dog):
             continue
         for spec in clause.duties:
-            due = DutyDue(spec.kind, clause.number, spec.due_hours)
+            due = DutyDue(spec.kind, clause.number, spec.due_hours, clause.version)
             known = chosen.get(spec.kind)
             if known is None:
                 order.append(spec.kind)
@@ -490,9 +495,19 @@ class ReferralTransition(SanshiError):
     en = "The referral is '{status_en}': it cannot take the act '{act_en}'"
 
 
-def referral_acts(status: ReferralStatus) -> frozenset[ReferralAct]:
-    """The acts a referral in ``status`` can take next (none once declined or completed)."""
-    return frozenset(REFERRAL_ACTS.get(status, {}))
+# A matter the resident withdrew: its referral can still be declined, nothing else (a
+# closed matter's referral may be taken on and completed: a private matter is closed once
+# explained, while the team's monthly visits go on).
+WITHDRAWN_MATTER_ACTS = frozenset({ReferralAct.DECLINE})
+
+
+def referral_acts(
+    status: ReferralStatus, *, matter_withdrawn: bool = False
+) -> frozenset[ReferralAct]:
+    """The acts a referral in ``status`` can take next (none once declined or completed;
+    only declining once its matter was withdrawn)."""
+    acts = frozenset(REFERRAL_ACTS.get(status, {}))
+    return acts & WITHDRAWN_MATTER_ACTS if matter_withdrawn else acts
 
 
 def next_referral_status(status: ReferralStatus, act: ReferralAct) -> ReferralStatus:

@@ -16,6 +16,7 @@ from services.groups.handlers import _managed_group_in, _writer
 from services.groups.model import (
     ACT_NOTES,
     REFERRAL_NOTE_LIMIT,
+    WITHDRAWN_MATTER_ACTS,
     GroupNotFound,
     ReferralAct,
     ReferralNotFound,
@@ -68,10 +69,8 @@ async def refer_matter_to_group(
 
 def _check_matter(act: ReferralAct, status: MatterStatus) -> None:
     """A group does not take on, or report work on, a matter the resident withdrew
-    (MatterNotOpen); a closed matter's referral may still be taken on and completed (a
-    private matter is closed once explained, while the team's monthly visits go on), and
-    declining is always possible."""
-    if act is not ReferralAct.DECLINE and status is MatterStatus.WITHDRAWN:
+    (MatterNotOpen): ``WITHDRAWN_MATTER_ACTS``, the rule ``Referral.groupActs`` shows."""
+    if status is MatterStatus.WITHDRAWN and act not in WITHDRAWN_MATTER_ACTS:
         raise matter_handlers.MatterNotOpen(
             status=status.value, status_zh=status.label_zh, status_en=status.label_en
         )

@@ -409,6 +409,40 @@ async def test_a_large_dogs_bite_under_the_adopted_clause_owes_three_duties(gql,
     assert got["id"] in [i["id"] for i in items]  # members read the group's incidents
 
 
+async def test_each_duty_names_the_version_of_its_own_convention(world):
+    """Two conventions in force, each with a clause 1: a bite's duties name the version of
+    the clause that created each (not the first version numbering a clause 1)."""
+    cadre = person(Role.COMMUNITY_CADRE)
+    group = await groups.register_group(
+        cadre,
+        "alpha",
+        groups.GroupInput(GroupKind.SELF_GOVERNANCE, f"两约协会 {world.tag}", FOUNDED),
+    )
+    gid = group.group.id
+    member = await groups.add_member(
+        cadre, "alpha", gid, groups.MemberInput(world.homes[3], FOUNDED)
+    )
+    bite = frozenset({IncidentKind.DOG_BITE})
+    first = await adopt_convention(
+        "alpha",
+        gid,
+        [Clause(1, "道歉", incident_kinds=bite, duties=(DutySpec(DutyKind.APOLOGISE, 24),))],
+    )
+    second = await adopt_convention(
+        "alpha",
+        gid,
+        [Clause(1, "送医", incident_kinds=bite, duties=(DutySpec(DutyKind.HOSPITAL, 1),))],
+    )
+    found = await dogs.record_incident(
+        cadre,
+        "alpha",
+        gid,
+        dogs.IncidentInput(IncidentKind.DOG_BITE, member.member.id, ago(hours=3)),
+    )
+    named = {d.duty.kind: (d.duty.clause_number, d.duty.version_id) for d in found.duties}
+    assert named == {"apologise": (1, first), "hospital": (1, second)}
+
+
 async def test_barking_under_no_clause_owes_nothing_and_leader_records_it(gql, world):
     """No clause governs barking: the incident is kept, no duty; the leader may record it."""
     got = await _record(

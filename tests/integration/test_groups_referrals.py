@@ -540,6 +540,15 @@ async def test_a_group_does_not_take_on_a_withdrawn_matter(gql, settings, world)
     await gql(CADRE, ACCEPT, c="alpha", r=made[1]["id"])
     for mid in mids:
         await matters.withdraw_matter(CADRE, "alpha", mid, settings, reason="居民搬离本社区")
+    # What the referral offers says so before anyone tries: only declining is left (on the
+    # matter's own list, and on the group's)
+    shown = await gql(CADRE, MATTER, c="alpha", m=str(mids[0]))
+    assert shown["community"]["matter"]["referrals"][0]["groupActs"] == ["DECLINE"]
+    shown = await gql(CADRE, MATTER, c="alpha", m=str(mids[1]))
+    assert shown["community"]["matter"]["referrals"][0]["groupActs"] == []
+    listed = await gql(CADRE, LIST, c="alpha", g=str(gid))
+    acts = {i["id"]: i["groupActs"] for i in listed["community"]["group"]["referrals"]["items"]}
+    assert acts == {made[0]["id"]: ["DECLINE"], made[1]["id"]: []}
     late = await gql(CADRE, ACCEPT, c="alpha", r=made[0]["id"])
     assert late["acceptGroupReferral"]["code"] == "MATTER_NOT_OPEN"
     assert late["acceptGroupReferral"]["message"] and late["acceptGroupReferral"]["messageEn"]

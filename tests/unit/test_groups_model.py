@@ -214,6 +214,20 @@ def test_two_clauses_owing_one_duty_take_the_stricter_and_add_the_rest():
     ]
 
 
+def test_a_duty_names_the_version_of_the_clause_that_created_it():
+    """Two conventions in force may both number a clause 5: each duty names the version of
+    the clause it is owed under, not the first version with that number."""
+    from dataclasses import replace
+
+    bite = replace(BITE_CLAUSE, version=7)
+    muzzle = replace(MUZZLE_CLAUSE, number=BITE_CLAUSE.number, version=9)
+    duties = model.derive_duties([bite, muzzle], model.IncidentKind.DOG_BITE, LARGE)
+    by_kind = {d.kind: (d.clause, d.version) for d in duties}
+    assert by_kind[D.COMPENSATE] == (BITE_CLAUSE.number, 9)
+    assert by_kind[D.HOSPITAL] == (BITE_CLAUSE.number, 7)
+    assert model.derive_duties([BITE_CLAUSE], model.IncidentKind.DOG_BITE, SMALL)[0].version is None
+
+
 def test_clauses_that_do_not_govern_the_incident_or_bind_the_dog_owe_nothing():
     """Barking is governed by neither clause; a small calm dog off the leash is not bound."""
     clauses = [BITE_CLAUSE, MUZZLE_CLAUSE]

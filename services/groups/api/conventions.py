@@ -588,9 +588,9 @@ class ConventionMutation:
         return await attempt(info, OpenGroupConventionVoteResult, act)
 
     @strawberry.mutation(
-        description="对公约版本投票：成员本人（按户表决时每户一票），或社区干部代为登记"
-        "指定成员的纸质票 / Cast a ballot: a member's own (one per household where "
-        "households vote), or a paper ballot a community cadre records for the member named"
+        description="对公约版本投票：成员本人（按户表决时每户一票），或社区干部、网格员代为"
+        "登记指定成员的纸质票 / Cast a ballot: a member's own (one per household where "
+        "households vote), or a paper ballot a cadre or grid worker records for the member named"
     )
     async def cast_group_convention_ballot(
         self,

@@ -30,7 +30,7 @@ from services.groups.api.core import (
     GroupNotFoundErrorType,
     GroupType,
 )
-from services.groups.model import ReferralAct, referral_acts
+from services.groups.model import WITHDRAWN_MATTER_ACTS, ReferralAct, referral_acts
 from services.groups.queries import GroupView, ReferralView
 from services.matters import queries as matter_queries
 from services.matters.api import (
@@ -42,7 +42,8 @@ from services.matters.api import (
     WrongKindErrorType,
 )
 from services.matters.errors import MatterNotFound
-from services.matters.model import ReferralStatus
+from services.matters.model import MatterStatus, ReferralStatus
+from services.matters.rows import MatterRow
 
 # -- vocabulary and errors ------------------------------------------------------------------
 ReferralActType = labelled_enum(
@@ -111,20 +112,34 @@ async def _group_acts(root: ReferralType, info: Info) -> list[ReferralActType]:
     view = await _group_view_of(root, info)
     if view is None or not view.access.manage or view.group.dissolved_on is not None:
         return []
-    possible = referral_acts(domain_member(ReferralStatus, root.status))
+    status = domain_member(ReferralStatus, root.status)
+    if not referral_acts(status) - WITHDRAWN_MATTER_ACTS:
+        possible = referral_acts(status)  # what it offers does not hang on the matter
+    else:
+        matter = await _matter_row(root, info)
+        withdrawn = matter is not None and matter.status == MatterStatus.WITHDRAWN.value
+        possible = referral_acts(status, matter_withdrawn=withdrawn)
     return [ReferralActType(a.value) for a in ReferralAct if a in possible]
 
 
-async def _matter(root: ReferralType, info: Info) -> MatterType | None:
+async def _matter_row(root: ReferralType, info: Info) -> MatterRow | None:
+    """The referral's matter as the caller may read it: read with the referral, or loaded."""
     actor = principal_of(info)
     if actor is None:
         return None
     related = root.related or {}
     if "matter" in related:
-        row = related["matter"]
-        return None if row is None else MatterType.from_row(row, root.slug, actor, info)
-    found = await matter_queries.get_matter(actor, root.slug, int(root.matter_id))
-    return None if found is None else MatterType.from_row(found, root.slug, actor, info)
+        row: MatterRow | None = related["matter"]
+        return row
+    return await matter_queries.get_matter(actor, root.slug, int(root.matter_id))
+
+
+async def _matter(root: ReferralType, info: Info) -> MatterType | None:
+    actor = principal_of(info)
+    found = await _matter_row(root, info)
+    if actor is None or found is None:
+        return None
+    return MatterType.from_row(found, root.slug, actor, info)
 
 
 @strawberry.type
