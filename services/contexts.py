@@ -25,6 +25,7 @@ from services.kernel.registration import Context, Job
 from services.matters.context import CONTEXT as matters
 from services.meetings.context import CONTEXT as meetings
 from services.routing.context import CONTEXT as routing
+from services.volunteers.context import CONTEXT as volunteers
 
 CONTEXTS: tuple[Context, ...] = (
     auth,
@@ -38,6 +39,7 @@ CONTEXTS: tuple[Context, ...] = (
     departments,
     routing,
     groups,
+    volunteers,
 )
 
 

@@ -245,7 +245,9 @@ def _clean_name(name: str, settings: Settings) -> str:
     return name
 
 
-def _clean_phone(phone: str) -> str:
+def clean_phone(phone: str) -> str:
+    """A phone number as typed, stripped: InvalidPhone unless digits and the usual
+    separators (every context that keeps a phone uses this one rule)."""
     phone = phone.strip()
     if not phone:
         return ""
@@ -255,7 +257,8 @@ def _clean_phone(phone: str) -> str:
     return phone
 
 
-def _clean_subject(subject: str) -> str:
+def clean_subject(subject: str) -> str:
+    """A login subject, stripped: required, at most MAX_SUBJECT_LENGTH characters."""
     subject = subject.strip()
     if not subject:
         raise InvalidInput(field_zh="登录账号不能为空", field_en="the login subject is required")
@@ -281,8 +284,8 @@ def _validated(data: HouseholdInput, settings: Settings) -> HouseholdInput:
 def _validated_resident(data: ResidentInput, settings: Settings) -> ResidentInput:
     return ResidentInput(
         name=_clean_name(data.name, settings),
-        phone=_clean_phone(data.phone),
-        subject=None if data.subject is None else _clean_subject(data.subject),
+        phone=clean_phone(data.phone),
+        subject=None if data.subject is None else clean_subject(data.subject),
     )
 
 
@@ -536,9 +539,9 @@ async def update_resident(
     if changes.name is not None:
         values["name"] = _clean_name(changes.name, settings)
     if changes.phone is not None:
-        values["phone"] = _clean_phone(changes.phone)
+        values["phone"] = clean_phone(changes.phone)
     if changes.subject is not None:
-        values["subject"] = _clean_subject(changes.subject) if changes.subject.strip() else None
+        values["subject"] = clean_subject(changes.subject) if changes.subject.strip() else None
     async with tenant_tx(slug) as tx:
         row = await queries.resident_by_id(resident_id, for_update=True)
         if row is None:
@@ -585,9 +588,9 @@ async def register_staff(
     info = await community_for(actor, slug, MANAGE_STAFF)
     if data.role not in STAFF_ROLES:
         raise InvalidStaffRole()
-    subject = _clean_subject(data.subject)
+    subject = clean_subject(data.subject)
     name = _clean_name(data.name, settings)
-    phone = _clean_phone(data.phone)
+    phone = clean_phone(data.phone)
     async with tenant_tx(slug) as tx:
         await _require_grid(data.grid_id)
         try:

@@ -94,11 +94,14 @@ def test_scheduler_interval_from_env():
 
 
 def test_default_jobs_take_the_interval_from_settings_unless_given():
-    """default_jobs(None) runs the overdue job at the setting's interval; a number wins."""
-    (job,) = default_jobs(settings=Settings(scheduler_interval_s=15.0))
-    assert (job.name, job.interval_s) == ("routing.mark_overdue", 15.0)
-    (job,) = default_jobs(7.5, settings=Settings(scheduler_interval_s=15.0))
-    assert job.interval_s == 7.5
+    """default_jobs(None) runs the overdue job at the setting's interval; a number wins; a
+    job that names its own interval (planning visits: hourly) keeps it."""
+    jobs = {j.name: j for j in default_jobs(settings=Settings(scheduler_interval_s=15.0))}
+    assert jobs["routing.mark_overdue"].interval_s == 15.0
+    assert jobs["volunteers.plan_visits"].interval_s == 3600.0
+    jobs = {j.name: j for j in default_jobs(7.5, settings=Settings(scheduler_interval_s=15.0))}
+    assert jobs["routing.mark_overdue"].interval_s == 7.5
+    assert jobs["volunteers.plan_visits"].interval_s == 3600.0
 
 
 def test_default_jobs_without_settings_read_the_process_settings(monkeypatch):
@@ -108,8 +111,8 @@ def test_default_jobs_without_settings_read_the_process_settings(monkeypatch):
     settings_module.get_settings.cache_clear()
     try:
         monkeypatch.setenv("SANSHI_SCHEDULER_INTERVAL_S", "42")
-        (job,) = default_jobs()
-        assert job.interval_s == 42.0
+        jobs = {j.name: j for j in default_jobs()}
+        assert jobs["routing.mark_overdue"].interval_s == 42.0
     finally:
         settings_module.get_settings.cache_clear()
 

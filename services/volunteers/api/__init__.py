@@ -1,0 +1,1 @@
+"""GraphQL adapter of volunteer teams."""

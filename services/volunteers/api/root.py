@@ -1,0 +1,14 @@
+"""The volunteers context's root types: every capability's mutations, merged in one place."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+from services.volunteers.api.services import VolunteerServiceMutation
+from services.volunteers.api.volunteers import VolunteerMutation
+
+VolunteersMutation = merge_types("VolunteersMutation", (VolunteerMutation,))
+# Recurring services (服务项目): create, end, enrol households
+VolunteersMutation = merge_types(
+    "VolunteersMutation", (VolunteersMutation, VolunteerServiceMutation)
+)

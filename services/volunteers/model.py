@@ -1,0 +1,493 @@
+"""Pure rules of volunteer teams (义工队): volunteers and their consent, skills and
+availability; recurring services (服务项目) and their recurrence; who is suggested for a
+visit; service hours (志愿服务时长).
+
+No I/O and no framework imports. A volunteer team is a group of the groups context
+(``services.groups``) of kind ``volunteer_team``; this module knows only what a team adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from dateutil import rrule as dateutil_rrule
+
+from services.errors import InvalidInput, NotFound, SanshiError
+from services.kernel.vocabulary import Labelled, labels
+
+NAME_LIMIT = 50
+PHONE_LIMIT = 30
+NOTE_LIMIT = 500
+MAX_SKILLS = 10
+
+
+# --------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------
+class Skill(Labelled):
+    """What a volunteer can do (and what a service needs)."""
+
+    BLOOD_PRESSURE = "blood_pressure"
+    REPAIRS = "repairs"
+    COMPANIONSHIP = "companionship"
+    CLEANING = "cleaning"
+    ERRANDS = "errands"
+    OTHER = "other"
+
+
+labels(
+    Skill,
+    {
+        Skill.BLOOD_PRESSURE: ("量血压", "Blood-pressure measurement"),
+        Skill.REPAIRS: ("维修", "Repairs"),
+        Skill.COMPANIONSHIP: ("陪护", "Company for the elderly"),
+        Skill.CLEANING: ("保洁", "Cleaning"),
+        Skill.ERRANDS: ("代办跑腿", "Errands"),
+        Skill.OTHER: ("其他", "Other"),
+    },
+)
+
+
+class ConsentHow(Labelled):
+    """How a volunteer's consent to keep their data (个人信息) was given."""
+
+    WRITTEN = "written"
+    ORAL_WITNESSED = "oral_witnessed"
+    ONLINE = "online"
+
+
+labels(
+    ConsentHow,
+    {
+        ConsentHow.WRITTEN: ("书面签字", "Signed in writing"),
+        ConsentHow.ORAL_WITNESSED: ("口头同意（有见证人）", "Oral, witnessed"),
+        ConsentHow.ONLINE: ("本人在线确认", "Confirmed online by the volunteer"),
+    },
+)
+
+
+class Weekday(Labelled):
+    """A day of the week a volunteer can serve (ISO numbering in rows: 1 = Monday)."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def iso(self) -> int:
+        return list(Weekday).index(self) + 1
+
+    @classmethod
+    def of_iso(cls, number: int) -> Weekday:
+        return list(cls)[number - 1]
+
+
+labels(
+    Weekday,
+    {
+        Weekday.MONDAY: ("星期一", "Monday"),
+        Weekday.TUESDAY: ("星期二", "Tuesday"),
+        Weekday.WEDNESDAY: ("星期三", "Wednesday"),
+        Weekday.THURSDAY: ("星期四", "Thursday"),
+        Weekday.FRIDAY: ("星期五", "Friday"),
+        Weekday.SATURDAY: ("星期六", "Saturday"),
+        Weekday.SUNDAY: ("星期日", "Sunday"),
+    },
+)
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------
+class VolunteerNotFound(NotFound):
+    """No such volunteer in this community — or not visible to the caller (same answer)."""
+
+    code = "VOLUNTEER_NOT_FOUND"
+    zh = "志愿者不存在或不可见"
+    en = "No such volunteer (or not visible to you)"
+
+
+class NotAVolunteerTeam(SanshiError):
+    code = "NOT_A_VOLUNTEER_TEAM"
+    zh = "该组织不是义工队"
+    en = "The group is not a volunteer team"
+
+
+class ConsentRequired(SanshiError):
+    """A volunteer without recorded consent to keep their data: nothing is kept."""
+
+    code = "CONSENT_REQUIRED"
+    zh = "未记录本人同意保存其信息，不能登记为志愿者"
+    en = "A volunteer cannot be registered without their recorded consent to keep their data"
+
+
+class VolunteerIdentityInvalid(SanshiError):
+    """A volunteer is a resident of the community, or an outside person with a name and
+    phone: exactly one of the two."""
+
+    code = "VOLUNTEER_IDENTITY_INVALID"
+    zh = "志愿者须为本社区居民，或填写姓名与电话的外来人员（二者择一）"
+    en = (
+        "A volunteer is either a resident of the community or an outside person with a name "
+        "and a phone number (one of the two)"
+    )
+
+
+class AlreadyAVolunteer(SanshiError):
+    code = "ALREADY_A_VOLUNTEER"
+    zh = "此人已是该义工队的在册志愿者"
+    en = "This person is already a current volunteer of the team"
+
+
+class VolunteerHasLeft(SanshiError):
+    code = "VOLUNTEER_HAS_LEFT"
+    zh = "志愿者已于 {left_on} 退出"
+    en = "The volunteer left on {left_on}"
+
+
+class TooManySkills(InvalidInput):
+    code = "TOO_MANY_SKILLS"
+    zh = "技能最多 {limit} 项"
+    en = "At most {limit} skills"
+
+
+class InvalidRecurrence(SanshiError):
+    """An RRULE that does not parse, or asks for what a visit cannot be (hours, minutes)."""
+
+    code = "INVALID_RECURRENCE"
+    zh = "重复规则无效：{reason_zh}"
+    en = "Invalid recurrence rule: {reason_en}"
+
+
+class RecurrenceNeverOccurs(SanshiError):
+    code = "RECURRENCE_NEVER_OCCURS"
+    zh = "重复规则在 {years} 年内一次也不会发生"
+    en = "The recurrence rule never occurs within {years} years"
+
+
+class ServiceNotFound(NotFound):
+    code = "VOLUNTEER_SERVICE_NOT_FOUND"
+    zh = "服务项目不存在或不可见"
+    en = "No such volunteer service (or not visible to you)"
+
+
+class ServiceTitleTaken(SanshiError):
+    code = "VOLUNTEER_SERVICE_TITLE_TAKEN"
+    zh = "本队已有名为「{title}」的服务项目"
+    en = "The team already has a service named '{title}'"
+
+
+class ServiceEnded(SanshiError):
+    code = "VOLUNTEER_SERVICE_ENDED"
+    zh = "服务项目已于 {ends_on} 结束"
+    en = "The service ended on {ends_on}"
+
+
+class AlreadyEnrolled(SanshiError):
+    code = "ALREADY_ENROLLED"
+    zh = "该户已在此服务项目中"
+    en = "The household is already enrolled in this service"
+
+
+class EnrolmentNotFound(NotFound):
+    code = "ENROLMENT_NOT_FOUND"
+    zh = "服务对象记录不存在或不可见"
+    en = "No such enrolment (or not visible to you)"
+
+
+class EnrolmentEnded(SanshiError):
+    code = "ENROLMENT_ENDED"
+    zh = "该户已于 {ended_on} 退出此服务项目"
+    en = "The household left this service on {ended_on}"
+
+
+# --------------------------------------------------------------------------------------
+# Volunteers
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Consent:
+    """Recorded consent to keep a volunteer's data: when, how, and a note (e.g. the form)."""
+
+    given_on: date
+    how: ConsentHow
+    note: str = ""
+
+
+def check_identity(resident_id: int | None, outside_name: str, outside_phone: str) -> None:
+    """A resident, or an outside person with both a name and a phone — one of the two."""
+    outside = bool(outside_name) or bool(outside_phone)
+    if resident_id is not None and outside:
+        raise VolunteerIdentityInvalid()
+    if resident_id is None and not (outside_name and outside_phone):
+        raise VolunteerIdentityInvalid()
+
+
+def check_consent(consent: Consent | None, joined_on: date) -> Consent:
+    """Consent must be recorded, and given no later than the volunteer joins."""
+    if consent is None:
+        raise ConsentRequired()
+    if consent.given_on > joined_on:
+        raise InvalidInput(
+            field_zh="同意日期晚于加入日期", field_en="consent given after the volunteer joined"
+        )
+    return consent
+
+
+def normal_skills(skills: Iterable[Skill]) -> tuple[Skill, ...]:
+    """Skills once each, in the vocabulary's order; at most MAX_SKILLS."""
+    held = frozenset(skills)
+    if len(held) > MAX_SKILLS:
+        raise TooManySkills(limit=MAX_SKILLS)
+    return tuple(s for s in Skill if s in held)
+
+
+def normal_weekdays(days: Iterable[Weekday]) -> tuple[Weekday, ...]:
+    """Weekdays once each, Monday first."""
+    held = frozenset(days)
+    return tuple(d for d in Weekday if d in held)
+
+
+def check_leave(joined_on: date, left_on: date | None, leaving_on: date) -> None:
+    """A current volunteer leaves on or after the day they joined."""
+    if left_on is not None:
+        raise VolunteerHasLeft(left_on=left_on.isoformat())
+    if leaving_on < joined_on:
+        raise InvalidInput(field_zh="退出日期早于加入日期", field_en="left before joining")
+
+
+def serves_on(joined_on: date, left_on: date | None, day: date) -> bool:
+    """Whether a volunteer is on the team on ``day`` (the day they leave is their last)."""
+    return joined_on <= day and (left_on is None or day <= left_on)
+
+
+# --------------------------------------------------------------------------------------
+# Recurrence (RFC 5545 RRULE, through python-dateutil)
+# --------------------------------------------------------------------------------------
+RRULE_LIMIT = 300
+NEVER_YEARS = 5
+_DAY_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+_SUB_DAY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A validated recurrence: the rule's text (as stored) and its first day."""
+
+    rule: str
+    starts_on: date
+
+    def _rrule(self) -> dateutil_rrule.rrule:
+        start = datetime.combine(self.starts_on, time())
+        parsed = dateutil_rrule.rrulestr(self.rule, dtstart=start, forceset=False)
+        assert isinstance(parsed, dateutil_rrule.rrule)
+        return parsed
+
+    def between(self, first: date, last: date) -> list[date]:
+        """The days it occurs on from ``first`` to ``last``, both included."""
+        if last < first:
+            return []
+        found = self._rrule().between(
+            datetime.combine(first, time()), datetime.combine(last, time()), inc=True
+        )
+        return [d.date() for d in found]
+
+
+def parse_recurrence(text: str, starts_on: date) -> Recurrence:
+    """A recurrence from an RRULE (``FREQ=MONTHLY;BYMONTHDAY=25``, an ``RRULE:`` prefix
+    allowed) starting on ``starts_on``: InvalidRecurrence when it does not parse, is not
+    by days (a visit is per day: no HOURLY, no BYHOUR), or is more than one rule;
+    RecurrenceNeverOccurs when it has no day in its first NEVER_YEARS years."""
+    rule = text.strip()
+    if rule.upper().startswith("RRULE:"):
+        rule = rule[len("RRULE:") :].strip()
+    if not rule:
+        raise InvalidRecurrence(reason_zh="规则为空", reason_en="the rule is empty")
+    if len(rule) > RRULE_LIMIT or any(c in rule for c in "\r\n"):
+        raise InvalidRecurrence(
+            reason_zh=f"须为一行、不超过 {RRULE_LIMIT} 个字符",
+            reason_en=f"one line of at most {RRULE_LIMIT} characters",
+        )
+    parts = {p.split("=", 1)[0].strip().upper() for p in rule.split(";") if p.strip()}
+    if "DTSTART" in parts:
+        raise InvalidRecurrence(
+            reason_zh="开始日期另行填写，不写在规则中",
+            reason_en="the start date is given on its own, not in the rule",
+        )
+    try:
+        parsed = dateutil_rrule.rrulestr(
+            rule, dtstart=datetime.combine(starts_on, time()), forceset=False
+        )
+    except (ValueError, TypeError, OverflowError, IndexError, KeyError) as err:
+        raise InvalidRecurrence(
+            reason_zh="无法解析", reason_en=f"it does not parse ({err})"
+        ) from None
+    if not isinstance(parsed, dateutil_rrule.rrule):
+        raise InvalidRecurrence(reason_zh="只能是一条规则", reason_en="one rule only")
+    # dateutil keeps what it parsed in private attributes; INTERVAL=0 would never advance
+    # (dateutil would loop for ever), so it is refused here.
+    freq = dateutil_rrule.FREQNAMES[parsed._freq]
+    if parsed._interval < 1:
+        raise InvalidRecurrence(reason_zh="间隔须至少为 1", reason_en="INTERVAL must be at least 1")
+    if freq not in _DAY_FREQUENCIES or parts & set(_SUB_DAY_PARTS):
+        raise InvalidRecurrence(
+            reason_zh="须按日、周、月或年重复，不按小时或分钟",
+            reason_en="it must repeat by days, weeks, months or years, not hours or minutes",
+        )
+    recurrence = Recurrence(rule=rule, starts_on=starts_on)
+    horizon = _add_years(starts_on, NEVER_YEARS)
+    if (
+        parsed.between(
+            datetime.combine(starts_on, time()),
+            datetime.combine(horizon, time()),
+            inc=True,
+            count=1,
+        )
+        == []
+    ):
+        raise RecurrenceNeverOccurs(years=NEVER_YEARS)
+    return recurrence
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# --------------------------------------------------------------------------------------
+# Who is suggested for a visit
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Candidate:
+    """A volunteer as the suggestion sees them."""
+
+    volunteer_id: int
+    name: str
+    skills: frozenset[Skill]
+    weekdays: frozenset[Weekday]
+    joined_on: date
+    left_on: date | None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    volunteer_id: int
+    has_skill: bool
+    available: bool
+    hours_this_month: Decimal
+
+
+def suggest(
+    day: date,
+    skill: Skill | None,
+    volunteers: Iterable[Candidate],
+    hours_this_month: Mapping[int, Decimal],
+) -> list[Suggestion]:
+    """The team's volunteers who serve on ``day``, best first: those with the service's
+    skill, then those available on that weekday, then the fewest hours this month, then by
+    name and id (a total order: the same data always suggests the same list). Volunteers
+    who left before the day or join after it are not suggested."""
+    weekday = Weekday.of_iso(day.isoweekday())
+    ranked: list[tuple[tuple[int, int, Decimal, str, int], Suggestion]] = []
+    for v in volunteers:
+        if not serves_on(v.joined_on, v.left_on, day):
+            continue
+        has_skill = skill is None or skill in v.skills
+        available = weekday in v.weekdays
+        hours = hours_this_month.get(v.volunteer_id, Decimal(0))
+        key = (0 if has_skill else 1, 0 if available else 1, hours, v.name, v.volunteer_id)
+        ranked.append((key, Suggestion(v.volunteer_id, has_skill, available, hours)))
+    ranked.sort(key=lambda pair: pair[0])
+    return [s for _, s in ranked]
+
+
+# --------------------------------------------------------------------------------------
+# Recurring services (服务项目) and the visits they plan
+# --------------------------------------------------------------------------------------
+TITLE_LIMIT = 100
+WHAT_LIMIT = 1_000
+VISIT_HORIZON_DAYS = 60  # how far ahead the job plans visits
+
+
+class TargetKind(Labelled):
+    """Whom a service visits: the households enrolled in it, or every household with a
+    circumstance (fixed on each visit when the visits are generated) and those enrolled."""
+
+    LIST = "list"
+    CIRCUMSTANCE = "circumstance"
+
+
+labels(
+    TargetKind,
+    {
+        TargetKind.LIST: ("指定住户", "Listed households"),
+        TargetKind.CIRCUMSTANCE: ("按住户情况", "Households with a circumstance"),
+    },
+)
+
+
+def plan_window(
+    today: date, starts_on: date, ends_on: date | None, days: int = VISIT_HORIZON_DAYS
+) -> tuple[date, date] | None:
+    """The days a service's visits are planned for now: from today (or its first day) for
+    ``days`` days, not past its last day; None when nothing is left to plan."""
+    first, last = window(today, days)
+    first = max(first, starts_on)
+    if ends_on is not None:
+        last = min(last, ends_on)
+    return None if last < first else (first, last)
+
+
+def window(today: date, days: int) -> tuple[date, date]:
+    """Today and the ``days - 1`` days after it."""
+    return today, today + timedelta(days=days - 1)
+
+
+def check_service_open(ends_on: date | None, today: date) -> None:
+    """A service that has ended takes no new household."""
+    if ends_on is not None and ends_on < today:
+        raise ServiceEnded(ends_on=ends_on.isoformat())
+
+
+class VisitKind(Labelled):
+    """A visit of a recurring service, or a one-off task (e.g. from a referral)."""
+
+    VISIT = "visit"
+    TASK = "task"
+
+
+labels(
+    VisitKind,
+    {VisitKind.VISIT: ("上门服务", "Visit"), VisitKind.TASK: ("一次性任务", "One-off task")},
+)
+
+
+class VisitStatus(Labelled):
+    """Where a visit stands: planned, then done or not done (by the volunteer), or missed
+    (not reported by the end of its day), or cancelled (its service or enrolment ended)."""
+
+    PLANNED = "planned"
+    DONE = "done"
+    NOT_DONE = "not_done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+labels(
+    VisitStatus,
+    {
+        VisitStatus.PLANNED: ("待服务", "Planned"),
+        VisitStatus.DONE: ("已完成", "Done"),
+        VisitStatus.NOT_DONE: ("未完成", "Not done"),
+        VisitStatus.MISSED: ("漏访", "Missed"),
+        VisitStatus.CANCELLED: ("已取消", "Cancelled"),
+    },
+)
