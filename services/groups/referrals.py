@@ -85,9 +85,9 @@ async def _act(
     its leader and core); one who sees the group's referrals without managing it (staff
     who read every matter) is Forbidden; anyone not shown them (a plain member, one who may
     not see the group) finds no referral (ReferralNotFound, as for an id that names nothing,
-    so a referral's existence does not leak). The group is not dissolved, and the act follows from the
-    referral's status. Stores the new status with who, when and the note; audits it on
-    the matter."""
+    so a referral's existence does not leak). The group is not dissolved, and the act
+    follows from the referral's status. Stores the new status with who, when and the
+    note; audits it on the matter."""
     reader = await _writer(actor, slug)
     spec = ACT_NOTES[act]
     text = clean_text(

@@ -71,13 +71,15 @@ _n = itertools.count(1)
 CADRE, GRID, COUNCIL, RESIDENT = "community_cadre", "grid_worker", "council_member", "resident"
 ADMIN, LEADER_C, OFFICER = "county_admin", "county_leader", "department_officer"
 G_LEADER, G_CORE, G_MEMBER, G_HOME, G_FORMER = "leader", "core", "member", "household", "former"
+G_ELECTED = "elected_core"  # a member seated on the core by an election (stored role: member)
 X_CADRE, X_HOME = "other_cadre", "other_cadre_home"
 CALLERS = (
     CADRE, GRID, COUNCIL, RESIDENT, ADMIN, LEADER_C, OFFICER,
-    G_LEADER, G_CORE, G_MEMBER, G_HOME, G_FORMER, X_CADRE, X_HOME,
+    G_LEADER, G_CORE, G_ELECTED, G_MEMBER, G_HOME, G_FORMER, X_CADRE, X_HOME,
 )  # fmt: skip
 STAFF = frozenset({GRID, COUNCIL, ADMIN, LEADER_C})  # read every record, manage no group
-MANAGERS = frozenset({CADRE, G_LEADER, G_CORE})
+MANAGERS = frozenset({CADRE, G_LEADER, G_CORE, G_ELECTED})
+LEADS = MANAGERS - {CADRE}  # the group's leader and core (data, not token roles)
 MEMBERS = frozenset({G_MEMBER, G_HOME})  # the plain member and their household's resident
 OUTSIDE = frozenset({RESIDENT, G_FORMER})  # residents who are not (or no longer) members
 ELSEWHERE = frozenset({OFFICER, X_CADRE, X_HOME})  # who may not see this community's groups
@@ -102,15 +104,13 @@ _MANAGE = row(
 )  # the group's leader and core, the community's cadres: members, elections, drafts, incidents
 _CADRES_ONLY = row(
     OK={CADRE},
-    FORBIDDEN=STAFF | {RESIDENT, G_LEADER, G_CORE, G_FORMER} | MEMBERS,
+    FORBIDDEN=STAFF | LEADS | {RESIDENT, G_FORMER} | MEMBERS,
     HIDDEN=ELSEWHERE,
 )
-_OWN_BALLOT = row(
-    OK={G_LEADER, G_CORE} | MEMBERS, NOT_A_MEMBER=STAFF | {CADRE}, HIDDEN=OUTSIDE | ELSEWHERE
-)
+_OWN_BALLOT = row(OK=LEADS | MEMBERS, NOT_A_MEMBER=STAFF | {CADRE}, HIDDEN=OUTSIDE | ELSEWHERE)
 _PAPER_BALLOT = row(
     OK={CADRE, GRID},
-    FORBIDDEN={COUNCIL, ADMIN, LEADER_C, G_LEADER, G_CORE} | MEMBERS,
+    FORBIDDEN={COUNCIL, ADMIN, LEADER_C} | LEADS | MEMBERS,
     HIDDEN=OUTSIDE | ELSEWHERE,
 )
 _REFERRAL_ACT = row(OK=MANAGERS, FORBIDDEN=STAFF, HIDDEN=MEMBERS | OUTSIDE | ELSEWHERE)
@@ -121,7 +121,7 @@ _OWN_HOUSEHOLD = row(OK=MANAGERS | MEMBERS, HIDDEN=STAFF | OUTSIDE | ELSEWHERE)
 EXPECTED: dict[str, dict[str, str]] = {
     "registerGroup": row(
         OK={CADRE, X_HOME},  # beta's cadre registers a group of beta
-        FORBIDDEN=STAFF | {RESIDENT, G_LEADER, G_CORE, G_FORMER} | MEMBERS,
+        FORBIDDEN=STAFF | LEADS | {RESIDENT, G_FORMER} | MEMBERS,
         HIDDEN={OFFICER, X_CADRE},
     ),
     "dissolveGroup": _CADRES_ONLY,
@@ -130,7 +130,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "setGroupMemberRole": _MANAGE,
     "referMatterToGroup": row(
         OK={CADRE, GRID},
-        FORBIDDEN={COUNCIL, ADMIN, LEADER_C, RESIDENT, G_LEADER, G_CORE, G_FORMER} | MEMBERS,
+        FORBIDDEN={COUNCIL, ADMIN, LEADER_C, RESIDENT, G_FORMER} | LEADS | MEMBERS,
         HIDDEN=ELSEWHERE,
     ),
     "acceptGroupReferral": _REFERRAL_ACT,
@@ -167,9 +167,7 @@ EXPECTED_QUERIES: dict[str, dict[str, str]] = {
     "Group.members": _READ,
     "Group.referrals": row(OK=MANAGERS | STAFF, NULL=MEMBERS | OUTSIDE, HIDDEN=ELSEWHERE),
     "Group.dogs": row(OK=MANAGERS, OWN=STAFF | MEMBERS | OUTSIDE, HIDDEN=ELSEWHERE),
-    "Group.overdueVaccinations": row(
-        OK=MANAGERS, NULL=STAFF | MEMBERS | OUTSIDE, HIDDEN=ELSEWHERE
-    ),
+    "Group.overdueVaccinations": row(OK=MANAGERS, NULL=STAFF | MEMBERS | OUTSIDE, HIDDEN=ELSEWHERE),
     "Group.incidents": _READ,
     "Group.incident": _READ,
     "Group.conventions": _READ,
@@ -180,11 +178,9 @@ EXPECTED_QUERIES: dict[str, dict[str, str]] = {
     "Group.currentCore": _READ,
     # The plain member's household: staff read any household, a resident their own.
     "Household.groupMemberships": row(
-        OK=STAFF | {CADRE} | MEMBERS, NULL={G_LEADER, G_CORE} | OUTSIDE, HIDDEN=ELSEWHERE
+        OK=STAFF | {CADRE} | MEMBERS, NULL=LEADS | OUTSIDE, HIDDEN=ELSEWHERE
     ),
-    "Household.dogs": row(
-        OK=STAFF | {CADRE} | MEMBERS, NULL={G_LEADER, G_CORE} | OUTSIDE, HIDDEN=ELSEWHERE
-    ),
+    "Household.dogs": row(OK=STAFF | {CADRE} | MEMBERS, NULL=LEADS | OUTSIDE, HIDDEN=ELSEWHERE),
 }
 
 
@@ -239,10 +235,11 @@ class World:
     settings: Settings
     tag: str
     group: int
-    homes: list[int]  # 0 leader, 1 core, 2 member, 3 former member, 4 resident, 5 spare
+    homes: list[int]  # 0 leader, 1 core, 2 member, 3 former member, 4 resident, 5 spare,
+    # 6 the elected core member's
     subjects: dict[str, str]  # caller → login subject (the data roles)
     grid: int
-    members: dict[int, int]  # memberships of homes 0, 1, 2, 3 (ended) and 5
+    members: dict[int, int]  # memberships of homes 0, 1, 2, 3 (ended), 5 and 6
     dogs: dict[int, int]  # shared dogs: id → household
     shared: dict[str, int] = field(default_factory=dict)  # shared targets by name
 
@@ -266,6 +263,7 @@ class World:
             G_HOME: self.homes[2],
             G_FORMER: self.homes[3],
             RESIDENT: self.homes[4],
+            G_ELECTED: self.homes[6],
         }.get(name)
 
 
@@ -440,7 +438,7 @@ async def world(settings, communities) -> World:
     tag = secrets.token_hex(3)
     grid = (await create_grid(CADRE_A, A, f"pm-{tag}", "权限网格")).id
     made = await homes_with_residents(
-        settings, CADRE_A, A, grid, 6,
+        settings, CADRE_A, A, grid, 7,
         address=f"权限路 {{i}} 号 {tag}", name="居民{i}", subject=f"perm-{{i}}-{tag}",
     )  # fmt: skip
     second = f"perm-2b-{tag}"
@@ -453,6 +451,7 @@ async def world(settings, communities) -> World:
         G_MEMBER: made.subjects[2],
         G_HOME: second,
         G_FORMER: made.subjects[3],
+        G_ELECTED: made.subjects[6],
         "_outsider": made.subjects[4],
     }
     group = await groups.register_group(
@@ -460,7 +459,7 @@ async def world(settings, communities) -> World:
     )
     gid = group.group.id
     roles = {0: GroupRole.LEADER, 1: GroupRole.CORE, 2: GroupRole.MEMBER, 3: GroupRole.MEMBER}
-    roles[5] = GroupRole.MEMBER
+    roles[5] = roles[6] = GroupRole.MEMBER
     members: dict[int, int] = {}
     for i, role in roles.items():
         m = await groups.add_member(
@@ -490,10 +489,19 @@ async def world(settings, communities) -> World:
         "referred": await _referral(w),
         "accepted": await _referral(w, accepted=True),
     }
+    today = localtime.today()
     async with tenant_tx(A) as tx:
         w.shared["incident"] = await tx.connection.fetchval(
             "SELECT incident_id FROM group_duties WHERE id = $1", w.shared["duty"]
         )
+        # Home 6's resident sits on the core for a term covering today (as a published
+        # election's results seat them; the counting itself is test_groups_elections').
+        await tx.connection.execute(
+            "INSERT INTO group_core_terms (group_id, election_id, member_id, starts_on, "
+            "ends_on) VALUES ($1, $2, $3, $4, $5)",
+            gid, w.shared["closed_election"], members[6],
+            today - timedelta(days=30), today + timedelta(days=300),
+        )  # fmt: skip
     return w
 
 
@@ -910,7 +918,7 @@ class Query:
     doc: str
     shows: Callable[[World], set[str]]
     target: str = "g"
-    extra: Callable[[World], dict[str, Any]] = lambda w: {}
+    inside: Callable[[World], dict[str, Any]] = lambda w: {}
 
 
 def _gq(body: str, params: str = "") -> str:
@@ -948,15 +956,13 @@ QUERIES: dict[str, Query] = {
     "Group.incident": Query(
         _gq("incident(id: $x) { id }", ", $x: ID!"),
         lambda w: {str(w.shared["incident"])},
-        extra=lambda w: {"x": str(w.shared["incident"])},
+        inside=lambda w: {"x": str(w.shared["incident"])},
     ),
-    "Group.conventions": Query(
-        _gq("conventions { id }"), lambda w: {str(w.shared["convention"])}
-    ),
+    "Group.conventions": Query(_gq("conventions { id }"), lambda w: {str(w.shared["convention"])}),
     "Group.convention": Query(
         _gq("convention(id: $x) { id }", ", $x: ID!"),
         lambda w: {str(w.shared["convention"])},
-        extra=lambda w: {"x": str(w.shared["convention"])},
+        inside=lambda w: {"x": str(w.shared["convention"])},
     ),
     "Group.conventionsInForce": Query(
         _gq("conventionsInForce { id }"), lambda w: {str(w.shared["in_force"])}
@@ -967,7 +973,7 @@ QUERIES: dict[str, Query] = {
     "Group.election": Query(
         _gq("election(id: $x) { id }", ", $x: ID!"),
         lambda w: {str(w.shared["election"])},
-        extra=lambda w: {"x": str(w.shared["election"])},
+        inside=lambda w: {"x": str(w.shared["election"])},
     ),
     "Group.currentCore": Query(
         _gq("currentCore { id }"), lambda w: {str(w.members[0]), str(w.members[1])}
@@ -996,9 +1002,10 @@ async def test_group_query_permission_matrix(gql, world, operation: str, caller:
     query = QUERIES[operation]
     actor, slug = world.caller(caller)
     target = str(world.homes[2]) if query.target == "h" else str(world.group)
-    variables = {query.target: target, **query.extra(world)}
+    variables = {query.target: target, **query.inside(world)}
     got = await gql(actor, query.doc, c=slug, **variables)
-    shown = got["community"] and got["community"]["household" if query.target == "h" else "group"]
+    holder = "household" if query.target == "h" else "group"
+    shown = got["community"] and got["community"][holder]
     if operation == "groups":
         listed = got["community"] is not None and str(world.group) in _ids(got["community"]["f"])
         assert listed is (expected == OK), got
