@@ -44,7 +44,7 @@ from services.households.handlers import ResidentChanges
 from services.kernel.votes import Answer
 from services.localtime import TIME_ZONE
 from services.localtime import today as local_today
-from services.matters.model import MatterKind
+from services.matters.model import MatterKind, MatterStatus
 from services.runtime.demo.triage import DOG_DISPUTES_TITLE, GOLDEN_HARBOUR, DemoPeople, principal
 from services.settings import Settings
 from tenants.tx import tenant_tx
@@ -522,14 +522,19 @@ class _Seeder:
                 resident=home.residents[0],
             )
         async with tenant_tx(slug, snapshot=True) as tx:
-            linked = [
-                r["id"]
-                for r in await tx.connection.fetch(
-                    "SELECT id FROM referrals WHERE group_id = $1 ORDER BY id", gid
-                )
-            ]
+            records = await tx.connection.fetch(
+                "SELECT r.id, m.status FROM referrals r JOIN matters m ON m.id = r.matter_id "
+                "WHERE r.group_id = $1 ORDER BY r.id",
+                gid,
+            )
+        linked = [(r["id"], r["status"]) for r in records]
         self.report.referrals_linked = len(linked)
-        for n, referral_id in enumerate(linked):
+        for n, (referral_id, status) in enumerate(linked):
+            if status == MatterStatus.WITHDRAWN.value:
+                # The resident withdrew the request: the team does not take it on.
+                await referrals.decline_referral(leader, slug, referral_id, "居民已撤回诉求")
+                self.report.referrals_acted["declined"] += 1
+                continue
             if n % 4 == 3:
                 continue  # still referred: the leader has not answered yet
             await referrals.accept_referral(leader, slug, referral_id, "每月25日上门")
