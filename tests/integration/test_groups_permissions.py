@@ -1,8 +1,9 @@
 """The permission matrix of resident groups (every group query and mutation × every caller).
 
 Callers: the seven token roles (a resident here is one whose household is in no group), the
-roles a group gives as DATA (its leader 负责人, a core member 骨干, a plain member, another
-resident of the plain member's household, a former member who left), and a cadre of
+roles a group gives as DATA (its leader 负责人, a core member 骨干, a member seated on the
+core by an election, a plain member, another resident of the plain member's household, a
+former member who left), and a cadre of
 ANOTHER community, naming this community (``other_cadre``) or their own
 (``other_cadre_home``: they ask their own community for this community's ids).
 
