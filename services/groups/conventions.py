@@ -318,8 +318,9 @@ async def cast_convention_ballot(
 ) -> ConventionView:
     """Cast a ballot (yes, no, abstain) on adopting a version while its vote is open: a
     member's own, one per member household or per member (the group's ballot basis); or a
-    paper ballot the staff who collected it (cadres, grid workers: RECORD_GROUP_BALLOTS)
-    record for the member named by ``member_id``. A second
+    paper ballot recorded for the member named by ``member_id`` by those who record ballots
+    (RECORD_GROUP_BALLOTS: cadres, grid workers; anyone else who reads the group is
+    Forbidden, one who may not read it finds no such version). A second
     ballot for the same household or member is refused (BallotAlreadyCast), as is one
     before the vote opened or after it closed."""
     reader = await _writer(actor, slug)

@@ -111,6 +111,18 @@ async def _managed_group_in(tx: SanshiTransaction, reader: Reader, group_id: int
     return view
 
 
+async def _member_group_in(tx: SanshiTransaction, reader: Reader, member: MemberRow) -> GroupView:
+    """The membership's group, locked, for an act on the membership by one who manages it.
+
+    A caller who may not read the group finds the membership missing (GroupMemberNotFound,
+    the answer for an id that names nothing), so a membership's existence does not leak to
+    those who cannot see the group; a reader who does not manage it is Forbidden."""
+    try:
+        return await _managed_group_in(tx, reader, member.group_id)
+    except GroupNotFound:
+        raise GroupMemberNotFound() from None
+
+
 async def _writer(actor: Principal, slug: str, *, manages: bool = False) -> Reader:
     """The reader of the community's groups, refusing an archived community (a write);
     ``manages``: the act is the community's cadres' own (Forbidden for anyone else)."""
@@ -291,11 +303,12 @@ async def add_member(actor: Principal, slug: str, group_id: int, data: MemberInp
 
 async def end_membership(actor: Principal, slug: str, member_id: int, left_on: date) -> MemberView:
     """A member leaves the group on ``left_on`` (cadres, the group's leader/core): the
-    membership is kept as history."""
+    membership is kept as history. A caller who may not read the group finds no such
+    membership (GroupMemberNotFound); one who reads but does not manage it is Forbidden."""
     reader = await _writer(actor, slug)
     async with tenant_tx(slug) as tx:
         member = await _member_in(tx, member_id)
-        await _managed_group_in(tx, reader, member.group_id)
+        await _member_group_in(tx, reader, member)
         check_leave(_membership(member), left_on)
         record = await tx.connection.fetchrow(
             "UPDATE group_members SET left_on = $2 WHERE id = $1 "
@@ -317,11 +330,13 @@ async def end_membership(actor: Principal, slug: str, member_id: int, left_on: d
 async def set_member_role(
     actor: Principal, slug: str, member_id: int, role: GroupRole
 ) -> MemberView:
-    """Give a current member another role in the group (cadres, the group's leader/core)."""
+    """Give a current member another role in the group (cadres, the group's leader/core).
+    A caller who may not read the group finds no such membership (GroupMemberNotFound); one
+    who reads but does not manage it is Forbidden."""
     reader = await _writer(actor, slug)
     async with tenant_tx(slug) as tx:
         member = await _member_in(tx, member_id)
-        await _managed_group_in(tx, reader, member.group_id)
+        await _member_group_in(tx, reader, member)
         check_leave(_membership(member), member.joined_on)  # an ended membership is a record
         check_role_holder(role, member.resident_id)
         if member.role == role.value:

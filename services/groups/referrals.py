@@ -22,6 +22,7 @@ from services.groups.model import (
     ReferralNotFound,
     check_open,
     next_referral_status,
+    sees_referrals,
 )
 from services.groups.queries import ReferralView
 from services.kernel.text import clean_text
@@ -80,10 +81,12 @@ async def _act(
     actor: Principal, slug: str, referral_id: int, act: ReferralAct, note: str
 ) -> ReferralView:
     """One act of the group on a referral: the caller manages the group it names (cadres,
-    its leader and core; a plain member is Forbidden, anyone who may not see the group
-    finds no referral), the group is not dissolved, and the act follows from the
-    referral's status. Stores the new status with who, when and the note; audits it on
-    the matter."""
+    its leader and core); one who sees the group's referrals without managing it (staff
+    who read every matter) is Forbidden; anyone not shown them (a plain member, one who may
+    not see the group) finds no referral (ReferralNotFound, as for an id that names nothing,
+    so a referral's existence does not leak). The group is not dissolved, and the act
+    follows from the referral's status. Stores the new status with who, when and the
+    note; audits it on the matter."""
     reader = await _writer(actor, slug)
     spec = ACT_NOTES[act]
     text = clean_text(
@@ -98,6 +101,11 @@ async def _act(
         conn = tx.connection
         referral = await matter_queries.referral_in(conn, referral_id, for_update=True)
         if referral is None or referral.group_id is None:
+            raise ReferralNotFound()
+        # Those who are not shown the group's referrals (a plain member, anyone who may not
+        # read the group) find none: Forbidden would tell them the referral exists.
+        seen = await queries.view_in(conn, reader, referral.group_id)
+        if not sees_referrals(seen.access, reads_community=reader.reads_all):
             raise ReferralNotFound()
         try:
             view = await _managed_group_in(tx, reader, referral.group_id)

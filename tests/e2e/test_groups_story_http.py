@@ -698,7 +698,8 @@ async def test_a_private_matter_is_referred_to_the_volunteer_team_and_completed(
     ]
     assert sorted(inbox["items"][0]["groupActs"]) == ["ACCEPT", "DECLINE"]
     by_member = await api("acceptGroupReferral", member, referralId=referral["id"])
-    assert by_member["__typename"] == "ForbiddenError", by_member  # a plain member does not act
+    # A plain member neither acts on nor is shown the team's referrals: none found.
+    assert by_member["__typename"] == "ReferralNotFoundError", by_member
 
     accepted = await api("acceptGroupReferral", leader, referralId=referral["id"], note="已排班")
     assert (accepted["__typename"], accepted["status"], accepted["groupActs"]) == (

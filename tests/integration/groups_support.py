@@ -19,10 +19,16 @@ Gql = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def person(role: Role, slug: str = "alpha", subject: str | None = None) -> Principal:
-    """A principal of ``role``: county-wide roles scoped to the test county, others to
-    community ``slug``; the subject defaults to one per role and community."""
+    """A principal of ``role``: county-wide roles scoped to the test county, a department
+    officer to a department of it (as tokens give them), others to community ``slug``; the
+    subject defaults to one per role and community."""
     county_wide = role in {Role.COUNTY_ADMIN, Role.COUNTY_LEADER}
-    scope = Scope(ScopeKind.COUNTY, COUNTY) if county_wide else Scope(ScopeKind.COMMUNITY, slug)
+    if role is Role.DEPARTMENT_OFFICER:
+        scope = Scope(ScopeKind.DEPARTMENT, "public_security", COUNTY)
+    elif county_wide:
+        scope = Scope(ScopeKind.COUNTY, COUNTY)
+    else:
+        scope = Scope(ScopeKind.COMMUNITY, slug)
     return Principal(subject or f"{role.value}-{slug}", frozenset({role}), scope)
 
 
