@@ -24,13 +24,19 @@ from services.groups.model import (
     next_referral_status,
     sees_referrals,
 )
-from services.groups.queries import ReferralView
+from services.groups.queries import Reader, ReferralView
 from services.kernel.text import clean_text
 from services.matters import handlers as matter_handlers
 from services.matters import queries as matter_queries
 from services.matters.handlers import ReferralTarget
 from services.matters.model import MatterStatus, ReferralStatus
+from tenants.db import SanshiTransaction
 from tenants.tx import tenant_tx
+from workers import outbox
+
+# Written when a group declines a referral (the volunteers context ends the help it had
+# arranged for it: services/volunteers/actors.py).
+REFERRAL_DECLINED_TOPIC = "group.referral_declined"
 
 
 def group_ref(group_id: int) -> str:
@@ -50,21 +56,43 @@ async def refer_matter_to_group(
     (``refer_in_tx``: visible, still followed, private or minor). The group is locked, so
     it is not dissolved while the referral is written.
     """
+    reader = await referrer_of(actor, slug)
+    text = referral_note(note)
+    async with tenant_tx(slug) as tx:
+        return await refer_to_group_in_tx(tx, reader, matter_id, group_id, text)
+
+
+async def referrer_of(actor: Principal, slug: str) -> Reader:
+    """The groups reader of one who may refer the community's matters (cadres, grid
+    workers); Forbidden for anyone else."""
     community = await matter_handlers.may_refer(actor, slug)
-    reader = await queries.reader_of(actor, slug, community)
-    text = clean_text(
+    return await queries.reader_of(actor, slug, community)
+
+
+def referral_note(note: str) -> str:
+    return clean_text(
         note, field="note", field_zh="转介说明", limit=REFERRAL_NOTE_LIMIT, multiline=True
     )
-    async with tenant_tx(slug) as tx:
-        conn = tx.connection
-        group = await queries.group_in(conn, group_id, for_update=True)
-        if group is None:
-            raise GroupNotFound()
-        check_open(group.dissolved_on)
-        target = ReferralTarget(group_ref(group.id), group.name_zh, group.id)
-        referral = await matter_handlers.refer_in_tx(tx, actor, community, matter_id, target, text)
-        view = await queries.view_in(conn, reader, group_id)
-        matters = await matter_queries.matters_by_id_in(conn, [matter_id])
+
+
+async def refer_to_group_in_tx(
+    tx: SanshiTransaction, reader: Reader, matter_id: int, group_id: int, text: str
+) -> ReferralView:
+    """The referral to a registered group inside the caller's transaction (the caller got
+    ``reader`` from ``referrer_of`` and ``text`` from ``referral_note``): the group locked
+    and open, then the matters context's one referral act. A context that adds to a
+    referral (a volunteer team's help) writes its part in the same transaction."""
+    conn = tx.connection
+    group = await queries.group_in(conn, group_id, for_update=True)
+    if group is None:
+        raise GroupNotFound()
+    check_open(group.dissolved_on)
+    target = ReferralTarget(group_ref(group.id), group.name_zh, group.id)
+    referral = await matter_handlers.refer_in_tx(
+        tx, reader.actor, reader.community, matter_id, target, text
+    )
+    view = await queries.view_in(conn, reader, group_id)
+    matters = await matter_queries.matters_by_id_in(conn, [matter_id])
     return ReferralView(referral, view, matters.get(matter_id))
 
 
@@ -132,6 +160,12 @@ async def _act(
                 "note": text,
             },
         )
+        if act is ReferralAct.DECLINE:
+            # Whatever a context set going for this referral (a volunteer team's visits)
+            # ends: told through the outbox, in this transaction, so it is never lost.
+            await outbox.enqueue(
+                tx, REFERRAL_DECLINED_TOPIC, {"referral_id": referral_id}, community=slug
+            )
     return ReferralView(updated, view, matter)
 
 

@@ -22,6 +22,10 @@ CONTEXT = Context(
             "services.communities.api:CommunityType",
             "services.volunteers.api.volunteers:CommunityVolunteering",
         ),
+        FieldsOn(
+            "services.matters.api:MatterType",
+            "services.volunteers.api.referrals:MatterVolunteerHelp",
+        ),
     ),
     operations=OPERATIONS,
     actors=("services.volunteers.actors",),

@@ -128,6 +128,14 @@ class ConsentRequired(SanshiError):
     en = "A volunteer cannot be registered without their recorded consent to keep their data"
 
 
+class ResidentConsentRequired(SanshiError):
+    """Help set going by a referral needs the resident's consent, recorded."""
+
+    code = "RESIDENT_CONSENT_REQUIRED"
+    zh = "未记录居民（或家属）同意接受服务，不能纳入服务"
+    en = "The resident's (or their family's) consent to the help must be recorded"
+
+
 class VolunteerIdentityInvalid(SanshiError):
     """A volunteer is a resident of the community, or an outside person with a name and
     phone: exactly one of the two."""

@@ -227,12 +227,12 @@ SERVICE_COLUMNS = (
 )
 ENROLMENT_COLUMNS = (
     "e.id, e.service_id, e.household_id, e.matter_id, e.consent_by, e.consent_on, "
-    "e.consent_note, e.enrolled_by, e.enrolled_on, e.ended_on, e.ended_reason"
+    "e.consent_note, e.enrolled_by, e.enrolled_on, e.ended_on, e.ended_reason, e.referral_id"
 )
 VISIT_COLUMNS = (
     "x.id, x.kind, x.group_id, x.service_id, x.household_id, x.day, x.what, x.matter_id, "
     "x.volunteer_id, x.status, x.notes, x.hours, x.reported_by, x.reported_at, "
-    "x.confirmed_by, x.confirmed_at, x.created_at"
+    "x.confirmed_by, x.confirmed_at, x.created_at, x.referral_id"
 )
 
 
@@ -269,6 +269,7 @@ class EnrolmentRow(msgspec.Struct, frozen=True):
     enrolled_on: date
     ended_on: date | None
     ended_reason: str
+    referral_id: int | None = None
 
 
 class VisitRow(msgspec.Struct, frozen=True):
@@ -291,6 +292,7 @@ class VisitRow(msgspec.Struct, frozen=True):
     confirmed_by: str | None
     confirmed_at: datetime | None
     created_at: datetime
+    referral_id: int | None = None
 
 
 async def service_in(connection: Any, service_id: int, *, for_update: bool = False) -> ServiceRow:

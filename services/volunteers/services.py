@@ -51,6 +51,8 @@ from services.volunteers.queries import EnrolmentRow, ServiceRow, TeamReader, te
 from tenants.db import SanshiTransaction
 from tenants.tx import tenant_tx
 
+_CIRCUMSTANCE_COLUMNS = {c.value for c in Circumstance}  # households' boolean columns
+
 
 @dataclass(frozen=True)
 class ServiceInput:
@@ -78,6 +80,7 @@ class EnrolmentInput:
     enrolled_on: date
     consent_note: str = ""
     matter_id: int | None = None
+    referral_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -227,8 +230,8 @@ async def enrol_in_tx(
     try:
         record = await conn.fetchrow(
             "INSERT INTO service_enrolments (service_id, household_id, matter_id, consent_by, "
-            "consent_on, consent_note, enrolled_by, enrolled_on) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "consent_on, consent_note, enrolled_by, enrolled_on, referral_id) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
             f"RETURNING {queries.ENROLMENT_COLUMNS.replace('e.', '')}",
             service.id,
             data.household_id,
@@ -238,6 +241,7 @@ async def enrol_in_tx(
             note,
             actor.subject,
             data.enrolled_on,
+            data.referral_id,
         )
     except asyncpg.UniqueViolationError:
         raise AlreadyEnrolled() from None
@@ -298,13 +302,8 @@ async def end_enrolment(
             ended_on,
             why,
         )
-        await conn.execute(
-            "UPDATE visits SET status = 'cancelled' WHERE service_id = $1 AND household_id = $2 "
-            "AND day > $3 AND status = 'planned'",
-            before.service_id,
-            before.household_id,
-            ended_on,
-        )
+        service = await queries.service_in(conn, before.service_id)
+        await cancel_after_in_tx(conn, service, before.household_id, ended_on)
         await audit.record(
             tx,
             actor,
@@ -315,10 +314,34 @@ async def end_enrolment(
         return EnrolmentRow(**updated)
 
 
+async def cancel_after_in_tx(
+    conn: asyncpg.Connection, service: ServiceRow, household_id: int, last: date
+) -> int:
+    """Cancel a household's planned visits of ``service`` after ``last`` (its enrolment
+    ended) — unless the service visits it anyway, by a circumstance it has. Returns how
+    many were cancelled."""
+    circumstance = service.target_circumstance
+    if service.target_kind == TargetKind.CIRCUMSTANCE.value and circumstance is not None:
+        if circumstance not in _CIRCUMSTANCE_COLUMNS:  # the table's CHECK makes this impossible
+            raise ValueError(f"unknown circumstance {circumstance!r}")
+        still = await conn.fetchval(
+            f"SELECT {circumstance} FROM households WHERE id = $1", household_id
+        )
+        if still:
+            return 0
+    return int(
+        await conn.fetchval(
+            "WITH c AS (UPDATE visits SET status = 'cancelled' WHERE service_id = $1 "
+            "AND household_id = $2 AND day > $3 AND status = 'planned' RETURNING 1) "
+            "SELECT count(*) FROM c",
+            service.id,
+            household_id,
+            last,
+        )
+    )
+
+
 # -- generating the visits of the coming days ------------------------------------------------
-_CIRCUMSTANCE_COLUMNS = {c.value for c in Circumstance}  # households' boolean columns
-
-
 async def _targets_in(
     conn: asyncpg.Connection, service: ServiceRow, first: date, households: Sequence[int] | None
 ) -> dict[int, date]:

@@ -69,6 +69,7 @@ class ServiceEnrolment(Table, tablename="service_enrolments", db=ENGINE):
     enrolled_on = Date()
     ended_on = Date(null=True, default=None)
     ended_reason = Text(default="")
+    referral_id = Integer(null=True, default=None)
 
 
 class Visit(Table, tablename="visits", db=ENGINE):
@@ -92,3 +93,4 @@ class Visit(Table, tablename="visits", db=ENGINE):
     confirmed_by = Text(null=True, default=None)
     confirmed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    referral_id = Integer(null=True, default=None)

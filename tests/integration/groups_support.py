@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from services.api.kit.request import SanshiContext
 from services.api.schema import build_schema
 from services.auth.model import Principal, Role, Scope, ScopeKind
 from services.households import handlers as hh
+from services.matters import handlers as matters
+from services.matters.model import Channel, MatterKind, MatterStatus
+from services.matters.rows import MatterRow
+from services.matters.tables import Matter
 from services.settings import Settings
+from tenants.tx import tenant_tx
 
 COUNTY = "testcounty"
 
@@ -84,3 +90,35 @@ async def homes_with_residents(
         out.residents.append(r.id)
         out.subjects.append(subject.format(i=i))
     return out
+
+
+async def decided_matter(
+    settings: Settings,
+    actor: Principal,
+    slug: str,
+    household_id: int,
+    kind: MatterKind,
+    *,
+    title: str = "每月25日上门量血压",
+    description: str = "独居老人希望每月有人上门量血压",
+) -> int:
+    """A request of ``household_id``, decided on the spot as ``kind`` through the path a
+    council decision takes (awaiting the council, then classified). Returns its id."""
+    registered = await matters.register_request(
+        actor,
+        slug,
+        matters.RegisterRequestInput(
+            household_id=household_id,
+            channel=Channel.HOME_VISIT,
+            category="elderly_care",
+            title=title,
+            description=description,
+            occurred_on=date(2026, 3, 2),
+        ),
+        settings,
+    )
+    async with tenant_tx(slug) as tx:
+        row = MatterRow(**(await Matter.select().where(Matter.id == registered.id).run())[0])
+        row = await matters.transition_in_tx(tx, actor, row, MatterStatus.AWAITING_COUNCIL)
+        await matters.classify_in_tx(tx, actor, row, kind, reasoning="理事会讨论决定")
+    return registered.id

@@ -20,13 +20,16 @@ from services.groups import handlers as groups
 from services.groups.model import GroupKind, GroupRole
 from services.households import handlers as hh
 from services.matters import handlers as matters
-from services.matters.model import Channel, MatterKind, MatterStatus
-from services.matters.rows import MatterRow
-from services.matters.tables import Matter
+from services.matters.model import MatterKind, MatterStatus
 from tenants import tx as tx_module
 from tenants.slugs import PLATFORM_SCHEMA, schema_for
 from tenants.tx import tenant_tx
-from tests.integration.groups_support import homes_with_residents, person, schema_runner
+from tests.integration.groups_support import (
+    decided_matter,
+    homes_with_residents,
+    person,
+    schema_runner,
+)
 from workers import registry
 
 FOUNDED = date(2026, 3, 1)
@@ -115,24 +118,7 @@ async def matter(settings, w: World, kind: MatterKind, slug: str = "alpha") -> i
     """A request of the elderly household, decided by the council as ``kind``."""
     home = w.homes[3] if slug == "alpha" else w.beta_home
     actor = CADRE if slug == "alpha" else person(Role.COMMUNITY_CADRE, slug)
-    registered = await matters.register_request(
-        actor,
-        slug,
-        matters.RegisterRequestInput(
-            household_id=home,
-            channel=Channel.HOME_VISIT,
-            category="elderly_care",
-            title="每月25日上门量血压",
-            description="独居老人希望每月有人上门量血压",
-            occurred_on=date(2026, 3, 2),
-        ),
-        settings,
-    )
-    async with tenant_tx(slug) as tx:
-        row = MatterRow(**(await Matter.select().where(Matter.id == registered.id).run())[0])
-        row = await matters.transition_in_tx(tx, actor, row, MatterStatus.AWAITING_COUNCIL)
-        await matters.classify_in_tx(tx, actor, row, kind, reasoning="理事会讨论决定")
-    return registered.id
+    return await decided_matter(settings, actor, slug, home, kind)
 
 
 REFER = """mutation($c: String!, $m: ID!, $g: ID!, $note: String! = "") {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from services.volunteers.api.referrals import VolunteerReferralMutation
 from services.volunteers.api.services import VolunteerServiceMutation
 from services.volunteers.api.volunteers import VolunteerMutation
 
@@ -11,4 +12,8 @@ VolunteersMutation = merge_types("VolunteersMutation", (VolunteerMutation,))
 # Recurring services (服务项目): create, end, enrol households
 VolunteersMutation = merge_types(
     "VolunteersMutation", (VolunteersMutation, VolunteerServiceMutation)
+)
+# Referrals that become help (转介 → 服务)
+VolunteersMutation = merge_types(
+    "VolunteersMutation", (VolunteersMutation, VolunteerReferralMutation)
 )
