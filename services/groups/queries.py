@@ -43,12 +43,12 @@ from services.groups.model import (
     Membership,
     SizeClass,
     duty_overdue,
-    eligible_voters,
     group_access,
     on_core,
     sees_referrals,
     vaccination_overdue,
     voter_key,
+    voter_keys,
 )
 from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
 from services.households import queries as household_queries
@@ -140,6 +140,8 @@ GROUP_COLUMNS = (
 MEMBER_COLUMNS = (
     "m.id, m.group_id, m.household_id, m.resident_id, m.role, m.joined_on, m.left_on, m.created_at"
 )
+# A members page builds its rows from MEMBER_COLUMNS by position.
+assert MEMBER_COLUMNS.replace("m.", "").split(", ") == list(MemberRow.__struct_fields__)
 _WITH_COUNT = (
     f"SELECT {GROUP_COLUMNS}, (SELECT count(*) FROM group_members c "
     "WHERE c.group_id = g.id AND c.left_on IS NULL) AS member_count FROM groups g"
@@ -188,12 +190,15 @@ async def caller_roles_in(
     ids = sorted(set(group_ids))
     if not ids:
         return {}
+    # The join's "resident or household" (implied by the WHERE) lets the memberships be
+    # found by their resident and household indexes, not by scanning every member.
     records = await connection.fetch(
         "SELECT m.group_id, "
         "CASE WHEN m.resident_id = r.id THEN m.role ELSE 'member' END AS role, "
         "t.starts_on, t.ends_on "
         "FROM residents r JOIN group_members m "
         "ON m.left_on IS NULL AND m.group_id = ANY($2::int[]) "
+        "AND (m.resident_id = r.id OR m.household_id = r.household_id) "
         "JOIN groups g ON g.id = m.group_id "
         "LEFT JOIN group_core_terms t ON t.member_id = m.id AND m.resident_id = r.id "
         "WHERE r.subject = $1 AND (m.resident_id = r.id "
@@ -321,17 +326,23 @@ async def members_page(
         view = await view_in(conn, reader, group_id)
         if not view.access.read:
             raise GroupNotFound()
+        # The total rides along with the page (an uncorrelated sub-select: one round trip);
+        # a page past the end has no row to carry it.
         records = await conn.fetch(
-            f"SELECT {MEMBER_COLUMNS} FROM group_members m "
+            f"SELECT {MEMBER_COLUMNS}, (SELECT count(*) FROM group_members m "
+            f"WHERE m.group_id = $1{current}) AS total_count FROM group_members m "
             f"WHERE m.group_id = $1 AND m.id > $2{current} ORDER BY m.id LIMIT $3",
             group_id,
             position,
             first + 1,
         )
-        total = await conn.fetchval(
-            f"SELECT count(*) FROM group_members m WHERE m.group_id = $1{current}", group_id
-        )
-        rows = [member_of(r) for r in records[:first]]
+        if records:
+            total = records[0]["total_count"]
+        else:
+            total = await conn.fetchval(
+                f"SELECT count(*) FROM group_members m WHERE m.group_id = $1{current}", group_id
+            )
+        rows = [MemberRow(*tuple(r)[:-1]) for r in records[:first]]  # MEMBER_COLUMNS, in order
         items = await member_views_in(conn, rows)
     end = encode_cursor(rows[-1].id) if rows else None
     return Page(items, total, len(records) > first, end)
@@ -960,11 +971,17 @@ async def version_in(
 
 
 async def conventions_in(
-    connection: Any, group: GroupRow, subject: str, *, convention_id: int | None = None
+    connection: Any,
+    group: GroupRow,
+    subject: str,
+    *,
+    convention_id: int | None = None,
+    in_force_only: bool = False,
 ) -> list[ConventionView]:
     """The group's conventions (or the one ``convention_id``) with every version, its
     clauses and ballot counts, and whether ``subject``'s ballot is cast: four statements
-    for any number of conventions."""
+    for any number of conventions. ``in_force_only``: each with its version in force only
+    (none where none is), and only that version's clauses and ballots read."""
     records = await connection.fetch(
         f"SELECT {CONVENTION_COLUMNS} FROM group_conventions c "
         "WHERE c.group_id = $1 AND ($2::int IS NULL OR c.id = $2) ORDER BY c.id",
@@ -978,8 +995,10 @@ async def conventions_in(
         version_of(r)
         for r in await connection.fetch(
             f"SELECT {VERSION_COLUMNS} FROM group_convention_versions v "
-            "WHERE v.convention_id = ANY($1::int[]) ORDER BY v.convention_id, v.version DESC",
+            "WHERE v.convention_id = ANY($1::int[]) AND (NOT $2 OR v.status = 'adopted') "
+            "ORDER BY v.convention_id, v.version DESC",
             [c.id for c in conventions],
+            in_force_only,
         )
     ]
     version_ids = [v.id for v in versions]
@@ -1067,7 +1086,7 @@ async def conventions_in_force(
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
         view = await view_in(tx.connection, reader, group_id)
-        found = await conventions_in(tx.connection, view.group, actor.subject)
+        found = await conventions_in(tx.connection, view.group, actor.subject, in_force_only=True)
     return [c.in_force for c in found if c.in_force is not None]
 
 
@@ -1202,8 +1221,12 @@ async def current_members_in(connection: Any, group_id: int) -> list[MemberRow]:
 
 async def eligible_in(connection: Any, group: GroupRow) -> frozenset[str]:
     """The voter keys of the group's current members (its electorate now)."""
-    members = await current_members_in(connection, group.id)
-    return eligible_voters(BallotBasis(group.ballot_basis), map(membership_of, members))
+    records = await connection.fetch(
+        "SELECT m.household_id, m.resident_id FROM group_members m "
+        "WHERE m.group_id = $1 AND m.left_on IS NULL",
+        group.id,
+    )
+    return voter_keys(BallotBasis(group.ballot_basis), (tuple(r) for r in records))
 
 
 async def caller_member_in(connection: Any, subject: str, group: GroupRow) -> MemberRow | None:

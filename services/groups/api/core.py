@@ -32,6 +32,7 @@ from services.households.model import HouseholdNotFound
 from services.kernel.text import ControlCharacters
 from services.matters import queries as matter_queries
 from services.matters.api import MatterNotFoundErrorType, MatterType
+from tenants.provisioning import CommunityInfo
 
 # -- vocabulary and errors ------------------------------------------------------------------
 GroupKindType = labelled_enum(GroupKind, "GroupKind", "居民组织的类型 / Kind of resident group")
@@ -154,9 +155,13 @@ class GroupType:
     registered_at: datetime
     slug: strawberry.Private[str]
     founding_matter_id: strawberry.Private[int | None]
+    # The registry entry of the Community this group was read under (already access-checked
+    # for the caller), for the group's own fields to pass on instead of reading the
+    # registry again, each in a transaction of its own; None: read it (a mutation's group).
+    registry: strawberry.Private[CommunityInfo | None] = None
 
     @classmethod
-    def of(cls, slug: str, v: GroupView) -> GroupType:
+    def of(cls, slug: str, v: GroupView, registry: CommunityInfo | None = None) -> GroupType:
         g = v.group
         return cls(
             id=strawberry.ID(str(g.id)),
@@ -174,6 +179,7 @@ class GroupType:
             registered_at=g.created_at,
             slug=slug,
             founding_matter_id=g.founding_matter_id,
+            registry=registry,
         )
 
     @strawberry.field(
@@ -192,7 +198,7 @@ class GroupType:
         try:
             page = await queries.members_page(
                 actor, self.slug, int(self.id), first=first, after=after,
-                include_former=include_former,
+                include_former=include_former, community=self.registry,
             )  # fmt: skip
         except (model.GroupNotFound, Forbidden):
             return None
@@ -251,7 +257,7 @@ async def _groups(
     except SanshiError as err:
         raise query_error(info, err) from None
     return GroupConnectionType(
-        items=[GroupType.of(root.slug, v) for v in page.items],
+        items=[GroupType.of(root.slug, v, root.registry) for v in page.items],
         page_info=PageInfoType(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         total_count=page.total_count,
     )
@@ -266,7 +272,7 @@ async def _group(root: CommunityType, info: Info, id: strawberry.ID) -> GroupTyp
         view = await queries.get_group(actor, root.slug, group_id, community=root.registry)
     except (model.GroupNotFound, Forbidden):
         return None
-    return GroupType.of(root.slug, view)
+    return GroupType.of(root.slug, view, root.registry)
 
 
 @strawberry.type
