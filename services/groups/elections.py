@@ -297,7 +297,11 @@ async def close_election(actor: Principal, slug: str, election_id: int) -> Elect
             localtime.now(),
             _tally_json(tally),
         )
-        out = await queries.election_view_in(conn, actor.subject, group, election_id)
+        # The election is locked (ballots take the lock too): its candidates and ballots
+        # are those just counted.
+        out = await queries.election_view_in(
+            conn, actor.subject, group, election_id, candidates=candidates, cast=len(ballots)
+        )
         await audit.record(
             tx,
             actor,

@@ -1264,25 +1264,35 @@ async def candidates_in(
 
 
 async def election_views_in(
-    connection: Any, subject: str, group: GroupRow, rows: list[ElectionRow]
+    connection: Any,
+    subject: str,
+    group: GroupRow,
+    rows: list[ElectionRow],
+    *,
+    candidates: dict[int, list[tuple[int, int]]] | None = None,
+    cast: dict[int, int] | None = None,
 ) -> list[ElectionView]:
     """``rows`` (elections of ``group``) as the caller sees them: a fixed number of
-    statements for any number of elections."""
+    statements for any number of elections. ``candidates`` (as ``candidates_in``) and
+    ``cast`` (ballots per election): what the caller's transaction already read of them
+    under the elections' lock, not read again."""
     if not rows:
         return []
     ids = [r.id for r in rows]
-    candidates = await candidates_in(connection, ids)
+    if candidates is None:
+        candidates = await candidates_in(connection, ids)
     members = await members_by_id_in(
         connection, {m for pairs in candidates.values() for _, m in pairs}
     )
     views = {v.member.id: v for v in await member_views_in(connection, list(members.values()))}
-    cast = dict(
-        await connection.fetch(
-            "SELECT election_id, count(*) FROM group_election_ballots "
-            "WHERE election_id = ANY($1::int[]) GROUP BY election_id",
-            ids,
+    if cast is None:
+        cast = dict(
+            await connection.fetch(
+                "SELECT election_id, count(*) FROM group_election_ballots "
+                "WHERE election_id = ANY($1::int[]) GROUP BY election_id",
+                ids,
+            )
         )
-    )
     mine = await caller_member_in(connection, subject, group)
     voted: set[int] = set()
     if mine is not None:
@@ -1312,13 +1322,25 @@ async def election_views_in(
 
 
 async def election_view_in(
-    connection: Any, subject: str, group: GroupRow, election_id: int
+    connection: Any,
+    subject: str,
+    group: GroupRow,
+    election_id: int,
+    *,
+    candidates: list[tuple[int, int]] | None = None,
+    cast: int | None = None,
 ) -> ElectionView:
-    """One election of ``group`` as the caller sees it (after an act, in its transaction)."""
+    """One election of ``group`` as the caller sees it (after an act, in its transaction;
+    ``candidates``, ``cast``: as ``election_views_in``'s, of this election)."""
     row = await election_in(connection, election_id)
     if row is None or row.group_id != group.id:
         raise ElectionNotFound()
-    return (await election_views_in(connection, subject, group, [row]))[0]
+    known = None if candidates is None else {election_id: candidates}
+    counted = None if cast is None else {election_id: cast}
+    views = await election_views_in(
+        connection, subject, group, [row], candidates=known, cast=counted
+    )
+    return views[0]
 
 
 async def _readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
