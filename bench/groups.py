@@ -400,6 +400,11 @@ def _group_vars(after: Callable[[Setup], str | None]) -> Callable[[Setup], dict[
     return lambda s: {"community": SLUG, "id": str(s.group_id), "after": after(s)}
 
 
+def _check_floor(s: Setup, data: dict[str, Any]) -> None:
+    if data != {"__typename": "Query"}:
+        raise Failure(f"floor: {data!r}")
+
+
 READS = [
     Scenario("members p1", "cadre", GROUP_QUERY, _group_vars(lambda s: None), _check_members(1)),
     Scenario(
@@ -412,6 +417,8 @@ READS = [
         lambda s: {"community": SLUG, "groupId": str(s.group_id)},
         _check_in_force,
     ),
+    # No data: HTTP, the token, GraphQL — what any request costs before it reads anything.
+    Scenario("floor", "cadre", "{ __typename }", lambda s: {}, _check_floor),
 ]
 CLOSE = "close (count)"
 SCENARIO_NAMES = [*(r.name for r in READS), CLOSE]
@@ -461,12 +468,14 @@ async def http_round(
     requests: int,
     closes: int,
     out: dict[str, dict[str, Figures]],
+    rnd: int,
 ) -> None:
     """Each read ``requests`` times and ``closes`` closes on each server, alternating
-    between the servers request by request (ABBA), one request in flight at a time."""
-    for sc in READS:
-        for sv in servers:  # warm-up: connection, the first build (and store)
-            for _ in range(3):
+    between the servers request by request (ABBA), one request in flight at a time; the
+    reads' order turns round by round."""
+    for sc in READS[rnd % len(READS) :] + READS[: rnd % len(READS)]:
+        for sv in servers:  # warm-up: connections, prepared statements, the first store
+            for _ in range(10):
                 await gql(sv.client, tokens[sc.reader], sc.document, sc.variables(s))
         cpu = {sv.label: _proc_cpu(sv.proc.pid) for sv in servers}
         for i in range(requests):
@@ -539,7 +548,7 @@ async def in_process_round(
     check_of: dict[str, Callable[[Setup, dict[str, Any]], None]] = {}
     for sc in READS:
         check_of[sc.document] = sc.check
-        for _ in range(3):
+        for _ in range(10):
             await execute(sc.reader, sc.document, sc.variables(s))
         for _ in range(requests):
             await timed(out[sc.name], sc.reader, sc.document, sc.variables(s))
@@ -635,7 +644,7 @@ async def run(args: argparse.Namespace) -> int:
                             url, args.redis_url, flags, extra, root, cache=label.endswith("on")
                         )
                         servers.append(Server(label, proc, RawClient("127.0.0.1", port)))
-                    await http_round(servers, tokens, s, args.requests, args.closes, out)
+                    await http_round(servers, tokens, s, args.requests, args.closes, out, rnd)
                 finally:
                     for sv in servers:
                         await sv.client.close()

@@ -1322,25 +1322,13 @@ async def election_views_in(
 
 
 async def election_view_in(
-    connection: Any,
-    subject: str,
-    group: GroupRow,
-    election_id: int,
-    *,
-    candidates: list[tuple[int, int]] | None = None,
-    cast: int | None = None,
+    connection: Any, subject: str, group: GroupRow, election_id: int
 ) -> ElectionView:
-    """One election of ``group`` as the caller sees it (after an act, in its transaction;
-    ``candidates``, ``cast``: as ``election_views_in``'s, of this election)."""
+    """One election of ``group`` as the caller sees it (after an act, in its transaction)."""
     row = await election_in(connection, election_id)
     if row is None or row.group_id != group.id:
         raise ElectionNotFound()
-    known = None if candidates is None else {election_id: candidates}
-    counted = None if cast is None else {election_id: cast}
-    views = await election_views_in(
-        connection, subject, group, [row], candidates=known, cast=counted
-    )
-    return views[0]
+    return (await election_views_in(connection, subject, group, [row]))[0]
 
 
 async def _readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
