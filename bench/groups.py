@@ -66,27 +66,27 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/groups.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bench.api import (  # noqa: E402
-    JWT_SECRET,
     Failure,
     RawClient,
     _pct,
     _proc_cpu,
     _with_database,
+    add_server_args,
     available_variants,
+    bench_token,
     community_principal,
+    create_database,
+    drop_database,
     gql,
     start_server,
     stop_server,
 )
 from services.auth.model import SYSTEM, Principal, Role  # noqa: E402
-from services.auth.tokens import issue_token  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from tenants import db  # noqa: E402
 
@@ -602,13 +602,8 @@ async def run(args: argparse.Namespace) -> int:
         paths.append("HTTP baseline cache-off")
     per_round = len(paths) + (0 if args.no_in_process else 1)
     needed = args.rounds * per_round * (args.closes + 1)
-    admin = await asyncpg.connect(args.database_url)
-    try:
-        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            raise SystemExit(f"database {name} exists: drop it or name another (--keep)")
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    if not await create_database(args.database_url, name):
+        raise SystemExit(f"database {name} exists: drop it or name another (--keep)")
     url = _with_database(args.database_url, name)
     settings = Settings(environment="test", database_url=url, redis_url=args.redis_url)
     try:
@@ -619,17 +614,8 @@ async def run(args: argparse.Namespace) -> int:
                 f"seeded in {time.perf_counter() - started:.1f} s: "
                 + ", ".join(f"{k} {v}" for k, v in s.counts.items())
             )
-
-            def token(p: Principal) -> str:
-                return issue_token(
-                    settings.with_overrides(jwt_secret=JWT_SECRET),
-                    subject=p.subject,
-                    roles=p.roles,
-                    scope=p.scope,
-                    ttl_s=24 * 3600,
-                )
-
-            tokens = {"cadre": token(s.cadre), "resident": token(s.resident)}
+            tokens = {"cadre": bench_token(settings, s.cadre)}
+            tokens["resident"] = bench_token(settings, s.resident)
             flags, extra = available_variants()["asyncio-h11"]
             out: dict[str, dict[str, Figures]] = {
                 p: {n: Figures() for n in SCENARIO_NAMES}
@@ -659,14 +645,10 @@ async def run(args: argparse.Namespace) -> int:
         return 0 if all(f.errors == 0 for figs in out.values() for f in figs.values()) else 1
     finally:
         if not args.keep:
-            admin = await asyncpg.connect(args.database_url)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
+            await drop_database(args.database_url, name)
 
 
-def main() -> int:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds (servers restarted)")
     parser.add_argument("--requests", type=int, default=40, help="per read, path and round")
@@ -681,14 +663,12 @@ def main() -> int:
         "cache off, interleaved with this tree's servers",
     )
     parser.add_argument("--keep", metavar="NAME", default=None, help="keep database NAME")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
-    return asyncio.run(run(parser.parse_args()))
+    add_server_args(parser)
+    return parser
+
+
+def main() -> int:
+    return asyncio.run(run(arguments().parse_args()))
 
 
 if __name__ == "__main__":
