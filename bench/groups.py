@@ -20,7 +20,9 @@ of three requests, each with a goal of p95 ≤ 10 ms:
   clauses (the published ``groupConventions.graphql`` minus its members-only part: what
   every resident of the community reads), by a resident who is a member; the convention
   has 3 versions (12, 15, 18 clauses), each voted on by the 500 households, the third in
-  force.
+  force;
+- ``floor`` (beside, no goal): ``{ __typename }`` with a token — what any request costs
+  over HTTP before it reads anything, and how noisy the machine was.
 
 How "server time" is measured — two ways, both printed:
 
@@ -32,7 +34,8 @@ How "server time" is measured — two ways, both printed:
    (``SANSHI_RESPONSE_CACHE_MB=0``: every answer built); requests alternate between them
    one by one (ABBA order), so both see the same machine. Also printed: the server's CPU
    per request (its process's CPU over a scenario's block / requests) and the share of
-   cache hits (``x-sanshi-cache: hit``).
+   cache hits (``x-sanshi-cache: hit``). ``--baseline DIR`` adds a third server, cache
+   off, serving the tree in DIR (e.g. the commit before a change), in the same rotation.
 2. **In process**: the same documents through ``services.api.schema.build_schema``'s
    ``schema.execute`` in this process (no HTTP, no response cache — that lives in the HTTP
    layer), wall time per execution.
@@ -44,9 +47,11 @@ self-governance group (the dog owners' association), its 500 memberships, the co
 first election (500 ballots cast) all through the handlers. The elections that are closed
 while timing are opened through the handler too; their ballots (500 each, tens of thousands
 in all) are copied in SQL from the first election's, candidate by candidate position —
-through the handler that would take minutes. Every answer is checked (counts, pages,
-elected, no runoff); a wrong one is counted as an error. ``uptime`` is printed at the start
-and the end: the figures are only as quiet as the machine.
+through the handler that would take minutes. Then ``ANALYZE``: a live database's planner
+statistics follow its tables (autovacuum), a just-seeded one's do not (without them the
+planner guesses its plans: a close took ~15 ms in process instead of ~7). Every answer is checked (counts, pages, elected, no runoff); a
+wrong one is counted as an error. ``uptime`` is printed at the start and the end: the
+figures are only as quiet as the machine.
 """
 
 from __future__ import annotations
