@@ -248,9 +248,17 @@ async def groups_by_id_in(connection: Any, ids: Iterable[int]) -> list[GroupRow]
     return [group_of(r) for r in records]
 
 
-async def view_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
+async def view_in(
+    connection: Any, reader: Reader, group_id: int, seen: GroupView | None = None
+) -> GroupView:
     """The group as ``reader`` may see it; GroupNotFound when missing (every reader of the
-    directory sees that a group exists: its name, kind and purpose are the directory)."""
+    directory sees that a group exists: its name, kind and purpose are the directory).
+
+    ``seen``: the view of this group the same request already read for the same caller
+    (the Group object a field hangs under, as ``Community`` keeps its registry entry):
+    what it may do there stands for the request, and nothing is read again."""
+    if seen is not None and seen.group.id == group_id:
+        return seen
     row = await group_in(connection, group_id)
     if row is None:
         raise GroupNotFound()
@@ -313,17 +321,19 @@ async def members_page(
     after: str | None = None,
     include_former: bool = False,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> Page:
     """A page of the group's members (MemberView, by id) for a caller who may read the group
     (its members, the community's staff); anyone else: GroupNotFound, as if missing. The
-    members' households and residents are read in the same transaction."""
+    members' households and residents are read in the same transaction. ``seen``: as
+    ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     check_page_size(first, MAX_PAGE)
     position = decode_cursor(after, int)[0] if after else 0
     current = "" if include_former else " AND m.left_on IS NULL"
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
-        view = await view_in(conn, reader, group_id)
+        view = await view_in(conn, reader, group_id, seen)
         if not view.access.read:
             raise GroupNotFound()
         # The total rides along with the page (an uncorrelated sub-select: one round trip);
@@ -1050,10 +1060,12 @@ def _until(row: ConventionVersionRow, versions: list[ConventionVersionRow]) -> d
     return min(later) if later else None
 
 
-async def readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
+async def readable_group_in(
+    connection: Any, reader: Reader, group_id: int, seen: GroupView | None = None
+) -> GroupView:
     """The group, if ``reader`` may read its record (members, cadres, staff); anyone else
-    finds it missing (GroupNotFound)."""
-    view = await view_in(connection, reader, group_id)
+    finds it missing (GroupNotFound). ``seen``: as ``view_in``'s."""
+    view = await view_in(connection, reader, group_id, seen)
     if not view.access.read:
         raise GroupNotFound()
     return view
@@ -1066,26 +1078,32 @@ async def group_conventions(
     *,
     convention_id: int | None = None,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> list[ConventionView]:
     """The group's conventions with every version, for a caller who reads the group;
-    GroupNotFound for anyone else (as if missing)."""
+    GroupNotFound for anyone else (as if missing). ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
-        view = await readable_group_in(tx.connection, reader, group_id)
+        view = await readable_group_in(tx.connection, reader, group_id, seen)
         return await conventions_in(
             tx.connection, view.group, actor.subject, convention_id=convention_id
         )
 
 
 async def conventions_in_force(
-    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> list[ConventionVersionView]:
     """The versions in force of the group's conventions, for every reader of the
     community's directory (the community reads what its groups' members have bound
-    themselves to); GroupNotFound when the group is missing."""
+    themselves to); GroupNotFound when the group is missing. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
-        view = await view_in(tx.connection, reader, group_id)
+        view = await view_in(tx.connection, reader, group_id, seen)
         found = await conventions_in(tx.connection, view.group, actor.subject, in_force_only=True)
     return [c.in_force for c in found if c.in_force is not None]
 
@@ -1331,8 +1349,10 @@ async def election_view_in(
     return (await election_views_in(connection, subject, group, [row]))[0]
 
 
-async def _readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
-    view = await view_in(connection, reader, group_id)
+async def _readable_group_in(
+    connection: Any, reader: Reader, group_id: int, seen: GroupView | None = None
+) -> GroupView:
+    view = await view_in(connection, reader, group_id, seen)
     if not view.access.read:
         raise GroupNotFound()
     return view
@@ -1346,15 +1366,16 @@ async def elections_page(
     first: int = DEFAULT_PAGE,
     after: str | None = None,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> Page:
     """A page of the group's elections, newest first (ElectionView), for a caller who may
-    read the group; anyone else: GroupNotFound, as if missing."""
+    read the group; anyone else: GroupNotFound, as if missing. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     check_page_size(first, MAX_PAGE)
     position = decode_cursor(after, int)[0] if after else 2**31 - 1
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
-        view = await _readable_group_in(conn, reader, group_id)
+        view = await _readable_group_in(conn, reader, group_id, seen)
         records = await conn.fetch(
             f"SELECT {ELECTION_COLUMNS} FROM group_elections e "
             "WHERE e.group_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3",
@@ -1378,13 +1399,14 @@ async def get_election(
     election_id: int,
     *,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> ElectionView:
     """One election of the group; ElectionNotFound when missing, of another group, or of a
-    group the caller may not read."""
+    group the caller may not read. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
         try:
-            view = await _readable_group_in(tx.connection, reader, group_id)
+            view = await _readable_group_in(tx.connection, reader, group_id, seen)
         except GroupNotFound:
             raise ElectionNotFound() from None
         return await election_view_in(tx.connection, actor.subject, view.group, election_id)
@@ -1429,15 +1451,20 @@ async def core_until(slug: str, member_ids: list[int]) -> dict[int, date | None]
 
 
 async def current_core(
-    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> list[CoreSeat]:
     """The group's core today, by membership: current members elected for a term covering
     today, and those whose stored role is leader or core (roles as data stay valid); for a
-    caller who may read the group, GroupNotFound otherwise."""
+    caller who may read the group, GroupNotFound otherwise. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
-        await _readable_group_in(conn, reader, group_id)
+        await _readable_group_in(conn, reader, group_id, seen)
         members = await current_members_in(conn, group_id)
         until = await core_until_in(conn, [m.id for m in members])
         seated = [

@@ -309,7 +309,7 @@ async def _conventions(root: GroupType, info: Info) -> list[GroupConventionType]
         return None
     try:
         found = await queries.group_conventions(
-            actor, root.slug, int(root.id), community=root.registry
+            actor, root.slug, int(root.id), community=root.registry, seen=root.view
         )
     except (model.GroupNotFound, Forbidden):
         return None
@@ -325,7 +325,12 @@ async def _convention(root: GroupType, info: Info, id: strawberry.ID) -> GroupCo
         return None
     try:
         found = await queries.group_conventions(
-            actor, root.slug, int(root.id), convention_id=convention_id, community=root.registry
+            actor,
+            root.slug,
+            int(root.id),
+            convention_id=convention_id,
+            community=root.registry,
+            seen=root.view,
         )
     except (model.GroupNotFound, Forbidden):
         return None
@@ -338,7 +343,7 @@ async def _in_force(root: GroupType, info: Info) -> list[GroupConventionVersionT
         return []
     try:
         found = await queries.conventions_in_force(
-            actor, root.slug, int(root.id), community=root.registry
+            actor, root.slug, int(root.id), community=root.registry, seen=root.view
         )
     except (model.GroupNotFound, Forbidden):
         return []

@@ -159,6 +159,9 @@ class GroupType:
     # for the caller), for the group's own fields to pass on instead of reading the
     # registry again, each in a transaction of its own; None: read it (a mutation's group).
     registry: strawberry.Private[CommunityInfo | None] = None
+    # The group as the caller sees it, read for this object: its fields pass it on (their
+    # access is decided on it) instead of reading the group and the caller's roles again.
+    view: strawberry.Private[GroupView | None] = None
 
     @classmethod
     def of(cls, slug: str, v: GroupView, registry: CommunityInfo | None = None) -> GroupType:
@@ -180,6 +183,7 @@ class GroupType:
             slug=slug,
             founding_matter_id=g.founding_matter_id,
             registry=registry,
+            view=v,
         )
 
     @strawberry.field(
@@ -198,7 +202,7 @@ class GroupType:
         try:
             page = await queries.members_page(
                 actor, self.slug, int(self.id), first=first, after=after,
-                include_former=include_former, community=self.registry,
+                include_former=include_former, community=self.registry, seen=self.view,
             )  # fmt: skip
         except (model.GroupNotFound, Forbidden):
             return None

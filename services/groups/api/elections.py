@@ -255,7 +255,13 @@ async def _elections(
         return None
     try:
         page = await queries.elections_page(
-            actor, root.slug, int(root.id), first=first, after=after, community=root.registry
+            actor,
+            root.slug,
+            int(root.id),
+            first=first,
+            after=after,
+            community=root.registry,
+            seen=root.view,
         )
     except (model.GroupNotFound, Forbidden):
         return None
@@ -276,7 +282,7 @@ async def _election(root: GroupType, info: Info, id: strawberry.ID) -> GroupElec
         return None
     try:
         found = await queries.get_election(
-            actor, root.slug, int(root.id), election_id, community=root.registry
+            actor, root.slug, int(root.id), election_id, community=root.registry, seen=root.view
         )
     except (model.ElectionNotFound, Forbidden):
         return None
@@ -288,7 +294,9 @@ async def _current_core(root: GroupType, info: Info) -> list[GroupMemberType] | 
     if actor is None:
         return None
     try:
-        seats = await queries.current_core(actor, root.slug, int(root.id), community=root.registry)
+        seats = await queries.current_core(
+            actor, root.slug, int(root.id), community=root.registry, seen=root.view
+        )
     except (model.GroupNotFound, Forbidden):
         return None
     view = _visibility(actor, root.slug)
