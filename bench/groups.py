@@ -49,9 +49,10 @@ while timing are opened through the handler too; their ballots (500 each, tens o
 in all) are copied in SQL from the first election's, candidate by candidate position —
 through the handler that would take minutes. Then ``ANALYZE``: a live database's planner
 statistics follow its tables (autovacuum), a just-seeded one's do not (without them the
-planner guesses its plans: a close took ~15 ms in process instead of ~7). Every answer is checked (counts, pages, elected, no runoff); a
-wrong one is counted as an error. ``uptime`` is printed at the start and the end: the
-figures are only as quiet as the machine.
+planner guesses its plans: a close took ~15 ms in process instead of ~7). Every answer is
+checked (counts, pages, elected, no runoff); a wrong one is counted as an error.
+``uptime`` is printed at the start and the end: the figures are only as quiet as the
+machine.
 """
 
 from __future__ import annotations
