@@ -248,6 +248,17 @@ def community_principal(subject: str, role: Role, slug: str) -> Principal:
     return Principal(subject, frozenset({role}), Scope(ScopeKind.COMMUNITY, slug))
 
 
+def bench_token(settings: Settings, p: Principal) -> str:
+    """A token for ``p`` valid for a day, signed with the bench servers' secret."""
+    return issue_token(
+        settings.with_overrides(jwt_secret=JWT_SECRET),
+        subject=p.subject,
+        roles=p.roles,
+        scope=p.scope,
+        ttl_s=24 * 3600,
+    )
+
+
 async def seed_generated(
     settings: Settings,
     slug: str,
@@ -1225,6 +1236,38 @@ def _with_database(url: str, name: str) -> str:
     return f"{head.rsplit('/', 1)[0]}/{name}{sep}{query}"
 
 
+async def create_database(url: str, name: str) -> bool:
+    """Database ``name`` on the server of ``url``, created unless it exists; whether it
+    was created (a bench's own database; ``drop_database`` at the end)."""
+    admin = await asyncpg.connect(url)
+    try:
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return False
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        return True
+    finally:
+        await admin.close()
+
+
+async def drop_database(url: str, name: str) -> None:
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def add_server_args(parser: argparse.ArgumentParser) -> None:
+    """--database-url and --redis-url, from DATABASE_URL and REDIS_URL by default."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+
+
 async def ledger_requests(cadre: Principal) -> list[LedgerRequest]:
     """~20 distinct ledger requests: what a community's staff open in a day.
 
@@ -1308,13 +1351,7 @@ async def prepare(settings: Settings, fresh: bool) -> tuple[Shared, str, dict[st
         ]
 
     def token(p: Principal) -> str:
-        return issue_token(
-            settings.with_overrides(jwt_secret=JWT_SECRET),
-            subject=p.subject,
-            roles=p.roles,
-            scope=p.scope,
-            ttl_s=24 * 3600,
-        )
+        return bench_token(settings, p)
 
     # The ledger's readers: distinct users (the cache keeps an answer per caller).
     readers = [
@@ -1433,13 +1470,7 @@ def report(
 
 async def run(args: argparse.Namespace) -> int:
     name = args.keep or f"sanshi_bench_api_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(args.database_url)
-    try:
-        fresh = not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if fresh:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    fresh = await create_database(args.database_url, name)
     url = _with_database(args.database_url, name)
     settings = Settings(environment="test", database_url=url, redis_url=args.redis_url)
     try:
@@ -1521,11 +1552,7 @@ async def run(args: argparse.Namespace) -> int:
         return 0 if report(results, args.clients, args.workers, args.rate) else 1
     finally:
         if not args.keep:
-            admin = await asyncpg.connect(args.database_url)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
+            await drop_database(args.database_url, name)
 
 
 def main() -> int:
@@ -1586,13 +1613,7 @@ def main() -> int:
         default=None,
         help="use database NAME, seeding it only if it does not exist, and keep it",
     )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_server_args(parser)
     args = parser.parse_args()
     if args.baseline:
         args.baseline = os.path.abspath(args.baseline)

@@ -289,15 +289,25 @@ async def close_election(actor: Principal, slug: str, election_id: int) -> Elect
                 runoff_of=election_id,
             )
         tally = ElectionTally(**dataclasses.asdict(count), runoff_election_id=runoff_id)
-        await conn.execute(
-            "UPDATE group_elections SET status = $2, closed_at = $3, result = $4::jsonb "
-            "WHERE id = $1",
+        closed = await conn.fetchrow(
+            "UPDATE group_elections e SET status = $2, closed_at = $3, result = $4::jsonb "
+            f"WHERE e.id = $1 RETURNING {queries.ELECTION_COLUMNS}",
             election_id,
             ElectionStatus.CLOSED.value,
             localtime.now(),
             _tally_json(tally),
         )
-        out = await queries.election_view_in(conn, actor.subject, group, election_id)
+        # The election as stored now, with the candidates and ballots just counted (it is
+        # locked, and ballots take its lock too: none came meanwhile).
+        views = await queries.election_views_in(
+            conn,
+            actor.subject,
+            group,
+            [queries.election_of(closed)],
+            candidates={election_id: candidates},
+            cast={election_id: len(ballots)},
+        )
+        out = views[0]
         await audit.record(
             tx,
             actor,

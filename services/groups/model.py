@@ -1238,7 +1238,14 @@ class AlreadyVotedInElection(AlreadyVoted):
 def eligible_voters(basis: BallotBasis, members: Iterable[Membership]) -> frozenset[str]:
     """The voter keys of the current members: one per household or per member (a member of
     a resident-basis group who names no resident has none)."""
-    keys = (voter_key(basis, m.household_id, m.resident_id) for m in members if m.current)
+    return voter_keys(basis, ((m.household_id, m.resident_id) for m in members if m.current))
+
+
+def voter_keys(basis: BallotBasis, holders: Iterable[tuple[int, int | None]]) -> frozenset[str]:
+    """The voter keys of current memberships given as (household id, resident id or None):
+    ``eligible_voters`` for rows read as just those two columns (a group's whole electorate
+    at a count, without building a membership per member)."""
+    keys = (voter_key(basis, household_id, resident_id) for household_id, resident_id in holders)
     return frozenset(k for k in keys if k is not None)
 
 

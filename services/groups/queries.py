@@ -43,12 +43,12 @@ from services.groups.model import (
     Membership,
     SizeClass,
     duty_overdue,
-    eligible_voters,
     group_access,
     on_core,
     sees_referrals,
     vaccination_overdue,
     voter_key,
+    voter_keys,
 )
 from services.groups.permissions import MANAGE_GROUPS, VIEW_GROUPS
 from services.households import queries as household_queries
@@ -140,6 +140,8 @@ GROUP_COLUMNS = (
 MEMBER_COLUMNS = (
     "m.id, m.group_id, m.household_id, m.resident_id, m.role, m.joined_on, m.left_on, m.created_at"
 )
+# A members page builds its rows from MEMBER_COLUMNS by position.
+assert MEMBER_COLUMNS.replace("m.", "").split(", ") == list(MemberRow.__struct_fields__)
 _WITH_COUNT = (
     f"SELECT {GROUP_COLUMNS}, (SELECT count(*) FROM group_members c "
     "WHERE c.group_id = g.id AND c.left_on IS NULL) AS member_count FROM groups g"
@@ -188,12 +190,15 @@ async def caller_roles_in(
     ids = sorted(set(group_ids))
     if not ids:
         return {}
+    # The join's "resident or household" (implied by the WHERE) lets the memberships be
+    # found by their resident and household indexes, not by scanning every member.
     records = await connection.fetch(
         "SELECT m.group_id, "
         "CASE WHEN m.resident_id = r.id THEN m.role ELSE 'member' END AS role, "
         "t.starts_on, t.ends_on "
         "FROM residents r JOIN group_members m "
         "ON m.left_on IS NULL AND m.group_id = ANY($2::int[]) "
+        "AND (m.resident_id = r.id OR m.household_id = r.household_id) "
         "JOIN groups g ON g.id = m.group_id "
         "LEFT JOIN group_core_terms t ON t.member_id = m.id AND m.resident_id = r.id "
         "WHERE r.subject = $1 AND (m.resident_id = r.id "
@@ -243,9 +248,17 @@ async def groups_by_id_in(connection: Any, ids: Iterable[int]) -> list[GroupRow]
     return [group_of(r) for r in records]
 
 
-async def view_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
+async def view_in(
+    connection: Any, reader: Reader, group_id: int, seen: GroupView | None = None
+) -> GroupView:
     """The group as ``reader`` may see it; GroupNotFound when missing (every reader of the
-    directory sees that a group exists: its name, kind and purpose are the directory)."""
+    directory sees that a group exists: its name, kind and purpose are the directory).
+
+    ``seen``: the view of this group the same request already read for the same caller
+    (the Group object a field hangs under, as ``Community`` keeps its registry entry):
+    what it may do there stands for the request, and nothing is read again."""
+    if seen is not None and seen.group.id == group_id:
+        return seen
     row = await group_in(connection, group_id)
     if row is None:
         raise GroupNotFound()
@@ -308,30 +321,38 @@ async def members_page(
     after: str | None = None,
     include_former: bool = False,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> Page:
     """A page of the group's members (MemberView, by id) for a caller who may read the group
     (its members, the community's staff); anyone else: GroupNotFound, as if missing. The
-    members' households and residents are read in the same transaction."""
+    members' households and residents are read in the same transaction. ``seen``: as
+    ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     check_page_size(first, MAX_PAGE)
     position = decode_cursor(after, int)[0] if after else 0
     current = "" if include_former else " AND m.left_on IS NULL"
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
-        view = await view_in(conn, reader, group_id)
+        view = await view_in(conn, reader, group_id, seen)
         if not view.access.read:
             raise GroupNotFound()
+        # The total rides along with the page (an uncorrelated sub-select: one round trip);
+        # a page past the end has no row to carry it.
         records = await conn.fetch(
-            f"SELECT {MEMBER_COLUMNS} FROM group_members m "
+            f"SELECT {MEMBER_COLUMNS}, (SELECT count(*) FROM group_members m "
+            f"WHERE m.group_id = $1{current}) AS total_count FROM group_members m "
             f"WHERE m.group_id = $1 AND m.id > $2{current} ORDER BY m.id LIMIT $3",
             group_id,
             position,
             first + 1,
         )
-        total = await conn.fetchval(
-            f"SELECT count(*) FROM group_members m WHERE m.group_id = $1{current}", group_id
-        )
-        rows = [member_of(r) for r in records[:first]]
+        if records:
+            total = records[0]["total_count"]
+        else:
+            total = await conn.fetchval(
+                f"SELECT count(*) FROM group_members m WHERE m.group_id = $1{current}", group_id
+            )
+        rows = [MemberRow(*tuple(r)[:-1]) for r in records[:first]]  # MEMBER_COLUMNS, in order
         items = await member_views_in(conn, rows)
     end = encode_cursor(rows[-1].id) if rows else None
     return Page(items, total, len(records) > first, end)
@@ -960,11 +981,17 @@ async def version_in(
 
 
 async def conventions_in(
-    connection: Any, group: GroupRow, subject: str, *, convention_id: int | None = None
+    connection: Any,
+    group: GroupRow,
+    subject: str,
+    *,
+    convention_id: int | None = None,
+    in_force_only: bool = False,
 ) -> list[ConventionView]:
     """The group's conventions (or the one ``convention_id``) with every version, its
     clauses and ballot counts, and whether ``subject``'s ballot is cast: four statements
-    for any number of conventions."""
+    for any number of conventions. ``in_force_only``: each with its version in force only
+    (none where none is), and only that version's clauses and ballots read."""
     records = await connection.fetch(
         f"SELECT {CONVENTION_COLUMNS} FROM group_conventions c "
         "WHERE c.group_id = $1 AND ($2::int IS NULL OR c.id = $2) ORDER BY c.id",
@@ -978,8 +1005,10 @@ async def conventions_in(
         version_of(r)
         for r in await connection.fetch(
             f"SELECT {VERSION_COLUMNS} FROM group_convention_versions v "
-            "WHERE v.convention_id = ANY($1::int[]) ORDER BY v.convention_id, v.version DESC",
+            "WHERE v.convention_id = ANY($1::int[]) AND (NOT $2 OR v.status = 'adopted') "
+            "ORDER BY v.convention_id, v.version DESC",
             [c.id for c in conventions],
+            in_force_only,
         )
     ]
     version_ids = [v.id for v in versions]
@@ -1031,10 +1060,12 @@ def _until(row: ConventionVersionRow, versions: list[ConventionVersionRow]) -> d
     return min(later) if later else None
 
 
-async def readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
+async def readable_group_in(
+    connection: Any, reader: Reader, group_id: int, seen: GroupView | None = None
+) -> GroupView:
     """The group, if ``reader`` may read its record (members, cadres, staff); anyone else
-    finds it missing (GroupNotFound)."""
-    view = await view_in(connection, reader, group_id)
+    finds it missing (GroupNotFound). ``seen``: as ``view_in``'s."""
+    view = await view_in(connection, reader, group_id, seen)
     if not view.access.read:
         raise GroupNotFound()
     return view
@@ -1047,27 +1078,33 @@ async def group_conventions(
     *,
     convention_id: int | None = None,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> list[ConventionView]:
     """The group's conventions with every version, for a caller who reads the group;
-    GroupNotFound for anyone else (as if missing)."""
+    GroupNotFound for anyone else (as if missing). ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
-        view = await readable_group_in(tx.connection, reader, group_id)
+        view = await readable_group_in(tx.connection, reader, group_id, seen)
         return await conventions_in(
             tx.connection, view.group, actor.subject, convention_id=convention_id
         )
 
 
 async def conventions_in_force(
-    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> list[ConventionVersionView]:
     """The versions in force of the group's conventions, for every reader of the
     community's directory (the community reads what its groups' members have bound
-    themselves to); GroupNotFound when the group is missing."""
+    themselves to); GroupNotFound when the group is missing. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
-        view = await view_in(tx.connection, reader, group_id)
-        found = await conventions_in(tx.connection, view.group, actor.subject)
+        view = await view_in(tx.connection, reader, group_id, seen)
+        found = await conventions_in(tx.connection, view.group, actor.subject, in_force_only=True)
     return [c.in_force for c in found if c.in_force is not None]
 
 
@@ -1202,8 +1239,12 @@ async def current_members_in(connection: Any, group_id: int) -> list[MemberRow]:
 
 async def eligible_in(connection: Any, group: GroupRow) -> frozenset[str]:
     """The voter keys of the group's current members (its electorate now)."""
-    members = await current_members_in(connection, group.id)
-    return eligible_voters(BallotBasis(group.ballot_basis), map(membership_of, members))
+    records = await connection.fetch(
+        "SELECT m.household_id, m.resident_id FROM group_members m "
+        "WHERE m.group_id = $1 AND m.left_on IS NULL",
+        group.id,
+    )
+    return voter_keys(BallotBasis(group.ballot_basis), (tuple(r) for r in records))
 
 
 async def caller_member_in(connection: Any, subject: str, group: GroupRow) -> MemberRow | None:
@@ -1241,25 +1282,35 @@ async def candidates_in(
 
 
 async def election_views_in(
-    connection: Any, subject: str, group: GroupRow, rows: list[ElectionRow]
+    connection: Any,
+    subject: str,
+    group: GroupRow,
+    rows: list[ElectionRow],
+    *,
+    candidates: dict[int, list[tuple[int, int]]] | None = None,
+    cast: dict[int, int] | None = None,
 ) -> list[ElectionView]:
     """``rows`` (elections of ``group``) as the caller sees them: a fixed number of
-    statements for any number of elections."""
+    statements for any number of elections. ``candidates`` (as ``candidates_in``) and
+    ``cast`` (ballots per election): what the caller's transaction already read of them
+    under the elections' lock, not read again."""
     if not rows:
         return []
     ids = [r.id for r in rows]
-    candidates = await candidates_in(connection, ids)
+    if candidates is None:
+        candidates = await candidates_in(connection, ids)
     members = await members_by_id_in(
         connection, {m for pairs in candidates.values() for _, m in pairs}
     )
     views = {v.member.id: v for v in await member_views_in(connection, list(members.values()))}
-    cast = dict(
-        await connection.fetch(
-            "SELECT election_id, count(*) FROM group_election_ballots "
-            "WHERE election_id = ANY($1::int[]) GROUP BY election_id",
-            ids,
+    if cast is None:
+        cast = dict(
+            await connection.fetch(
+                "SELECT election_id, count(*) FROM group_election_ballots "
+                "WHERE election_id = ANY($1::int[]) GROUP BY election_id",
+                ids,
+            )
         )
-    )
     mine = await caller_member_in(connection, subject, group)
     voted: set[int] = set()
     if mine is not None:
@@ -1298,8 +1349,10 @@ async def election_view_in(
     return (await election_views_in(connection, subject, group, [row]))[0]
 
 
-async def _readable_group_in(connection: Any, reader: Reader, group_id: int) -> GroupView:
-    view = await view_in(connection, reader, group_id)
+async def _readable_group_in(
+    connection: Any, reader: Reader, group_id: int, seen: GroupView | None = None
+) -> GroupView:
+    view = await view_in(connection, reader, group_id, seen)
     if not view.access.read:
         raise GroupNotFound()
     return view
@@ -1313,15 +1366,16 @@ async def elections_page(
     first: int = DEFAULT_PAGE,
     after: str | None = None,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> Page:
     """A page of the group's elections, newest first (ElectionView), for a caller who may
-    read the group; anyone else: GroupNotFound, as if missing."""
+    read the group; anyone else: GroupNotFound, as if missing. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     check_page_size(first, MAX_PAGE)
     position = decode_cursor(after, int)[0] if after else 2**31 - 1
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
-        view = await _readable_group_in(conn, reader, group_id)
+        view = await _readable_group_in(conn, reader, group_id, seen)
         records = await conn.fetch(
             f"SELECT {ELECTION_COLUMNS} FROM group_elections e "
             "WHERE e.group_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3",
@@ -1345,13 +1399,14 @@ async def get_election(
     election_id: int,
     *,
     community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> ElectionView:
     """One election of the group; ElectionNotFound when missing, of another group, or of a
-    group the caller may not read."""
+    group the caller may not read. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
         try:
-            view = await _readable_group_in(tx.connection, reader, group_id)
+            view = await _readable_group_in(tx.connection, reader, group_id, seen)
         except GroupNotFound:
             raise ElectionNotFound() from None
         return await election_view_in(tx.connection, actor.subject, view.group, election_id)
@@ -1396,15 +1451,20 @@ async def core_until(slug: str, member_ids: list[int]) -> dict[int, date | None]
 
 
 async def current_core(
-    actor: Principal, slug: str, group_id: int, *, community: CommunityInfo | None = None
+    actor: Principal,
+    slug: str,
+    group_id: int,
+    *,
+    community: CommunityInfo | None = None,
+    seen: GroupView | None = None,
 ) -> list[CoreSeat]:
     """The group's core today, by membership: current members elected for a term covering
     today, and those whose stored role is leader or core (roles as data stay valid); for a
-    caller who may read the group, GroupNotFound otherwise."""
+    caller who may read the group, GroupNotFound otherwise. ``seen``: as ``view_in``'s."""
     reader = await reader_of(actor, slug, community)
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
-        await _readable_group_in(conn, reader, group_id)
+        await _readable_group_in(conn, reader, group_id, seen)
         members = await current_members_in(conn, group_id)
         until = await core_until_in(conn, [m.id for m in members])
         seated = [

@@ -308,7 +308,9 @@ async def _conventions(root: GroupType, info: Info) -> list[GroupConventionType]
     if actor is None:
         return None
     try:
-        found = await queries.group_conventions(actor, root.slug, int(root.id))
+        found = await queries.group_conventions(
+            actor, root.slug, int(root.id), community=root.registry, seen=root.view
+        )
     except (model.GroupNotFound, Forbidden):
         return None
     except SanshiError as err:
@@ -323,7 +325,12 @@ async def _convention(root: GroupType, info: Info, id: strawberry.ID) -> GroupCo
         return None
     try:
         found = await queries.group_conventions(
-            actor, root.slug, int(root.id), convention_id=convention_id
+            actor,
+            root.slug,
+            int(root.id),
+            convention_id=convention_id,
+            community=root.registry,
+            seen=root.view,
         )
     except (model.GroupNotFound, Forbidden):
         return None
@@ -335,7 +342,9 @@ async def _in_force(root: GroupType, info: Info) -> list[GroupConventionVersionT
     if actor is None:
         return []
     try:
-        found = await queries.conventions_in_force(actor, root.slug, int(root.id))
+        found = await queries.conventions_in_force(
+            actor, root.slug, int(root.id), community=root.registry, seen=root.view
+        )
     except (model.GroupNotFound, Forbidden):
         return []
     return [GroupConventionVersionType.of(v) for v in found]

@@ -32,6 +32,7 @@ from services.households.model import HouseholdNotFound
 from services.kernel.text import ControlCharacters
 from services.matters import queries as matter_queries
 from services.matters.api import MatterNotFoundErrorType, MatterType
+from tenants.provisioning import CommunityInfo
 
 # -- vocabulary and errors ------------------------------------------------------------------
 GroupKindType = labelled_enum(GroupKind, "GroupKind", "居民组织的类型 / Kind of resident group")
@@ -154,9 +155,16 @@ class GroupType:
     registered_at: datetime
     slug: strawberry.Private[str]
     founding_matter_id: strawberry.Private[int | None]
+    # The registry entry of the Community this group was read under (already access-checked
+    # for the caller), for the group's own fields to pass on instead of reading the
+    # registry again, each in a transaction of its own; None: read it (a mutation's group).
+    registry: strawberry.Private[CommunityInfo | None] = None
+    # The group as the caller sees it, read for this object: its fields pass it on (their
+    # access is decided on it) instead of reading the group and the caller's roles again.
+    view: strawberry.Private[GroupView | None] = None
 
     @classmethod
-    def of(cls, slug: str, v: GroupView) -> GroupType:
+    def of(cls, slug: str, v: GroupView, registry: CommunityInfo | None = None) -> GroupType:
         g = v.group
         return cls(
             id=strawberry.ID(str(g.id)),
@@ -174,6 +182,8 @@ class GroupType:
             registered_at=g.created_at,
             slug=slug,
             founding_matter_id=g.founding_matter_id,
+            registry=registry,
+            view=v,
         )
 
     @strawberry.field(
@@ -192,7 +202,7 @@ class GroupType:
         try:
             page = await queries.members_page(
                 actor, self.slug, int(self.id), first=first, after=after,
-                include_former=include_former,
+                include_former=include_former, community=self.registry, seen=self.view,
             )  # fmt: skip
         except (model.GroupNotFound, Forbidden):
             return None
@@ -251,7 +261,7 @@ async def _groups(
     except SanshiError as err:
         raise query_error(info, err) from None
     return GroupConnectionType(
-        items=[GroupType.of(root.slug, v) for v in page.items],
+        items=[GroupType.of(root.slug, v, root.registry) for v in page.items],
         page_info=PageInfoType(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         total_count=page.total_count,
     )
@@ -266,7 +276,7 @@ async def _group(root: CommunityType, info: Info, id: strawberry.ID) -> GroupTyp
         view = await queries.get_group(actor, root.slug, group_id, community=root.registry)
     except (model.GroupNotFound, Forbidden):
         return None
-    return GroupType.of(root.slug, view)
+    return GroupType.of(root.slug, view, root.registry)
 
 
 @strawberry.type

@@ -265,7 +265,11 @@ async def _dogs(root: GroupType, info: Info, include_removed: bool = False) -> l
         return []
     try:
         found = await queries.group_dogs(
-            actor, root.slug, int(root.id), include_removed=include_removed
+            actor,
+            root.slug,
+            int(root.id),
+            include_removed=include_removed,
+            community=root.registry,
         )
     except (model.GroupNotFound, Forbidden):
         return []
@@ -278,7 +282,9 @@ async def _overdue(root: GroupType, info: Info) -> list[DogType] | None:
     if actor is None:
         return None
     try:
-        found = await queries.overdue_vaccinations(actor, root.slug, int(root.id))
+        found = await queries.overdue_vaccinations(
+            actor, root.slug, int(root.id), community=root.registry
+        )
     except (model.GroupNotFound, Forbidden):
         return None
     if found is None:
@@ -295,7 +301,7 @@ async def _incidents(
         return None
     try:
         page = await queries.incidents_page(
-            actor, root.slug, int(root.id), first=first, after=after
+            actor, root.slug, int(root.id), first=first, after=after, community=root.registry
         )
     except (model.GroupNotFound, Forbidden):
         return None
@@ -315,7 +321,9 @@ async def _incident(root: GroupType, info: Info, id: strawberry.ID) -> GroupInci
     if actor is None or incident_id is None:
         return None
     try:
-        found = await queries.get_incident(actor, root.slug, int(root.id), incident_id)
+        found = await queries.get_incident(
+            actor, root.slug, int(root.id), incident_id, community=root.registry
+        )
     except (model.IncidentNotFound, Forbidden):
         return None
     return GroupIncidentType.of(root.slug, found, _view(actor, root.slug))

@@ -255,7 +255,13 @@ async def _elections(
         return None
     try:
         page = await queries.elections_page(
-            actor, root.slug, int(root.id), first=first, after=after
+            actor,
+            root.slug,
+            int(root.id),
+            first=first,
+            after=after,
+            community=root.registry,
+            seen=root.view,
         )
     except (model.GroupNotFound, Forbidden):
         return None
@@ -275,7 +281,9 @@ async def _election(root: GroupType, info: Info, id: strawberry.ID) -> GroupElec
     if actor is None or election_id is None:
         return None
     try:
-        found = await queries.get_election(actor, root.slug, int(root.id), election_id)
+        found = await queries.get_election(
+            actor, root.slug, int(root.id), election_id, community=root.registry, seen=root.view
+        )
     except (model.ElectionNotFound, Forbidden):
         return None
     return GroupElectionType.of(root.slug, found, _visibility(actor, root.slug))
@@ -286,7 +294,9 @@ async def _current_core(root: GroupType, info: Info) -> list[GroupMemberType] | 
     if actor is None:
         return None
     try:
-        seats = await queries.current_core(actor, root.slug, int(root.id))
+        seats = await queries.current_core(
+            actor, root.slug, int(root.id), community=root.registry, seen=root.view
+        )
     except (model.GroupNotFound, Forbidden):
         return None
     view = _visibility(actor, root.slug)

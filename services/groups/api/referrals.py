@@ -193,6 +193,7 @@ async def _referrals(
             statuses=[domain_member(ReferralStatus, s) for s in statuses or ()],
             first=first,
             after=after,
+            community=root.registry,
         )
     except (model.GroupNotFound, Forbidden):
         return None
