@@ -229,10 +229,23 @@ class _NestedNoop:
 ENGINE = SanshiEngine()
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool, beyond what asyncpg always does
+    (roll back a transaction left open, drop listeners): nothing.
+
+    asyncpg's default reset (``RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()``)
+    is one more round trip on every release — two or three per request — to wipe session
+    state the service never leaves: the search path is transaction-local (``tenants.tx``,
+    trap 1 in docs/tenancy.md, tested with this pool and with asyncpg's), nothing LISTENs
+    or keeps a cursor past its transaction, and session advisory locks (the scheduler, the
+    migrator) are taken on connections of their own, never pooled ones."""
+
+
 def pool_config(url: str, settings: Settings, **overrides: Any) -> dict[str, Any]:
     """asyncpg pool arguments for one database."""
     cfg: dict[str, Any] = {
         "dsn": url,
+        "reset": keep_session,
         "min_size": settings.db_pool_min,
         "max_size": settings.db_pool_max,
         # Recycle connections: each keeps catalog caches for every tenant table it

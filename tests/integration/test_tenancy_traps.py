@@ -18,6 +18,11 @@ async def _noop_reset(conn: asyncpg.Connection) -> None:
     """A pool that hands connections back as they are (PgBouncer transaction mode, RDS Proxy)."""
 
 
+# asyncpg's own reset on release (RESET ALL, ...): ``reset=None`` — the service's pools
+# skip it (tenants.db.keep_session), so both kinds are tested.
+ASYNCPG_RESET = {"reset": None}
+
+
 def _one_connection(settings, **extra):
     return db.running(settings.with_overrides(db_pool_min=1, db_pool_max=1), **extra)
 
@@ -26,7 +31,7 @@ def _one_connection(settings, **extra):
 async def test_search_path_never_outlives_the_tenant_transaction(settings, communities, pool_kind):
     """Trap 1: after tenant_tx the same pooled connection is back on the no-tenant path."""
     a, _ = communities
-    extra = {"reset": _noop_reset} if pool_kind == "no-reset" else {}
+    extra = {"reset": _noop_reset} if pool_kind == "no-reset" else ASYNCPG_RESET
     async with _one_connection(settings, **extra) as dbs:
         async with tenant_tx(a) as tx:
             assert await tx.connection.fetchval("SHOW search_path") == f"c_{a}"
@@ -50,10 +55,29 @@ async def test_session_level_set_does_leak_through_a_non_resetting_pool(settings
 async def test_session_level_set_is_wiped_by_asyncpg_reset(settings, communities):
     """Trap 1, reproduced: asyncpg's RESET ALL wipes a session SET (wrong tenant next time)."""
     a, _ = communities
-    async with _one_connection(settings) as dbs:
+    async with _one_connection(settings, **ASYNCPG_RESET) as dbs:
         async with dbs.platform_pool.acquire() as conn:
             await conn.execute(f"SET search_path = c_{a}")
         async with dbs.platform_pool.acquire() as conn:
+            assert await conn.fetchval("SHOW search_path") == NO_TENANT_SEARCH_PATH
+
+
+async def test_the_services_pools_skip_the_reset_round_trip_and_leak_nothing(settings, communities):
+    """The service's own pools (no RESET ALL on release): a tenant transaction leaves the
+    connection on the no-tenant path, and one released with its transaction still open
+    comes back out of it (asyncpg rolls it back)."""
+    a, _ = communities
+    async with _one_connection(settings) as dbs:
+        assert dbs.platform_pool._reset is db.keep_session
+        async with tenant_tx(a) as tx:
+            backend = await tx.connection.fetchval("SELECT pg_backend_pid()")
+        async with dbs.platform_pool.acquire() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") == backend
+            assert await conn.fetchval("SHOW search_path") == NO_TENANT_SEARCH_PATH
+            await conn.execute("BEGIN")
+            await conn.execute("SELECT set_config('search_path', $1, true)", f"c_{a}")
+        async with dbs.platform_pool.acquire() as conn:
+            assert not conn.is_in_transaction()
             assert await conn.fetchval("SHOW search_path") == NO_TENANT_SEARCH_PATH
 
 
