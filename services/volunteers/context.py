@@ -26,6 +26,14 @@ CONTEXT = Context(
             "services.matters.api:MatterType",
             "services.volunteers.api.referrals:MatterVolunteerHelp",
         ),
+        FieldsOn(
+            "services.communities.api:CommunityType",
+            "services.volunteers.api.visits:CommunityVisits",
+        ),
+        FieldsOn(
+            "services.households.api:HouseholdType",
+            "services.volunteers.api.visits:HouseholdVisits",
+        ),
     ),
     operations=OPERATIONS,
     actors=("services.volunteers.actors",),

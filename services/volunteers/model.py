@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from dateutil import rrule as dateutil_rrule
 
@@ -214,6 +214,47 @@ class EnrolmentEnded(SanshiError):
     code = "ENROLMENT_ENDED"
     zh = "该户已于 {ended_on} 退出此服务项目"
     en = "The household left this service on {ended_on}"
+
+
+class HoursOutOfRange(SanshiError):
+    code = "HOURS_OUT_OF_RANGE"
+    zh = "服务时长须在 0 到 24 小时之间（最多两位小数）"
+    en = "Service hours must be between 0 and 24 (at most two decimals)"
+
+
+class HoursOverADay(SanshiError):
+    code = "HOURS_OVER_A_DAY"
+    zh = "志愿者 {day} 的服务时长合计 {total} 小时，超过 24 小时"
+    en = "The volunteer's hours on {day} would total {total}, over 24"
+
+
+class VolunteerOfAnotherTeam(SanshiError):
+    code = "VOLUNTEER_OF_ANOTHER_TEAM"
+    zh = "该志愿者不是本队的"
+    en = "The volunteer is not one of this team's"
+
+
+class VisitNotFound(NotFound):
+    """No such visit — or one the caller may not see (another household's): same answer."""
+
+    code = "VISIT_NOT_FOUND"
+    zh = "服务记录不存在或不可见"
+    en = "No such visit (or not visible to you)"
+
+
+class VisitNotOpen(SanshiError):
+    """The act does not follow from where the visit stands (assigning a done one, reporting
+    a cancelled one, confirming one not done)."""
+
+    code = "VISIT_NOT_OPEN"
+    zh = "该服务为「{status_zh}」，不能{act_zh}"
+    en = "The visit is '{status_en}': it cannot be {act_en}"
+
+
+class AlreadyConfirmed(SanshiError):
+    code = "VISIT_ALREADY_CONFIRMED"
+    zh = "该服务已确认"
+    en = "The visit is already confirmed"
 
 
 # --------------------------------------------------------------------------------------
@@ -499,3 +540,95 @@ labels(
         VisitStatus.CANCELLED: ("已取消", "Cancelled"),
     },
 )
+
+
+# --------------------------------------------------------------------------------------
+# Hours (志愿服务时长)
+# --------------------------------------------------------------------------------------
+DAY_HOURS = Decimal(24)
+
+
+def check_hours(value: Decimal | float | str) -> Decimal:
+    """Hours of one visit or task: 0 to 24, at most two decimals."""
+    try:
+        hours = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise HoursOutOfRange() from None
+    if not hours.is_finite() or hours < 0 or hours > DAY_HOURS:
+        raise HoursOutOfRange()
+    if hours != hours.quantize(Decimal("0.01")):
+        raise HoursOutOfRange()
+    return hours.quantize(Decimal("0.01"))
+
+
+def check_day_total(day: date, already: Decimal, adding: Decimal) -> None:
+    """A volunteer's hours over all their visits and tasks of one day stay within 24."""
+    total = already + adding
+    if total > DAY_HOURS:
+        raise HoursOverADay(day=day.isoformat(), total=str(total.normalize()))
+
+
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month (the key hours are kept by)."""
+    return day.replace(day=1)
+
+
+REPORTABLE = frozenset({"planned", "missed"})  # a missed visit may still be reported, late
+
+
+def check_assignable(status: str) -> None:
+    if status != "planned":
+        _not_open(status, "安排志愿者", "assigned")
+
+
+def check_reportable(status: str) -> None:
+    if status not in REPORTABLE:
+        _not_open(status, "登记服务情况", "reported")
+
+
+def check_confirmable(status: str, confirmed: bool) -> None:
+    if status != "done":
+        _not_open(status, "确认", "confirmed")
+    if confirmed:
+        raise AlreadyConfirmed()
+
+
+def _not_open(status: str, act_zh: str, act_en: str) -> None:
+    s = VisitStatus(status)
+    raise VisitNotOpen(status_zh=s.label_zh, status_en=s.label_en, act_zh=act_zh, act_en=act_en)
+
+
+# --------------------------------------------------------------------------------------
+# Health readings (健康数据): sensitive
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reading:
+    """A blood-pressure reading taken at a visit (mmHg), the pulse, a note."""
+
+    systolic: int | None = None
+    diastolic: int | None = None
+    pulse: int | None = None
+    note: str = ""
+
+
+def check_reading(r: Reading) -> Reading:
+    """Plausible values only (a typo such as 1200 is refused): systolic 50-260, diastolic
+    30-160 and below the systolic, pulse 20-250; something must be given."""
+    if r.systolic is None and r.diastolic is None and r.pulse is None and not r.note:
+        raise InvalidInput(field_zh="读数为空", field_en="an empty reading")
+    if (r.systolic is None) != (r.diastolic is None):
+        raise InvalidInput(field_zh="血压须同时填写高压和低压", field_en="both pressures")
+    high, low = r.systolic, r.diastolic
+    if high is not None and low is not None:  # noqa: SIM102 - mypy narrows both here
+        if not (50 <= high <= 260 and 30 <= low <= 160 and low < high):
+            raise InvalidInput(field_zh="血压读数不合理", field_en="an implausible blood pressure")
+    if r.pulse is not None and not 20 <= r.pulse <= 250:
+        raise InvalidInput(field_zh="脉搏读数不合理", field_en="an implausible pulse")
+    return r
+
+
+def reads_health(*, own_household: bool, recorded_it: bool, leads_team: bool) -> bool:
+    """Who reads a visit's health readings: the household's own residents, the volunteer
+    who took them, and the team's leader and core (by their membership, not by a token
+    role) — no cadre, grid worker, council member or county role."""
+    return own_household or recorded_it or leads_team

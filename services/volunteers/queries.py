@@ -20,6 +20,7 @@ from services.errors import InvalidInput
 from services.groups import queries as group_queries
 from services.groups.model import GroupKind, GroupNotFound
 from services.groups.queries import GroupView, Page, Reader
+from services.households import queries as household_queries
 from services.households.queries import ResidentRow, residents_by_id_in
 from services.kernel.pagination import check_page_size, decode_cursor, encode_cursor
 from services.volunteers.model import NotAVolunteerTeam, ServiceNotFound, VolunteerNotFound
@@ -387,3 +388,64 @@ def check_period(first: date, last: date) -> None:
             field_zh=f"时间段须从早到晚、不超过 {MAX_PERIOD_DAYS} 天",
             field_en=f"a period in order, of at most {MAX_PERIOD_DAYS} days",
         )
+
+
+async def household_visits(
+    actor: Principal,
+    slug: str,
+    household_id: int,
+    first: date,
+    last: date,
+    *,
+    community: CommunityInfo | None = None,
+) -> list[VisitRow] | None:
+    """The visits and tasks to one household over a period: for its own residents and the
+    community's cadres and grid workers (VIEW_VOLUNTEERS); None for anyone else."""
+    reader = await team_reader_of(actor, slug, community)
+    check_period(first, last)
+    async with tenant_tx(slug, snapshot=True) as tx:
+        own = await household_queries.own_household_id(actor.subject) == household_id
+        if not (own or reader.sees_teams):
+            return None
+        records = await tx.connection.fetch(
+            f"SELECT {VISIT_COLUMNS} FROM visits x WHERE x.household_id = $1 "
+            "AND x.day BETWEEN $2 AND $3 AND x.status <> 'cancelled' ORDER BY x.day, x.id",
+            household_id,
+            first,
+            last,
+        )
+    return [VisitRow(**r) for r in records]
+
+
+async def my_assignments(
+    actor: Principal, slug: str, first: date, last: date, *, community: CommunityInfo | None = None
+) -> list[VisitRow]:
+    """The visits and tasks assigned to the caller as a volunteer, over a period."""
+    await team_reader_of(actor, slug, community)
+    check_period(first, last)
+    async with tenant_tx(slug, snapshot=True) as tx:
+        conn = tx.connection
+        mine = [v.id for v in await own_volunteer_rows_in(conn, actor.subject)]
+        if not mine:
+            return []
+        records = await conn.fetch(
+            f"SELECT {VISIT_COLUMNS} FROM visits x WHERE x.volunteer_id = ANY($1::int[]) "
+            "AND x.day BETWEEN $2 AND $3 ORDER BY x.day, x.id",
+            mine,
+            first,
+            last,
+        )
+    return [VisitRow(**r) for r in records]
+
+
+async def volunteer_names(slug: str, volunteer_ids: list[int]) -> dict[int, str]:
+    """Volunteers' names by id (a resident's from the resident record)."""
+    if not volunteer_ids:
+        return {}
+    async with tenant_tx(slug, snapshot=True) as tx:
+        records = await tx.connection.fetch(
+            "SELECT v.id, coalesce(r.name, v.outside_name) AS name FROM volunteers v "
+            "LEFT JOIN residents r ON r.id = v.resident_id WHERE v.id = ANY($1::int[])",
+            volunteer_ids,
+        )
+    return {r["id"]: r["name"] for r in records}

@@ -94,3 +94,16 @@ class Visit(Table, tablename="visits", db=ENGINE):
     confirmed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     referral_id = Integer(null=True, default=None)
+
+
+class VisitReading(Table, tablename="visit_readings", db=ENGINE):
+    """Health readings taken at a visit (sensitive: ``model.reads_health`` says who reads)."""
+
+    id = Serial(primary_key=True)
+    visit_id = Integer()
+    systolic = Integer(null=True, default=None)
+    diastolic = Integer(null=True, default=None)
+    pulse = Integer(null=True, default=None)
+    note = Text(default="")
+    recorded_by = Text()
+    recorded_at = Timestamptz(default=TimestamptzNow())

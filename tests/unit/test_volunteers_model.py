@@ -203,3 +203,83 @@ def test_the_suggestion_is_a_total_order():
     first = [s.volunteer_id for s in suggest(VISIT_DAY, None, team, {})]
     again = [s.volunteer_id for s in suggest(VISIT_DAY, None, list(reversed(team)), {})]
     assert first == again == [3, 1, 2]
+
+
+# -- hours, visits' acts, health readings ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("0", True), ("1.5", True), ("24", True), ("0.25", True), ("-0.01", False),
+     ("24.01", False), ("1.234", False), ("NaN", False), ("Infinity", False), ("abc", False)],
+)  # fmt: skip
+def test_hours_are_0_to_24_with_two_decimals(value, ok):
+    if ok:
+        assert model.check_hours(value) == Decimal(value).quantize(Decimal("0.01"))
+    else:
+        with pytest.raises(model.HoursOutOfRange):
+            model.check_hours(value)
+
+
+def test_a_volunteers_day_stays_within_24_hours():
+    model.check_day_total(START, Decimal("20"), Decimal("4"))
+    with pytest.raises(model.HoursOverADay) as err:
+        model.check_day_total(START, Decimal("20"), Decimal("4.5"))
+    assert "24.5" in err.value.message_en
+
+
+@pytest.mark.parametrize(
+    ("status", "assign", "report", "confirm"),
+    [
+        ("planned", True, True, False),
+        ("missed", False, True, False),  # a missed visit may still be reported, late
+        ("done", False, False, True),
+        ("not_done", False, False, False),
+        ("cancelled", False, False, False),
+    ],
+)
+def test_what_each_visit_status_allows(status, assign, report, confirm):
+    for check, allowed in (
+        (model.check_assignable, assign),
+        (model.check_reportable, report),
+        (lambda s: model.check_confirmable(s, False), confirm),
+    ):
+        if allowed:
+            check(status)
+        else:
+            with pytest.raises(model.VisitNotOpen):
+                check(status)
+
+
+def test_a_visit_is_confirmed_once():
+    with pytest.raises(model.AlreadyConfirmed):
+        model.check_confirmable("done", True)
+
+
+@pytest.mark.parametrize(
+    ("reading", "ok"),
+    [
+        (model.Reading(135, 85, 72), True),
+        (model.Reading(pulse=80), True),
+        (model.Reading(note="老人拒绝测量"), True),
+        (model.Reading(), False),  # nothing
+        (model.Reading(systolic=120), False),  # one pressure only
+        (model.Reading(1200, 80), False),  # a typo
+        (model.Reading(80, 120), False),  # diastolic above systolic
+        (model.Reading(120, 80, pulse=5), False),
+    ],
+)
+def test_readings_are_plausible(reading, ok):
+    if ok:
+        assert model.check_reading(reading) is reading
+    else:
+        with pytest.raises(model.InvalidInput):
+            model.check_reading(reading)
+
+
+def test_who_reads_health_readings():
+    """The household, the volunteer who took it, the team's leader and core: any one is
+    enough; none of them, no reading."""
+    import itertools
+
+    for own, recorded, leads in itertools.product((False, True), repeat=3):
+        allowed = model.reads_health(own_household=own, recorded_it=recorded, leads_team=leads)
+        assert allowed is (own or recorded or leads)

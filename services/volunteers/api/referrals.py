@@ -68,7 +68,7 @@ class VolunteerHelpType:
     summary_en: str = strawberry.field(description="e.g. Golden Harbour · next visit 25 Dec")
 
     @classmethod
-    def of(cls, h: Help) -> VolunteerHelpType:
+    def of(cls, h: Help, slug: str) -> VolunteerHelpType:
         name_en = h.team_name_en or h.team_name_zh
         if h.next_visit is not None:
             zh_day, en_day = _short_day(h.next_visit.day)
@@ -89,8 +89,8 @@ class VolunteerHelpType:
             title=h.title,
             active=h.active,
             ended_reason=h.ended_reason,
-            next_visit=None if h.next_visit is None else VisitType.of(h.next_visit),
-            last_visit=None if h.last_visit is None else VisitType.of(h.last_visit),
+            next_visit=None if h.next_visit is None else VisitType.of(h.next_visit, slug),
+            last_visit=None if h.last_visit is None else VisitType.of(h.last_visit, slug),
             summary_zh=f"{h.team_name_zh} · {zh}",
             summary_en=f"{name_en} · {en}",
         )
@@ -102,7 +102,7 @@ _help_batch = loaders.per_community(referrals.matter_help, list)
 
 async def _volunteer_help(root: MatterType, info: Info) -> list[VolunteerHelpType]:
     found = await loaders.loader(info, _help_batch).load((root.slug, int(root.id)))
-    return [VolunteerHelpType.of(h) for h in found]
+    return [VolunteerHelpType.of(h, root.slug) for h in found]
 
 
 @strawberry.type

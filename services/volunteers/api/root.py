@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 
 from services.volunteers.api.referrals import VolunteerReferralMutation
 from services.volunteers.api.services import VolunteerServiceMutation
+from services.volunteers.api.visits import VisitMutation
 from services.volunteers.api.volunteers import VolunteerMutation
 
 VolunteersMutation = merge_types("VolunteersMutation", (VolunteerMutation,))
@@ -17,3 +18,5 @@ VolunteersMutation = merge_types(
 VolunteersMutation = merge_types(
     "VolunteersMutation", (VolunteersMutation, VolunteerReferralMutation)
 )
+# Visits and tasks: assign, report, confirm
+VolunteersMutation = merge_types("VolunteersMutation", (VolunteersMutation, VisitMutation))

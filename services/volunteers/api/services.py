@@ -27,7 +27,7 @@ from services.groups.api.core import (
 from services.households.api import CircumstanceType, HouseholdNotFoundErrorType
 from services.households.model import Circumstance, HouseholdNotFound
 from services.matters.api import MatterNotFoundErrorType
-from services.volunteers import model, queries, services
+from services.volunteers import model, queries, services, visits
 from services.volunteers.api.volunteers import NotAVolunteerTeamErrorType, SkillType
 from services.volunteers.model import Skill, TargetKind
 from services.volunteers.queries import EnrolmentRow, ServiceRow, VisitRow
@@ -112,6 +112,14 @@ class ServiceEnrolmentType:
         )
 
 
+@strawberry.type(name="VisitReading", description="健康读数 / A health reading")
+class VisitReadingType:
+    systolic: int | None = strawberry.field(description="高压 mmHg / Systolic")
+    diastolic: int | None = strawberry.field(description="低压 mmHg / Diastolic")
+    pulse: int | None = strawberry.field(description="脉搏 / Pulse")
+    note: str
+
+
 @strawberry.type(name="Visit", description="上门服务或一次性任务 / A visit, or a one-off task")
 class VisitType:
     id: strawberry.ID
@@ -125,9 +133,29 @@ class VisitType:
     notes: str
     hours: Decimal | None
     confirmed_at: datetime | None
+    slug: strawberry.Private[str] = ""
+
+    @strawberry.field(
+        description="健康读数（敏感）：仅该户居民、测量的志愿者、义工队负责人与骨干可见，"
+        "其他人为空 / Health reading (sensitive): the household, the volunteer who took it "
+        "and the team's leader and core only; null for anyone else"
+    )
+    async def reading(self, info: Info) -> VisitReadingType | None:
+        actor = principal_of(info)
+        if actor is None or not self.slug:
+            return None
+        try:
+            found = await visits.readings_for(actor, self.slug, int(self.id))
+        except (Forbidden, model.VisitNotFound):
+            return None
+        if found is None:
+            return None
+        return VisitReadingType(
+            systolic=found.systolic, diastolic=found.diastolic, pulse=found.pulse, note=found.note
+        )
 
     @classmethod
-    def of(cls, v: VisitRow) -> VisitType:
+    def of(cls, v: VisitRow, slug: str = "") -> VisitType:
         return cls(
             id=strawberry.ID(str(v.id)),
             kind=VisitKindType(v.kind),
@@ -140,6 +168,7 @@ class VisitType:
             notes=v.notes,
             hours=v.hours,
             confirmed_at=v.confirmed_at,
+            slug=slug,
         )
 
 
@@ -201,7 +230,7 @@ class VolunteerServiceType:
             return []
         except SanshiError as err:
             raise query_error(info, err) from None
-        return [VisitType.of(v) for v in rows]
+        return [VisitType.of(v, self.slug) for v in rows]
 
 
 async def _services(root: GroupType, info: Info) -> list[VolunteerServiceType] | None:
