@@ -17,7 +17,7 @@ from typing import Any
 from services.errors import CommunityArchived, CommunityNotFound, InvalidSlug
 from services.groups.referrals import REFERRAL_DECLINED_TOPIC
 from services.routing.deadletters import PoisonMessage, record_poison
-from services.volunteers import referrals, services
+from services.volunteers import missed, referrals, services
 from tenants.provisioning import get_community
 from workers import registry
 from workers.runtime import run_async
@@ -49,6 +49,9 @@ async def plan_community(community: str, day: str | None = None) -> services.Gen
     except ValueError:
         raise PoisonMessage("malformed day", str(day)) from None
     try:
+        # First what the day that ended left undone (missed, and a resident living alone's
+        # safety signal), then the coming days: two transactions, each idempotent.
+        await missed.mark_missed(community, today=today)
         return await services.generate_visits(community, today=today)
     except CommunityArchived:
         raise PoisonMessage("community archived", community) from None

@@ -36,7 +36,7 @@ CONTEXT = Context(
         ),
     ),
     operations=OPERATIONS,
-    actors=("services.volunteers.actors",),
+    actors=("services.volunteers.actors", "services.volunteers.missed"),
     # Hourly: each run plans only what is missing (idempotent), so the 60 days ahead stay
     # full within the hour a day rolls over, after a failover, or a lost message.
     jobs=(Job("volunteers.plan_visits", "services.volunteers.jobs:plan_visits_job", 3600.0),),

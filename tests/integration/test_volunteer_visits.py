@@ -361,3 +361,64 @@ async def test_another_communitys_visit_answers_as_missing(gql, world):
     got = await gql(beta, ASSIGN, c="alpha", v=str(v), who=str(world.volunteers["li"]))
     assert got["assignVisit"]["code"] == "COMMUNITY_NOT_FOUND"
     assert (await row(v))["volunteer_id"] is None
+
+
+SIGNALS = """query($c: String!, $since: Date) { community(slug: $c) { safetySignals(since: $since) {
+  visitId day householdId teamName gridId } } }"""
+
+
+async def test_a_missed_visit_to_a_resident_living_alone_is_a_safety_signal(gql, world, settings):
+    """The day ends with a visit still planned: the job marks it missed; for an elderly
+    person living alone the outbox carries the signal (once) and the grid worker of the
+    grid, the team's leader and the cadres see it — the other grid's worker and the
+    neighbours do not. (Marking runs for the whole community, as the job does: this is the
+    module's last test, and no later module reads the statuses of alpha's visits.)"""
+    from services.households.model import Circumstance, Circumstances
+    from services.volunteers import missed
+    from tenants.tx import platform_tx
+
+    await hh.set_household_circumstances(
+        CADRE, "alpha", world.elder, Circumstances.of(Circumstance.ELDERLY_LIVING_ALONE), settings
+    )
+    v = await visit_on(world, 9)
+    day_after = localtime.today() + timedelta(days=10)
+    marked = await missed.mark_missed("alpha", today=day_after)
+    assert marked >= 1 and (await row(v))["status"] == "missed"
+    assert await missed.mark_missed("alpha", today=day_after) == 0  # once
+    async with platform_tx() as tx:
+        events = await tx.raw.fetch(
+            "SELECT payload FROM platform.outbox WHERE topic = $1 AND community_slug = 'alpha' "
+            "AND (payload->>'visit_id')::int = $2",
+            missed.VISIT_MISSED_TOPIC,
+            v,
+        )
+    assert len(events) == 1
+    since = localtime.today().isoformat()
+    seen = {}
+    for who, actor in {
+        "grid worker": grid_worker(world.grid_worker),
+        "leader": resident(world.leader_subject),
+        "cadre": CADRE,
+        "other grid worker": grid_worker(world.other_grid_worker),
+        "neighbour": resident(world.neighbour_subject),
+        "volunteer": resident(world.volunteer_subjects["zhang"]),
+    }.items():
+        got = await gql(actor, SIGNALS, c="alpha", since=since)
+        seen[who] = str(v) in [s["visitId"] for s in got["community"]["safetySignals"]]
+    assert seen == {
+        "grid worker": True,
+        "leader": True,
+        "cadre": True,
+        "other grid worker": False,
+        "neighbour": False,
+        "volunteer": False,
+    }
+    # A missed visit is not assigned any more, but may still be reported, late (by the
+    # team's leader for the volunteer); a reported visit is not marked missed again.
+    late = await gql(CADRE, ASSIGN, c="alpha", v=str(v), who=str(world.volunteers["zhang"]))
+    assert late["assignVisit"]["code"] == "VISIT_NOT_OPEN"
+    leader = resident(world.leader_subject)
+    done = await gql(leader, REPORT, c="alpha", v=str(v), input={"done": True, "notes": "补记"})
+    assert done["reportVisit"]["status"] == "DONE"
+    await missed.mark_missed("alpha", today=day_after + timedelta(days=1))
+    assert (await row(v))["status"] == "done"

@@ -18,7 +18,7 @@ from services.communities.api import CommunityType
 from services.errors import Forbidden, SanshiError
 from services.groups.api.core import ControlCharactersErrorType, GroupDissolvedErrorType
 from services.households.api import HouseholdType
-from services.volunteers import model, queries, visits
+from services.volunteers import missed, model, queries, visits
 from services.volunteers.api.services import VisitType
 from services.volunteers.api.volunteers import VolunteerHasLeftErrorType, VolunteerNotFoundErrorType
 
@@ -101,6 +101,49 @@ async def _my_assignments(
     return [VisitType.of(v, root.slug) for v in rows]
 
 
+@strawberry.type(
+    name="SafetySignal",
+    description="安全提示：独居老人的上门服务漏访 / "
+    "A missed visit to an elderly person living alone",
+)
+class SafetySignalType:
+    visit_id: strawberry.ID
+    day: date
+    what: str
+    household_id: strawberry.ID
+    address: str
+    grid_id: strawberry.ID
+    team_id: strawberry.ID
+    team_name: str
+    volunteer_id: strawberry.ID | None
+
+
+async def _signals(
+    root: CommunityType, info: Info, since: date | None = None
+) -> list[SafetySignalType]:
+    actor = principal_of(info)
+    if actor is None:
+        return []
+    try:
+        found = await missed.safety_signals(actor, root.slug, since=since)
+    except Forbidden:
+        return []
+    return [
+        SafetySignalType(
+            visit_id=strawberry.ID(str(s.visit_id)),
+            day=s.day,
+            what=s.what,
+            household_id=strawberry.ID(str(s.household_id)),
+            address=s.address,
+            grid_id=strawberry.ID(str(s.grid_id)),
+            team_id=strawberry.ID(str(s.team_id)),
+            team_name=s.team_name,
+            volunteer_id=None if s.volunteer_id is None else strawberry.ID(str(s.volunteer_id)),
+        )
+        for s in found
+    ]
+
+
 @strawberry.type
 class CommunityVisits:
     """The volunteers context's visit fields on Community."""
@@ -109,6 +152,12 @@ class CommunityVisits:
         resolver=_suggestions,
         description="为某次服务建议志愿者（管理该队者）；不可见时为空 / "
         "Suggested volunteers for a visit (those who manage the team); null otherwise",
+    )
+    safety_signals = strawberry.field(
+        resolver=_signals,
+        description="安全提示：独居老人漏访（社区干部；网格员看本网格的；义工队负责人与骨干看本队的）"
+        " / Missed visits to elderly people living alone (cadres; a grid worker their grid's; "
+        "a team's leader and core their team's)",
     )
     my_volunteer_assignments = strawberry.field(
         resolver=_my_assignments,
