@@ -467,6 +467,17 @@ async def _http_one(
     return time.perf_counter() - started, data
 
 
+def _turns(servers: list[Server], count: int, block: int) -> list[Server]:
+    """The order the servers get ``count`` requests each: in turns of ``block`` requests,
+    the first server of each turn rotating (block 1: request by request, ABBA...)."""
+    order: list[Server] = []
+    for turn, start in enumerate(range(0, count, block)):
+        size = min(block, count - start)
+        for sv in servers[turn % len(servers) :] + servers[: turn % len(servers)]:
+            order.extend([sv] * size)
+    return order
+
+
 async def http_round(
     servers: list[Server],
     tokens: dict[str, str],
@@ -475,48 +486,45 @@ async def http_round(
     closes: int,
     out: dict[str, dict[str, Figures]],
     rnd: int,
+    block: int = 1,
 ) -> None:
     """Each read ``requests`` times and ``closes`` closes on each server, alternating
-    between the servers request by request (ABBA), one request in flight at a time; the
-    reads' order turns round by round."""
+    between the servers in turns of ``block`` requests (1: request by request, ABBA), one
+    request in flight at a time; the reads' order turns round by round."""
     for sc in READS[rnd % len(READS) :] + READS[: rnd % len(READS)]:
         for sv in servers:  # warm-up: connections, prepared statements, the first store
             for _ in range(10):
                 await gql(sv.client, tokens[sc.reader], sc.document, sc.variables(s))
         cpu = {sv.label: _proc_cpu(sv.proc.pid) for sv in servers}
-        for i in range(requests):
-            for sv in servers[i % len(servers) :] + servers[: i % len(servers)]:
-                fig = out[sv.label][sc.name]
-                try:
-                    took, data = await _http_one(
-                        sv, tokens[sc.reader], sc.document, sc.variables(s)
-                    )
-                    sc.check(s, data)
-                except Failure as err:
-                    fig.errors += 1
-                    print(f"    {sv.label} {sc.name}: {err}", file=sys.stderr)
-                    continue
-                fig.latencies.append(took)
-                fig.hits += sv.client.last_cache == "hit"
+        for sv in _turns(servers, requests, block):
+            fig = out[sv.label][sc.name]
+            try:
+                took, data = await _http_one(sv, tokens[sc.reader], sc.document, sc.variables(s))
+                sc.check(s, data)
+            except Failure as err:
+                fig.errors += 1
+                print(f"    {sv.label} {sc.name}: {err}", file=sys.stderr)
+                continue
+            fig.latencies.append(took)
+            fig.hits += sv.client.last_cache == "hit"
         for sv in servers:
             out[sv.label][sc.name].cpu_s += _proc_cpu(sv.proc.pid) - cpu[sv.label]
     for sv in servers:  # warm-up of the close (not counted)
         data = await gql(sv.client, tokens["cadre"], CLOSE_MUTATION, _close_vars(s.elections.pop()))
         _check_close(s, data)
     cpu = {sv.label: _proc_cpu(sv.proc.pid) for sv in servers}
-    for i in range(closes):
-        for sv in servers[i % len(servers) :] + servers[: i % len(servers)]:
-            fig = out[sv.label][CLOSE]
-            try:
-                took, data = await _http_one(
-                    sv, tokens["cadre"], CLOSE_MUTATION, _close_vars(s.elections.pop())
-                )
-                _check_close(s, data)
-            except Failure as err:
-                fig.errors += 1
-                print(f"    {sv.label} close: {err}", file=sys.stderr)
-                continue
-            fig.latencies.append(took)
+    for sv in _turns(servers, closes, block):
+        fig = out[sv.label][CLOSE]
+        try:
+            took, data = await _http_one(
+                sv, tokens["cadre"], CLOSE_MUTATION, _close_vars(s.elections.pop())
+            )
+            _check_close(s, data)
+        except Failure as err:
+            fig.errors += 1
+            print(f"    {sv.label} close: {err}", file=sys.stderr)
+            continue
+        fig.latencies.append(took)
     for sv in servers:
         out[sv.label][CLOSE].cpu_s += _proc_cpu(sv.proc.pid) - cpu[sv.label]
 
@@ -636,7 +644,9 @@ async def run(args: argparse.Namespace) -> int:
                             url, args.redis_url, flags, extra, root, cache=label.endswith("on")
                         )
                         servers.append(Server(label, proc, RawClient("127.0.0.1", port)))
-                    await http_round(servers, tokens, s, args.requests, args.closes, out, rnd)
+                    await http_round(
+                        servers, tokens, s, args.requests, args.closes, out, rnd, args.block
+                    )
                 finally:
                     for sv in servers:
                         await sv.client.close()
@@ -660,6 +670,13 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--requests", type=int, default=40, help="per read, path and round")
     parser.add_argument("--closes", type=int, default=8, help="election closes per path, round")
     parser.add_argument("--cache", choices=("on", "off", "both"), default="both")
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=1,
+        help="requests per server per turn (1: alternate request by request; N: N in a row, "
+        "so each server runs warm, as one serving a user's requests back to back)",
+    )
     parser.add_argument("--no-in-process", action="store_true", help="HTTP only")
     parser.add_argument(
         "--baseline",

@@ -306,6 +306,7 @@ async def close_election(actor: Principal, slug: str, election_id: int) -> Elect
             [queries.election_of(closed)],
             candidates={election_id: candidates},
             cast={election_id: len(ballots)},
+            member=bool(view.my_roles),
         )
         out = views[0]
         await audit.record(

@@ -249,7 +249,12 @@ async def groups_by_id_in(connection: Any, ids: Iterable[int]) -> list[GroupRow]
 
 
 async def view_in(
-    connection: Any, reader: Reader, group_id: int, seen: GroupView | None = None
+    connection: Any,
+    reader: Reader,
+    group_id: int,
+    seen: GroupView | None = None,
+    *,
+    for_update: bool = False,
 ) -> GroupView:
     """The group as ``reader`` may see it; GroupNotFound when missing (every reader of the
     directory sees that a group exists: its name, kind and purpose are the directory).
@@ -257,9 +262,9 @@ async def view_in(
     ``seen``: the view of this group the same request already read for the same caller
     (the Group object a field hangs under, as ``Community`` keeps its registry entry):
     what it may do there stands for the request, and nothing is read again."""
-    if seen is not None and seen.group.id == group_id:
+    if seen is not None and seen.group.id == group_id and not for_update:
         return seen
-    row = await group_in(connection, group_id)
+    row = await group_in(connection, group_id, for_update=for_update)
     if row is None:
         raise GroupNotFound()
     roles = (await caller_roles_in(connection, reader.actor.subject, [group_id])).get(group_id, ())
@@ -1289,11 +1294,13 @@ async def election_views_in(
     *,
     candidates: dict[int, list[tuple[int, int]]] | None = None,
     cast: dict[int, int] | None = None,
+    member: bool | None = None,
 ) -> list[ElectionView]:
     """``rows`` (elections of ``group``) as the caller sees them: a fixed number of
     statements for any number of elections. ``candidates`` (as ``candidates_in``) and
     ``cast`` (ballots per election): what the caller's transaction already read of them
-    under the elections' lock, not read again."""
+    under the elections' lock, not read again; ``member`` False: the caller's view of the
+    group already says they hold no membership in it (no ballot of theirs to look up)."""
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -1311,7 +1318,7 @@ async def election_views_in(
                 ids,
             )
         )
-    mine = await caller_member_in(connection, subject, group)
+    mine = None if member is False else await caller_member_in(connection, subject, group)
     voted: set[int] = set()
     if mine is not None:
         key = voter_key(BallotBasis(group.ballot_basis), mine.household_id, mine.resident_id)

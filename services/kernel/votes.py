@@ -407,6 +407,10 @@ def _check_ballot(
     label: Callable[[T], tuple[str, str]],
 ) -> None:
     """One ballot's names: candidates only, each once, no more than the ballot allows."""
+    if len(named) <= votes_per_ballot:
+        distinct = set(named)
+        if len(distinct) == len(named) and distinct <= candidates:
+            return  # the usual ballot, decided in one pass; a bad one is told apart below
     for c in named:
         if c not in candidates:
             text = str(c)
