@@ -30,7 +30,16 @@ $(TEST_STAMP): $(VENV)/bin/python
 run: $(STAMP) ## Run API + worker (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)
 	$(BIN)/sanshi run
 
-test: $(TEST_STAMP) ## Run the whole suite: unit, integration, e2e
+# Pages for people are tested in Debian's chromium with a Chinese font (Playwright drives it
+# by executable_path; it downloads no browser). Installed once, when missing.
+$(VENV)/.browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+		echo "installing Debian's chromium and a Chinese font (fonts-wqy-zenhei)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-wqy-zenhei; }
+	@touch $@
+
+test: $(TEST_STAMP) $(VENV)/.browser ## Run the whole suite: unit, integration, e2e
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: $(TEST_STAMP) ## Run only tests/unit: no PostgreSQL or Redis needed

@@ -40,6 +40,8 @@ from services.matters.export import filter_from_query, open_ledger_export
 from services.runtime import embedded
 from services.runtime.bootstrap import platform_ready, with_embedded_database
 from services.settings import Settings, get_settings
+from services.volunteers.certificates import get_certificate
+from services.volunteers.certificates import render_html as render_certificate
 from tenants.tx import platform_tx
 
 logger = logging.getLogger("sanshi.app")
@@ -180,6 +182,27 @@ async def ledger_csv(request: Request, slug: str) -> Response[Any] | Stream:
     )
 
 
+@get("/communities/{slug:str}/volunteer-certificates/{number:str}")
+async def volunteer_certificate_page(request: Request, slug: str, number: str) -> Response[Any]:
+    """A volunteer's service certificate (志愿服务记录证明) as a printable HTML page, same
+    bearer auth as /graphql: 401 without a (valid) token, 404 for a certificate the caller
+    may not see (as for a missing one), else the page (no resource from anywhere else)."""
+    principal = authenticate(_runtime(request).settings, request.headers.get("authorization"))
+    if principal is None:
+        raise Unauthenticated()
+    try:
+        found = await get_certificate(principal, slug, number)
+    except SanshiError as err:
+        status = 404 if isinstance(err, NotFound) else 403 if isinstance(err, Forbidden) else 400
+        payload = {"code": err.code, "message": err.message_zh, "messageEn": err.message_en}
+        return Response({"errors": [payload]}, status_code=status)
+    return Response(
+        render_certificate(found),
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
+
+
 def _sub_response() -> Response[Any]:
     """The response Strawberry lets resolvers add headers to (as its own getter builds it)."""
     return Response({}, background=BackgroundTasks([]))
@@ -300,7 +323,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             return response
 
     return Litestar(
-        route_handlers=[GraphQLController, healthz, readyz, ledger_csv],
+        route_handlers=[GraphQLController, healthz, readyz, ledger_csv, volunteer_certificate_page],
         middleware=[RequestIdMiddleware()],
         exception_handlers={Unauthenticated: unauthenticated_response},
         lifespan=[lifespan],

@@ -34,6 +34,10 @@ CONTEXT = Context(
             "services.households.api:HouseholdType",
             "services.volunteers.api.visits:HouseholdVisits",
         ),
+        FieldsOn(
+            "services.communities.api:CommunityType",
+            "services.volunteers.api.certificates:CommunityVolunteerRecords",
+        ),
     ),
     operations=OPERATIONS,
     actors=("services.volunteers.actors", "services.volunteers.missed"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from piccolo.columns import Array, Date, Integer, Numeric, Serial, Text, Timestamptz
+from piccolo.columns import JSONB, Array, Date, Integer, Numeric, Serial, Text, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -107,3 +107,31 @@ class VisitReading(Table, tablename="visit_readings", db=ENGINE):
     note = Text(default="")
     recorded_by = Text()
     recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class CertificateCounter(Table, tablename="certificate_counters", db=ENGINE):
+    """The last certificate number issued in the community, per year."""
+
+    year = Integer(primary_key=True)
+    last = Integer()
+
+
+class VolunteerCertificate(Table, tablename="volunteer_certificates", db=ENGINE):
+    """A service certificate (志愿服务记录证明) as issued: never edited."""
+
+    id = Serial(primary_key=True)
+    number = Text(unique=True)
+    volunteer_id = Integer()
+    group_id = Integer()
+    period_from = Date()
+    period_to = Date()
+    hours = Numeric(digits=(8, 2))
+    visits = Integer()
+    content = JSONB()
+    volunteer_name = Text()
+    volunteer_identity = Text()
+    organisation = Text()
+    responsible_person = Text()
+    issued_on = Date()
+    issued_by = Text()
+    issued_at = Timestamptz(default=TimestamptzNow())

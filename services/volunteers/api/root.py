@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from services.volunteers.api.certificates import CertificateMutation
 from services.volunteers.api.referrals import VolunteerReferralMutation
 from services.volunteers.api.services import VolunteerServiceMutation
 from services.volunteers.api.visits import VisitMutation
@@ -20,3 +21,5 @@ VolunteersMutation = merge_types(
 )
 # Visits and tasks: assign, report, confirm
 VolunteersMutation = merge_types("VolunteersMutation", (VolunteersMutation, VisitMutation))
+# Service certificates (志愿服务记录证明)
+VolunteersMutation = merge_types("VolunteersMutation", (VolunteersMutation, CertificateMutation))
