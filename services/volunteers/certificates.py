@@ -265,7 +265,8 @@ def render_html(c: CertificateRow) -> str:
 <style>
 @page {{ size: A4; margin: 20mm; }}
 body {{ font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun",
-  "WenQuanYi Zen Hei", serif; color: #111; max-width: 170mm; margin: 0 auto; padding: 12mm 0; line-height: 1.7; }}
+  "WenQuanYi Zen Hei", serif; color: #111; max-width: 170mm; margin: 0 auto;
+  padding: 12mm 0; line-height: 1.7; }}
 h1 {{ text-align: center; font-size: 26pt; letter-spacing: .3em; margin: 0; }}
 .en {{ color: #444; font-size: 10pt; }}
 h1 + .en {{ text-align: center; display: block; margin-bottom: 8mm; letter-spacing: .1em; }}
