@@ -98,6 +98,8 @@ def seed_realistic(slug: str, households: int, requests: int, rng_seed: int) -> 
     from services.runtime.bootstrap import platform_ready, with_embedded_database
     from services.runtime.demo.groups import describe, seed_groups
     from services.runtime.demo.triage import seed_realistic as do_seed
+    from services.runtime.demo.volunteers import describe as describe_volunteers
+    from services.runtime.demo.volunteers import seed_volunteers
 
     settings = with_embedded_database(_settings())
 
@@ -132,8 +134,11 @@ def seed_realistic(slug: str, households: int, requests: int, rng_seed: int) -> 
         )
         async with platform_ready(settings, min_size=1, max_size=max(settings.db_pool_max, 5)):
             grouped = await seed_groups(slug, settings=settings)
+            helped = await seed_volunteers(slug, settings=settings)
         if not grouped.skipped:
             say(*describe(grouped))
+        if not helped.skipped:
+            say(*describe_volunteers(helped))
 
     asyncio.run(main())
 

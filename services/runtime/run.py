@@ -162,6 +162,8 @@ async def prepare_database(settings: Settings, *, seed: bool, workers: int) -> b
     from services.runtime.demo.county import seed_if_empty
     from services.runtime.demo.groups import describe, seed_groups
     from services.runtime.demo.triage import seed_demo_communities
+    from services.runtime.demo.volunteers import describe as describe_volunteers
+    from services.runtime.demo.volunteers import seed_volunteers
     from tenants import db
     from tenants.migrate import migrate_all
 
@@ -201,6 +203,8 @@ async def prepare_database(settings: Settings, *, seed: bool, workers: int) -> b
                 # Their resident groups: the dog owners' association, ... (docs/demo.md).
                 for slug in seeded.communities_created:
                     say(*describe(await seed_groups(slug, settings=settings)))
+                    # Its volunteer teams: 13 in Donghai, Golden Harbour's 25th round, ...
+                    say(*describe_volunteers(await seed_volunteers(slug, settings=settings)))
     return True
 
 
