@@ -62,6 +62,7 @@ sdl: $(STAMP) ## Re-export the subgraph SDL to graphql/schema.graphql
 bench: $(TEST_STAMP) ## Run the benchmarks (prints figures; never part of `make test`)
 	$(BIN)/python bench/provisioning.py
 	$(BIN)/python bench/groups.py
+	$(BIN)/python bench/volunteers.py
 
 clean: ## Remove the venv and local data (./var)
 	rm -rf $(VENV) var
