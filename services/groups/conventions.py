@@ -25,7 +25,7 @@ import asyncpg
 from services import audit, localtime
 from services.auth.model import Principal
 from services.groups import queries
-from services.groups.handlers import _managed_group_in, _writer, ballot_member_in
+from services.groups.handlers import ballot_member_in, managed_group_in, writer_of
 from services.groups.model import (
     BallotAlreadyCast,
     BallotBasis,
@@ -112,7 +112,7 @@ async def _managed_version(
     """The version locked for a change by one who manages its group (the group locked
     first); a reader of the group who does not manage it is Forbidden."""
     _, convention, _ = await _version_for(tx, reader, version_id)
-    group = await _managed_group_in(tx, reader, convention.group_id)
+    group = await managed_group_in(tx, reader, convention.group_id)
     version = await queries.version_in(tx.connection, version_id, lock="UPDATE")
     assert version is not None  # versions are never deleted
     return version, convention, group
@@ -143,13 +143,13 @@ async def create_convention(
 ) -> ConventionView:
     """Draft a new convention of the group: its title and version 1, a draft with its
     clauses (the group's leader and core, the community's cadres)."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     title_zh, title_en = convention_title(data.title_zh, data.title_en)
     note = convention_note(data.note)
     clauses = draft_clauses(data.clauses)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
-        group = await _managed_group_in(tx, reader, group_id)
+        group = await managed_group_in(tx, reader, group_id)
         now = localtime.now()
         try:
             convention_id = await conn.fetchval(
@@ -188,7 +188,7 @@ async def amend_convention(
     """Draft the next version of a convention (the group's leader and core, cadres): its
     clauses given, or copied from the version in force to be edited. One amendment at a
     time: refused while a draft or a vote is open."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     note = convention_note(data.note)
     given = None if data.clauses is None else draft_clauses(data.clauses)
     async with tenant_tx(slug) as tx:
@@ -197,7 +197,7 @@ async def amend_convention(
         if convention is None:
             raise ConventionNotFound()
         try:
-            group = await _managed_group_in(tx, reader, convention.group_id)
+            group = await managed_group_in(tx, reader, convention.group_id)
         except GroupNotFound:
             raise ConventionNotFound() from None
         known = await conn.fetch(
@@ -247,7 +247,7 @@ async def edit_draft(
 ) -> ConventionView:
     """Replace the clauses of a draft (and its note, if given) (the group's leader and
     core, cadres); a version put to the vote is no longer a draft."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     checked = draft_clauses(clauses)
     new_note = None if note is None else convention_note(note)
     async with tenant_tx(slug) as tx:
@@ -286,7 +286,7 @@ async def edit_draft(
 async def open_convention_vote(actor: Principal, slug: str, version_id: int) -> ConventionView:
     """Put a draft to the members' vote (the group's leader and core, cadres): its clauses
     are fixed from now on."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         version, convention, group = await _managed_version(tx, reader, version_id)
         check_draft(version.status, version.version)
@@ -323,7 +323,7 @@ async def cast_convention_ballot(
     Forbidden, one who may not read it finds no such version). A second
     ballot for the same household or member is refused (BallotAlreadyCast), as is one
     before the vote opened or after it closed."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
         _, convention, group = await _version_for(tx, reader, version_id)
@@ -381,7 +381,7 @@ async def close_convention_vote(
     The electorate is the group's members when the vote closes: a ballot of a member who
     has left since is void, and one who joined while the vote was open could vote.
     """
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
         version, convention, group = await _managed_version(tx, reader, version_id)

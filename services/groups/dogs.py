@@ -21,7 +21,7 @@ from services.auth.model import Principal
 from services.auth.permissions import allowed
 from services.errors import Forbidden, InvalidInput, SanshiError
 from services.groups import queries
-from services.groups.handlers import _as_audit, _managed_group_in, _member_in, _writer
+from services.groups.handlers import _as_audit, _member_in, managed_group_in, writer_of
 from services.groups.model import (
     BREED_LIMIT,
     DESCRIPTION_LIMIT,
@@ -181,7 +181,7 @@ async def register_dog(actor: Principal, slug: str, group_id: int, data: DogInpu
     """Register a dog of a member household (the group's leader and core, the community's
     cadres; a member for their own household). The household must be a current member
     household of the group (HouseholdNotAMember otherwise)."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     name = clean_text(data.name, field="name", field_zh="犬名", limit=DOG_NAME_LIMIT, required=True)
     breed = clean_text(data.breed, field="breed", field_zh="品种", limit=BREED_LIMIT)
     license_no = _license(data.license_no)
@@ -232,7 +232,7 @@ async def _dog_for_act(tx: SanshiTransaction, reader: Reader, dog_id: int) -> Do
 async def update_dog(actor: Principal, slug: str, dog_id: int, data: DogUpdate) -> DogView:
     """Record a dog's new vaccination date (免疫日期) and/or licence number (犬证号) (the
     group's managers, or the dog's own household)."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     license_no = _license(data.license_no)
     today = localtime.today()
     check_vaccinated(data.vaccinated_on, today)
@@ -266,7 +266,7 @@ async def remove_dog(
 ) -> DogView:
     """Remove a dog from the register (died, rehomed, moved away): the record is kept, as
     incidents name it (the group's managers, or the dog's own household)."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     reason = clean_text(
         reason, field="reason", field_zh="注销原因", limit=REASON_LIMIT, required=True
     )
@@ -306,7 +306,7 @@ async def record_incident(
     community's cadres). Each clause that governs this kind of incident and binds this dog
     adds its duties, due their hours after the incident; no clause, no duty. The incident
     and its duties are one transaction."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     place = clean_text(data.place, field="place", field_zh="地点", limit=PLACE_LIMIT)
     party = clean_text(
         data.affected_party, field="affected_party", field_zh="受影响方", limit=PARTY_LIMIT
@@ -322,7 +322,7 @@ async def record_incident(
     check_occurred(data.occurred_at, now)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
-        await _managed_group_in(tx, reader, group_id)
+        await managed_group_in(tx, reader, group_id)
         member = await _member_in(tx, data.member_id)
         if member.group_id != group_id:
             raise GroupMemberNotFound()
@@ -409,7 +409,7 @@ async def settle_duty(
     """Record that an owed duty was fulfilled or refused, with the evidence (a receipt, a
     witness, the member's own words): by the member for their own duty, or the group's
     leader, core or the community's cadres. Settled duties are final."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     evidence = clean_text(
         evidence,
         field="evidence",
@@ -511,7 +511,7 @@ async def escalate_duty(
     text names the group, the incident and the duty. All in one transaction, which also
     reads the matter as the result shows it.
     """
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     if not allowed(actor, RECLASSIFY, slug, reader.community.county_code):
         raise Forbidden()
     if data.kind is MatterKind.PRIVATE:

@@ -21,7 +21,7 @@ import msgspec
 from services import audit, localtime
 from services.auth.model import Principal
 from services.groups import queries
-from services.groups.handlers import _managed_group_in, _writer, ballot_member_in
+from services.groups.handlers import ballot_member_in, managed_group_in, writer_of
 from services.groups.model import (
     NAME_LIMIT,
     RUNOFF_SUFFIX,
@@ -68,7 +68,7 @@ async def _election_for_act(
     if found is None:
         raise ElectionNotFound()
     try:
-        view = await _managed_group_in(tx, reader, found.group_id)
+        view = await managed_group_in(tx, reader, found.group_id)
     except GroupNotFound:
         raise ElectionNotFound() from None
     election = await queries.election_in(tx.connection, election_id, for_update=True)
@@ -120,13 +120,13 @@ async def open_election(
     Candidates are current members of THIS group, each a named resident (a core seat is a
     person's); the term may not overlap that of another live election of the group.
     """
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     title = clean_text(
         data.title, field="title", field_zh="选举名称", limit=NAME_LIMIT, required=True
     )
     async with tenant_tx(slug) as tx:
         conn = tx.connection
-        view = await _managed_group_in(tx, reader, group_id)
+        view = await managed_group_in(tx, reader, group_id)
         # Runoffs share their election's term; a failed election (no quorum) seats nobody.
         others = await conn.fetch(
             "SELECT term_starts_on, term_ends_on FROM group_elections "
@@ -193,7 +193,7 @@ async def cast_election_ballot(
     locked, so two ballots of one household (or a ballot racing the close) land one at a
     time, and the second finds the first (or the close).
     """
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
         election = await queries.election_in(conn, election_id, for_update=True)
@@ -250,7 +250,7 @@ async def close_election(actor: Principal, slug: str, election_id: int) -> Elect
     group's decision rules'. Candidates tied for the last seats go to a runoff (决选),
     opened here among them for the seats left, on the same term.
     """
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
         election, view = await _election_for_act(tx, reader, election_id)
@@ -324,7 +324,7 @@ async def publish_election(actor: Principal, slug: str, election_id: int) -> Ele
     """Publish a counted election's results (cadres, the group's leader and core): those
     elected take their seats on the core for the term (``group_core_terms``), from its
     first day; a failed election (no quorum) publishes that it elected nobody."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
         election, view = await _election_for_act(tx, reader, election_id)

@@ -98,7 +98,7 @@ async def _member_in(tx: SanshiTransaction, member_id: int) -> MemberRow:
     return queries.member_of(record)
 
 
-async def _managed_group_in(tx: SanshiTransaction, reader: Reader, group_id: int) -> GroupView:
+async def managed_group_in(tx: SanshiTransaction, reader: Reader, group_id: int) -> GroupView:
     """The group locked for the act, if ``reader`` manages it; a reader who may not see it
     finds it missing, one who sees but does not manage it is Forbidden.
 
@@ -121,12 +121,12 @@ async def _member_group_in(tx: SanshiTransaction, reader: Reader, member: Member
     the answer for an id that names nothing), so a membership's existence does not leak to
     those who cannot see the group; a reader who does not manage it is Forbidden."""
     try:
-        return await _managed_group_in(tx, reader, member.group_id)
+        return await managed_group_in(tx, reader, member.group_id)
     except GroupNotFound:
         raise GroupMemberNotFound() from None
 
 
-async def _writer(actor: Principal, slug: str, *, manages: bool = False) -> Reader:
+async def writer_of(actor: Principal, slug: str, *, manages: bool = False) -> Reader:
     """The reader of the community's groups, refusing an archived community (a write);
     ``manages``: the act is the community's cadres' own (Forbidden for anyone else)."""
     reader = await queries.reader_of(actor, slug)
@@ -180,7 +180,7 @@ async def register_group(actor: Principal, slug: str, data: GroupInput) -> Group
     ``founding_matter_id`` names the matter whose resolution founded it (Donghai's dog
     association came out of a major matter): that matter then shows the group.
     """
-    reader = await _writer(actor, slug, manages=True)
+    reader = await writer_of(actor, slug, manages=True)
     name_zh = clean_text(
         data.name_zh, field="name_zh", field_zh="名称", limit=NAME_LIMIT, required=True
     )
@@ -222,7 +222,7 @@ async def dissolve_group(
     actor: Principal, slug: str, group_id: int, dissolved_on: date, reason: str
 ) -> GroupView:
     """Dissolve a group (community cadres): its record, members and history are kept."""
-    reader = await _writer(actor, slug, manages=True)
+    reader = await writer_of(actor, slug, manages=True)
     reason = clean_text(
         reason, field="reason", field_zh="解散原因", limit=REASON_LIMIT, required=True
     )
@@ -260,11 +260,11 @@ async def add_member(actor: Principal, slug: str, group_id: int, data: MemberInp
     The household must be of this community and the resident of that household; a
     household (or resident) is a current member once at a time.
     """
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     check_role_holder(data.role, data.resident_id)
     async with tenant_tx(slug) as tx:
         conn = tx.connection
-        view = await _managed_group_in(tx, reader, group_id)
+        view = await managed_group_in(tx, reader, group_id)
         if not await household_queries.household_exists(data.household_id):
             raise HouseholdNotFound()
         if data.resident_id is not None:
@@ -308,7 +308,7 @@ async def end_membership(actor: Principal, slug: str, member_id: int, left_on: d
     """A member leaves the group on ``left_on`` (cadres, the group's leader/core): the
     membership is kept as history. A caller who may not read the group finds no such
     membership (GroupMemberNotFound); one who reads but does not manage it is Forbidden."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         member = await _member_in(tx, member_id)
         await _member_group_in(tx, reader, member)
@@ -336,7 +336,7 @@ async def set_member_role(
     """Give a current member another role in the group (cadres, the group's leader/core).
     A caller who may not read the group finds no such membership (GroupMemberNotFound); one
     who reads but does not manage it is Forbidden."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     async with tenant_tx(slug) as tx:
         member = await _member_in(tx, member_id)
         await _member_group_in(tx, reader, member)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from services import audit, localtime
 from services.auth.model import Principal
 from services.groups import queries
-from services.groups.handlers import _managed_group_in, _writer
+from services.groups.handlers import managed_group_in, writer_of
 from services.groups.model import (
     ACT_NOTES,
     REFERRAL_NOTE_LIMIT,
@@ -115,7 +115,7 @@ async def _act(
     so a referral's existence does not leak). The group is not dissolved, and the act
     follows from the referral's status. Stores the new status with who, when and the
     note; audits it on the matter."""
-    reader = await _writer(actor, slug)
+    reader = await writer_of(actor, slug)
     spec = ACT_NOTES[act]
     text = clean_text(
         note,
@@ -136,7 +136,7 @@ async def _act(
         if not sees_referrals(seen.access, reads_community=reader.reads_all):
             raise ReferralNotFound()
         try:
-            view = await _managed_group_in(tx, reader, referral.group_id)
+            view = await managed_group_in(tx, reader, referral.group_id)
         except GroupNotFound:
             raise ReferralNotFound() from None
         status = next_referral_status(ReferralStatus(referral.status), act)

@@ -28,8 +28,7 @@ from services import audit, localtime
 from services.auth.model import Principal
 from services.errors import InvalidInput, NotFound, SanshiError
 from services.groups import queries as group_queries
-from services.groups.handlers import _managed_group_in as managed_group_in
-from services.groups.handlers import _writer as writer_of
+from services.groups.handlers import managed_group_in, writer_of
 from services.groups.model import GroupNotFound
 from services.households.masking import mask_phone
 from services.kernel.text import clean_text

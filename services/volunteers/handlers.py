@@ -16,8 +16,7 @@ import msgspec
 
 from services import audit
 from services.auth.model import Principal
-from services.groups.handlers import _managed_group_in as managed_group_in
-from services.groups.handlers import _writer as writer_of
+from services.groups.handlers import managed_group_in, writer_of
 from services.groups.model import GroupNotFound
 from services.households import queries as household_queries
 from services.households.handlers import ResidentNotFound, clean_phone, clean_subject

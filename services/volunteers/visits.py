@@ -25,8 +25,7 @@ from services import audit, localtime
 from services.auth.model import Principal, Role
 from services.errors import Forbidden, InvalidInput
 from services.groups import queries as group_queries
-from services.groups.handlers import _managed_group_in as managed_group_in
-from services.groups.handlers import _writer as writer_of
+from services.groups.handlers import managed_group_in, writer_of
 from services.groups.model import PERSONAL_ROLES, GroupNotFound, GroupRole
 from services.groups.queries import GroupView
 from services.households import queries as household_queries

@@ -145,7 +145,7 @@ def test_who_sees_a_groups_referrals(manages, reads_all, roles, sees):
     """Those who act on a group's referrals see them, and staff who read every matter."""
     access = group_access(manages_community_groups=manages, reads_community=reads_all, roles=roles)
     assert sees_referrals(access, reads_community=reads_all) is sees
-    # and those who act on them are those who manage the group (handlers: _managed_group_in)
+    # and those who act on them are those who manage the group (handlers: managed_group_in)
     assert access.manage is (manages or bool(set(roles) - {GroupRole.MEMBER}))
 
 
