@@ -251,6 +251,14 @@ class VisitNotOpen(SanshiError):
     en = "The visit is '{status_en}': it cannot be {act_en}"
 
 
+class VisitNotYet(SanshiError):
+    """A visit is reported on or after its day, not before it happened."""
+
+    code = "VISIT_NOT_YET"
+    zh = "该服务安排在 {day}，尚未到期，不能登记为已进行"
+    en = "The visit is on {day}: it cannot be reported before its day"
+
+
 class AlreadyConfirmed(SanshiError):
     code = "VISIT_ALREADY_CONFIRMED"
     zh = "该服务已确认"
@@ -581,9 +589,12 @@ def check_assignable(status: str) -> None:
         _not_open(status, "安排志愿者", "assigned")
 
 
-def check_reportable(status: str) -> None:
+def check_reportable(status: str, day: date, today: date) -> None:
+    """A planned (or missed) visit, on or after its day."""
     if status not in REPORTABLE:
         _not_open(status, "登记服务情况", "reported")
+    if day > today:
+        raise VisitNotYet(day=day.isoformat())
 
 
 def check_confirmable(status: str, confirmed: bool) -> None:

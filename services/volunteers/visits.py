@@ -227,7 +227,7 @@ async def report_visit(actor: Principal, slug: str, visit_id: int, report: Repor
                 await managed_group_in(tx, reader.groups, visit.group_id)
             except (GroupNotFound, Forbidden):
                 raise VisitNotFound() from None
-        check_reportable(visit.status)
+        check_reportable(visit.status, visit.day, localtime.today())
         if not report.done and (hours or reading is not None):
             raise InvalidInput(
                 field_zh="未完成的服务不记时长和读数",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -239,7 +239,7 @@ def test_a_volunteers_day_stays_within_24_hours():
 def test_what_each_visit_status_allows(status, assign, report, confirm):
     for check, allowed in (
         (model.check_assignable, assign),
-        (model.check_reportable, report),
+        (lambda s: model.check_reportable(s, START, START), report),
         (lambda s: model.check_confirmable(s, False), confirm),
     ):
         if allowed:
@@ -247,6 +247,12 @@ def test_what_each_visit_status_allows(status, assign, report, confirm):
         else:
             with pytest.raises(model.VisitNotOpen):
                 check(status)
+
+
+def test_a_visit_is_reported_on_or_after_its_day():
+    model.check_reportable("planned", START, START + timedelta(days=3))
+    with pytest.raises(model.VisitNotYet):
+        model.check_reportable("planned", START + timedelta(days=1), START)
 
 
 def test_a_visit_is_confirmed_once():

@@ -30,6 +30,9 @@ VisitNotFoundErrorType = error_type(
 VisitNotOpenErrorType = error_type(
     model.VisitNotOpen, "VisitNotOpenError", "该服务当前状态不允许此操作 / Not where it stands"
 )
+VisitNotYetErrorType = error_type(
+    model.VisitNotYet, "VisitNotYetError", "服务尚未到期 / The visit's day has not come"
+)
 AlreadyConfirmedErrorType = error_type(
     model.AlreadyConfirmed, "VisitAlreadyConfirmedError", "该服务已确认 / Already confirmed"
 )
@@ -227,6 +230,7 @@ ReportVisitResult = result(
     *_ACT,
     VisitNotFoundErrorType,
     VisitNotOpenErrorType,
+    VisitNotYetErrorType,
     GroupDissolvedErrorType,
     HoursOutOfRangeErrorType,
     HoursOverADayErrorType,
