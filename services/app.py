@@ -32,17 +32,16 @@ from strawberry.litestar import make_graphql_controller
 from services.api.kit.loaders import Loaders
 from services.api.kit.request import SanshiContext
 from services.api.schema import build_schema
-from services.auth.model import Principal
-from services.auth.tokens import verify_token
+from services.auth.tokens import authenticate
 from services.cache import readset
 from services.cache.store import CACHE_HEADER, ResponseCache, request_key
+from services.contexts import route_refs
 from services.errors import Forbidden, NotFound, SanshiError, Unauthenticated
+from services.kernel.registration import resolve
 from services.matters.export import filter_from_query, open_ledger_export
 from services.runtime import embedded
 from services.runtime.bootstrap import platform_ready, with_embedded_database
 from services.settings import Settings, get_settings
-from services.volunteers.certificates import get_certificate
-from services.volunteers.certificates import render_html as render_certificate
 from tenants.tx import platform_tx
 
 logger = logging.getLogger("sanshi.app")
@@ -80,20 +79,6 @@ class RequestIdMiddleware(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, send_with_id)
-
-
-def authenticate(settings: Settings, authorization: str | None) -> Principal | None:
-    """The caller from an ``Authorization: Bearer`` header; None when there is no header.
-
-    A header that is present but not a valid bearer token is an error, never "anonymous":
-    silently downgrading would hide an expired session behind empty results.
-    """
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated()
-    return verify_token(settings, token.strip())
 
 
 def unauthenticated_response(request: Request, exc: Unauthenticated) -> Response[Any]:
@@ -180,27 +165,6 @@ async def ledger_csv(request: Request, slug: str) -> Response[Any] | Stream:
         body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{slug}-ledger.csv"'},
-    )
-
-
-@get("/communities/{slug:str}/volunteer-certificates/{number:str}")
-async def volunteer_certificate_page(request: Request, slug: str, number: str) -> Response[Any]:
-    """A volunteer's service certificate (志愿服务记录证明) as a printable HTML page, same
-    bearer auth as /graphql: 401 without a (valid) token, 404 for a certificate the caller
-    may not see (as for a missing one), else the page (no resource from anywhere else)."""
-    principal = authenticate(_runtime(request).settings, request.headers.get("authorization"))
-    if principal is None:
-        raise Unauthenticated()
-    try:
-        found = await get_certificate(principal, slug, number)
-    except SanshiError as err:
-        status = 404 if isinstance(err, NotFound) else 403 if isinstance(err, Forbidden) else 400
-        payload = {"code": err.code, "message": err.message_zh, "messageEn": err.message_en}
-        return Response({"errors": [payload]}, status_code=status)
-    return Response(
-        render_certificate(found),
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
     )
 
 
@@ -329,7 +293,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             return response
 
     return Litestar(
-        route_handlers=[GraphQLController, healthz, readyz, ledger_csv, volunteer_certificate_page],
+        route_handlers=[
+            GraphQLController,
+            healthz,
+            readyz,
+            ledger_csv,
+            *(resolve(ref) for ref in route_refs()),
+        ],
         middleware=[RequestIdMiddleware()],
         exception_handlers={Unauthenticated: unauthenticated_response},
         lifespan=[lifespan],

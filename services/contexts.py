@@ -67,6 +67,11 @@ def county_created_hooks() -> tuple[str, ...]:
     return tuple(c.on_county_created for c in CONTEXTS if c.on_county_created is not None)
 
 
+def route_refs() -> tuple[str, ...]:
+    """References to the contexts' HTTP route handlers (beside /graphql)."""
+    return tuple(r for c in CONTEXTS for r in c.routes)
+
+
 def command_refs() -> tuple[str, ...]:
     """References to the contexts' lists of CLI commands."""
     return tuple(c.commands for c in CONTEXTS if c.commands is not None)

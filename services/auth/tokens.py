@@ -132,3 +132,17 @@ def verify_token(settings: Settings, token: str) -> Principal:
     except InvalidInput:
         raise Unauthenticated("roles do not fit scope") from None
     return Principal(subject=str(claims["sub"]), roles=roles, scope=scope)
+
+
+def authenticate(settings: Settings, authorization: str | None) -> Principal | None:
+    """The caller from an ``Authorization: Bearer`` header; None when there is no header.
+
+    A header that is present but not a valid bearer token is an error, never "anonymous":
+    silently downgrading would hide an expired session behind empty results.
+    """
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated()
+    return verify_token(settings, token.strip())

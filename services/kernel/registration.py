@@ -54,6 +54,7 @@ class Context:
     - ``types``: types the schema must list although no field names them;
     - ``operations``: its rows of the permission matrix (``services.auth.permissions``);
     - ``commands``: a list of click commands/groups added to ``sanshi``;
+    - ``routes``: HTTP route handlers (Litestar) beside /graphql, e.g. a printable page;
     - ``actors``: modules whose import declares Dramatiq actors and outbox topics;
     - ``jobs``: periodic jobs;
     - ``on_county_created``: an async function ``(county code, actor)`` run when a county is
@@ -72,6 +73,7 @@ class Context:
     types: tuple[str, ...] = ()
     operations: tuple[Op, ...] = ()
     commands: str | None = None
+    routes: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     jobs: tuple[Job, ...] = ()
     on_county_created: str | None = None

@@ -40,6 +40,8 @@ CONTEXT = Context(
         ),
     ),
     operations=OPERATIONS,
+    # The certificate's printable page (志愿服务记录证明), beside /graphql.
+    routes=("services.volunteers.http:volunteer_certificate_page",),
     actors=("services.volunteers.actors", "services.volunteers.missed"),
     # Hourly: each run plans only what is missing (idempotent), so the 60 days ahead stay
     # full within the hour a day rolls over, after a failover, or a lost message.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pytest
+from litestar.handlers import HTTPRouteHandler
 from strawberry.types.base import has_object_definition
 
 from services import contexts
@@ -83,6 +84,8 @@ def test_commands_actors_and_jobs_resolve():
             importlib.import_module(module)
         for job in context.jobs:
             assert inspect.iscoroutinefunction(resolve(job.run)), job
+        for route in context.routes:
+            assert isinstance(resolve(route), HTTPRouteHandler), route
     names = [j.name for j in contexts.jobs()]
     assert "routing.mark_overdue" in names and len(names) == len(set(names))
     assert "services.routing.actors" in contexts.actor_modules()
