@@ -140,8 +140,6 @@ GROUP_COLUMNS = (
 MEMBER_COLUMNS = (
     "m.id, m.group_id, m.household_id, m.resident_id, m.role, m.joined_on, m.left_on, m.created_at"
 )
-# A members page builds its rows from MEMBER_COLUMNS by position.
-assert MEMBER_COLUMNS.replace("m.", "").split(", ") == list(MemberRow.__struct_fields__)
 _WITH_COUNT = (
     f"SELECT {GROUP_COLUMNS}, (SELECT count(*) FROM group_members c "
     "WHERE c.group_id = g.id AND c.left_on IS NULL) AS member_count FROM groups g"
@@ -357,7 +355,9 @@ async def members_page(
             total = await conn.fetchval(
                 f"SELECT count(*) FROM group_members m WHERE m.group_id = $1{current}", group_id
             )
-        rows = [MemberRow(*tuple(r)[:-1]) for r in records[:first]]  # MEMBER_COLUMNS, in order
+        rows = [
+            MemberRow(**{f: r[f] for f in MemberRow.__struct_fields__}) for r in records[:first]
+        ]
         items = await member_views_in(conn, rows)
     end = encode_cursor(rows[-1].id) if rows else None
     return Page(items, total, len(records) > first, end)

@@ -26,28 +26,21 @@ import msgspec
 
 from services import audit, localtime
 from services.auth.model import Principal
-from services.errors import InvalidInput, NotFound, SanshiError
+from services.errors import InvalidInput
 from services.groups import queries as group_queries
 from services.groups.handlers import managed_group_in, writer_of
 from services.groups.model import GroupNotFound
 from services.households.masking import mask_phone
 from services.kernel.text import clean_text
 from services.volunteers import queries
-from services.volunteers.model import NAME_LIMIT, VolunteerNotFound
+from services.volunteers.model import (
+    NAME_LIMIT,
+    CertificateNotFound,
+    NoConfirmedService,
+    VolunteerNotFound,
+)
 from services.volunteers.queries import check_period
 from tenants.tx import tenant_tx
-
-
-class NoConfirmedService(SanshiError):
-    code = "NO_CONFIRMED_SERVICE"
-    zh = "该时间段内没有经确认的志愿服务，不能出具证明"
-    en = "No confirmed volunteer service in that period: no certificate can be issued"
-
-
-class CertificateNotFound(NotFound):
-    code = "CERTIFICATE_NOT_FOUND"
-    zh = "服务证明不存在或不可见"
-    en = "No such certificate (or not visible to you)"
 
 
 @dataclass(frozen=True)

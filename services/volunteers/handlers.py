@@ -33,6 +33,7 @@ from services.volunteers.model import (
     VolunteerNotFound,
     Weekday,
     check_consent,
+    check_current,
     check_identity,
     check_leave,
     normal_skills,
@@ -178,7 +179,7 @@ async def change_volunteer(
     weekdays = None if changes.weekdays is None else normal_weekdays(changes.weekdays)
     async with tenant_tx(slug) as tx:
         before = await _managed_volunteer_in(tx, reader, volunteer_id)
-        check_leave(before.joined_on, before.left_on, before.joined_on)
+        check_current(before.left_on)
         record = await tx.connection.fetchrow(
             "UPDATE volunteers SET skills = COALESCE($2, skills), "
             "available_weekdays = COALESCE($3, available_weekdays), "

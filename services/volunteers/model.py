@@ -265,6 +265,18 @@ class AlreadyConfirmed(SanshiError):
     en = "The visit is already confirmed"
 
 
+class NoConfirmedService(SanshiError):
+    code = "NO_CONFIRMED_SERVICE"
+    zh = "该时间段内没有经确认的志愿服务，不能出具证明"
+    en = "No confirmed volunteer service in that period: no certificate can be issued"
+
+
+class CertificateNotFound(NotFound):
+    code = "CERTIFICATE_NOT_FOUND"
+    zh = "服务证明不存在或不可见"
+    en = "No such certificate (or not visible to you)"
+
+
 # --------------------------------------------------------------------------------------
 # Volunteers
 # --------------------------------------------------------------------------------------
@@ -311,10 +323,15 @@ def normal_weekdays(days: Iterable[Weekday]) -> tuple[Weekday, ...]:
     return tuple(d for d in Weekday if d in held)
 
 
-def check_leave(joined_on: date, left_on: date | None, leaving_on: date) -> None:
-    """A current volunteer leaves on or after the day they joined."""
+def check_current(left_on: date | None) -> None:
+    """A volunteer who has left is a record: nothing about them changes any more."""
     if left_on is not None:
         raise VolunteerHasLeft(left_on=left_on.isoformat())
+
+
+def check_leave(joined_on: date, left_on: date | None, leaving_on: date) -> None:
+    """A current volunteer leaves on or after the day they joined."""
+    check_current(left_on)
     if leaving_on < joined_on:
         raise InvalidInput(field_zh="退出日期早于加入日期", field_en="left before joining")
 

@@ -436,16 +436,3 @@ async def my_assignments(
             last,
         )
     return [VisitRow(**r) for r in records]
-
-
-async def volunteer_names(slug: str, volunteer_ids: list[int]) -> dict[int, str]:
-    """Volunteers' names by id (a resident's from the resident record)."""
-    if not volunteer_ids:
-        return {}
-    async with tenant_tx(slug, snapshot=True) as tx:
-        records = await tx.connection.fetch(
-            "SELECT v.id, coalesce(r.name, v.outside_name) AS name FROM volunteers v "
-            "LEFT JOIN residents r ON r.id = v.resident_id WHERE v.id = ANY($1::int[])",
-            volunteer_ids,
-        )
-    return {r["id"]: r["name"] for r in records}

@@ -53,6 +53,17 @@ from tenants.tx import tenant_tx
 _CIRCUMSTANCE_COLUMNS = {c.value for c in Circumstance}  # households' boolean columns
 
 
+def _circumstance_column(service: ServiceRow) -> str | None:
+    """The households' column a circumstance service targets (None for a list service),
+    checked against the vocabulary before it is written into SQL."""
+    circumstance = service.target_circumstance
+    if service.target_kind != TargetKind.CIRCUMSTANCE.value or circumstance is None:
+        return None
+    if circumstance not in _CIRCUMSTANCE_COLUMNS:  # the table's CHECK makes this impossible
+        raise ValueError(f"unknown circumstance {circumstance!r}")
+    return circumstance
+
+
 @dataclass(frozen=True)
 class ServiceInput:
     """A new recurring service of a team."""
@@ -319,10 +330,8 @@ async def cancel_after_in_tx(
     """Cancel a household's planned visits of ``service`` after ``last`` (its enrolment
     ended) — unless the service visits it anyway, by a circumstance it has. Returns how
     many were cancelled."""
-    circumstance = service.target_circumstance
-    if service.target_kind == TargetKind.CIRCUMSTANCE.value and circumstance is not None:
-        if circumstance not in _CIRCUMSTANCE_COLUMNS:  # the table's CHECK makes this impossible
-            raise ValueError(f"unknown circumstance {circumstance!r}")
+    circumstance = _circumstance_column(service)
+    if circumstance is not None:
         still = await conn.fetchval(
             f"SELECT {circumstance} FROM households WHERE id = $1", household_id
         )
@@ -355,10 +364,8 @@ async def _targets_in(
         *args,
     )
     targets = {r["household_id"]: max(first, r["enrolled_on"]) for r in enrolled}
-    circumstance = service.target_circumstance
-    if service.target_kind == TargetKind.CIRCUMSTANCE.value and circumstance is not None:
-        if circumstance not in _CIRCUMSTANCE_COLUMNS:  # the table's CHECK makes this impossible
-            raise ValueError(f"unknown circumstance {circumstance!r}")
+    circumstance = _circumstance_column(service)
+    if circumstance is not None:
         only_h = "" if households is None else " AND h.id = ANY($1::int[])"
         rows = await conn.fetch(
             f"SELECT h.id FROM households h WHERE h.{circumstance}{only_h}",

@@ -52,7 +52,7 @@ from services.volunteers.model import (
     serves_on,
     suggest,
 )
-from services.volunteers.queries import VISIT_COLUMNS, VisitRow, VolunteerRow, team_reader_from
+from services.volunteers.queries import VISIT_COLUMNS, VisitRow, VolunteerView, team_reader_from
 from tenants.db import SanshiTransaction
 from tenants.tx import tenant_tx
 
@@ -119,10 +119,10 @@ async def _hours_this_month(conn: Any, group_id: int, day: date) -> dict[int, De
 
 async def suggestions_for(
     actor: Principal, slug: str, visit_id: int
-) -> list[tuple[VolunteerRow, Suggestion]]:
-    """The team's volunteers for a visit, best first (``model.suggest``: the service's
-    skill, available that weekday, fewest confirmed hours this month), for those who manage
-    the team."""
+) -> list[tuple[VolunteerView, Suggestion]]:
+    """The team's volunteers (with their names) for a visit, best first (``model.suggest``:
+    the service's skill, available that weekday, fewest confirmed hours this month), for
+    those who manage the team."""
     reader = team_reader_from(await writer_of(actor, slug))
     async with tenant_tx(slug, snapshot=True) as tx:
         conn = tx.connection
@@ -162,9 +162,7 @@ async def suggestions_for(
         )
         for v in views
     ]
-    return [
-        (by_id[s.volunteer_id].volunteer, s) for s in suggest(row.day, skill, candidates, hours)
-    ]
+    return [(by_id[s.volunteer_id], s) for s in suggest(row.day, skill, candidates, hours)]
 
 
 async def assign_visit(actor: Principal, slug: str, visit_id: int, volunteer_id: int) -> VisitRow:

@@ -23,12 +23,12 @@ from services.volunteers.api.volunteers import VolunteerNotFoundErrorType
 from services.volunteers.certificates import CertificateRow
 
 NoConfirmedServiceErrorType = error_type(
-    certificates.NoConfirmedService,
+    model.NoConfirmedService,
     "NoConfirmedServiceError",
     "该期间没有经确认的服务 / No confirmed service in the period",
 )
 CertificateNotFoundErrorType = error_type(
-    certificates.CertificateNotFound,
+    model.CertificateNotFound,
     "CertificateNotFoundError",
     "服务证明不存在或不可见 / No such certificate (or not visible to you)",
 )
@@ -126,7 +126,7 @@ async def _certificate(
         return None
     try:
         found = await certificates.get_certificate(actor, root.slug, number)
-    except (certificates.CertificateNotFound, Forbidden):
+    except (model.CertificateNotFound, Forbidden):
         return None
     return VolunteerCertificateType.of(root.slug, found)
 

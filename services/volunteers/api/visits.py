@@ -75,17 +75,15 @@ async def _suggestions(
         return None
     except SanshiError as err:
         raise query_error(info, err) from None
-    views = {row.id: row for row, _ in found}
-    names = await queries.volunteer_names(root.slug, list(views))
     return [
         VolunteerSuggestionType(
             volunteer_id=strawberry.ID(str(s.volunteer_id)),
-            name=names.get(s.volunteer_id, ""),
+            name=v.name,
             has_skill=s.has_skill,
             available=s.available,
             hours_this_month=s.hours_this_month,
         )
-        for _, s in found
+        for v, s in found
     ]
 
 
